@@ -1,0 +1,23 @@
+# Sourced by ./ferry, scripts/test and .ci/run: finds a JDK 25+ and exports JAVA_HOME and PATH.
+# Order: $JAVA_HOME if it is 25 or newer, else /usr/lib/jvm/*25*, else a clear error.
+ferry_java_major() {
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1
+}
+ferry_find_jdk() {
+  local cand major
+  for cand in "${JAVA_HOME:-}" /usr/lib/jvm/*25* /usr/lib/jvm/*2[6-9]*; do
+    [ -n "$cand" ] && [ -x "$cand/bin/java" ] && [ -x "$cand/bin/javac" ] || continue
+    major=$(ferry_java_major "$cand")
+    case "$major" in ''|*[!0-9]*) continue ;; esac
+    if [ "$major" -ge 25 ]; then
+      export JAVA_HOME="$cand"
+      export PATH="$JAVA_HOME/bin:$PATH"
+      return 0
+    fi
+  done
+  echo "ferry: no JDK 25 found. Set JAVA_HOME to a JDK 25 or newer, or install one under /usr/lib/jvm" \
+       "(e.g. Temurin 25: /usr/lib/jvm/temurin-25-jdk-amd64). JAVA_HOME was '${JAVA_HOME:-unset}'." >&2
+  return 1
+}
+# Maven 3.8 touches sun.misc.Unsafe; keep JDK 25 quiet about it.
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
