@@ -1,0 +1,20 @@
+package ferry.translate;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The one-function facade over RFC 7915 translation in both directions. An instance belongs to one thread (it
+ * owns flyweights and scratch buffers); make one per worker.
+ *
+ * <p>The input packet lies at {@code buf[off, off+len)}. The translator may rewrite it in place and may write up
+ * to {@link #HEADROOM} bytes before {@code off} (so 4→6 can prepend its larger header without copying the
+ * payload), and anywhere after it up to {@code buf.byteSize()}. Every emitted packet goes to {@code sink} before
+ * this method returns.
+ */
+public interface Translator {
+    /** Bytes the caller must leave writable before {@code off}: 20 (IPv6 − IPv4 header) + 8 (Fragment header) + slack. */
+    int HEADROOM = 64;
+
+    /** Translates one raw IP packet (IPv4 → IPv6 or IPv6 → IPv4 by its version nibble). Never throws. */
+    Verdict translate(MemorySegment buf, long off, int len, PacketSink sink);
+}
