@@ -37,4 +37,22 @@ class SpecialTest {
         long[] a = Ipv6.parse(v6);
         assertThat(Special.neverTranslate6(a[0], a[1])).isFalse();
     }
+
+    @ParameterizedTest(name = "{0} intersects {1}")
+    @org.junit.jupiter.params.provider.CsvSource({
+        "0.0.0.0/0, 0.0.0.0/8", "0.0.0.0/8, 0.0.0.0/8", "0.255.0.0/16, 0.0.0.0/8", "127.0.0.1/32, 127.0.0.0/8",
+        "126.0.0.0/7, 127.0.0.0/8", "169.254.3.0/24, 169.254.0.0/16", "169.0.0.0/8, 169.254.0.0/16",
+        "224.0.0.0/3, 224.0.0.0/4", "239.1.1.1/32, 224.0.0.0/4", "255.255.255.255/32, 255.255.255.255/32",
+        "255.255.255.0/24, 255.255.255.255/32",
+    })
+    void subnetScopedOverlapNamesTheRange(String prefix, String range) {
+        assertThat(Special.subnetScopedOverlap(Prefix4.parse(prefix))).isEqualTo(Prefix4.parse(range));
+    }
+
+    @ParameterizedTest(name = "{0} is not subnet scoped")
+    @ValueSource(strings = {"1.0.0.0/8", "128.0.0.0/3", "169.255.0.0/16", "192.0.2.0/24", "198.51.100.0/24",
+        "203.0.113.0/24", "240.0.0.0/5", "255.255.255.254/32", "10.0.0.0/8"})
+    void globalPrefixesAreNotSubnetScoped(String prefix) {
+        assertThat(Special.subnetScopedOverlap(Prefix4.parse(prefix))).isNull();
+    }
 }
