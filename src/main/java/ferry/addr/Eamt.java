@@ -123,8 +123,9 @@ public final class Eamt {
      */
     public static Eamt of(List<EamEntry> entries) {
         List<EamEntry> copy = List.copyOf(entries);
-        List<String> dups = duplicates(copy);
-        if (!dups.isEmpty()) throw new IllegalArgumentException(String.join("; ", dups));
+        List<Conflict> dups = duplicates(copy);
+        if (!dups.isEmpty())
+            throw new IllegalArgumentException(String.join("; ", dups.stream().map(Conflict::message).toList()));
         return new Eamt(copy);
     }
 
@@ -223,19 +224,21 @@ public final class Eamt {
      * Entries that share an IPv4 prefix or an IPv6 prefix (refused by {@link #of}, and by Jool even with --force),
      * one message per collision naming both entries. O(n log n).
      */
-    public static List<String> duplicates(List<EamEntry> entries) {
-        List<String> out = new ArrayList<>();
+    public static List<Conflict> duplicates(List<EamEntry> entries) {
+        List<Conflict> out = new ArrayList<>();
         Integer[] by4 = sortedIndices(entries, true);
         for (int i = 1; i < by4.length; i++) {
             EamEntry a = entries.get(by4[i - 1]), b = entries.get(by4[i]);
             if (a.v4().equals(b.v4()))
-                out.add("EAM entries [" + a + "] and [" + b + "] have the same IPv4 prefix " + a.v4());
+                out.add(conflict(by4[i], by4[i - 1], "EAM entries [" + entries.get(Math.min(by4[i], by4[i - 1]))
+                        + "] and [" + entries.get(Math.max(by4[i], by4[i - 1])) + "] have the same IPv4 prefix " + a.v4()));
         }
         Integer[] by6 = sortedIndices(entries, false);
         for (int i = 1; i < by6.length; i++) {
             EamEntry a = entries.get(by6[i - 1]), b = entries.get(by6[i]);
             if (a.v6().equals(b.v6()))
-                out.add("EAM entries [" + a + "] and [" + b + "] have the same IPv6 prefix " + a.v6());
+                out.add(conflict(by6[i], by6[i - 1], "EAM entries [" + entries.get(Math.min(by6[i], by6[i - 1]))
+                        + "] and [" + entries.get(Math.max(by6[i], by6[i - 1])) + "] have the same IPv6 prefix " + a.v6()));
         }
         return out;
     }
@@ -245,8 +248,8 @@ public final class Eamt {
      * wins) but refused by Jool's userspace unless --force. One message per nested pair found, naming both entries;
      * each entry is reported against the closest entry that contains it. O(n log n).
      */
-    public static List<String> overlaps(List<EamEntry> entries) {
-        List<String> out = new ArrayList<>();
+    public static List<Conflict> overlaps(List<EamEntry> entries) {
+        List<Conflict> out = new ArrayList<>();
         // Sorted by start address, then by length ascending: a prefix that contains another comes first, and
         // every container of an entry is on the stack when the entry is reached.
         Integer[] by4 = sortedIndices(entries, true);
@@ -256,8 +259,8 @@ public final class Eamt {
             Prefix4 p = entries.get(i).v4();
             while (top > 0 && !contains(entries.get(stack[top - 1]).v4(), p)) top--;
             if (top > 0 && entries.get(stack[top - 1]).v4().len() != p.len())
-                out.add("IPv4 prefix of EAM entry [" + entries.get(i) + "] overlaps EAM entry ["
-                        + entries.get(stack[top - 1]) + "]");
+                out.add(new Conflict(i, stack[top - 1], "IPv4 prefix " + p + " of EAM entry [" + entries.get(i)
+                        + "] lies inside EAM entry [" + entries.get(stack[top - 1]) + "]"));
             stack[top++] = i;
         }
         Integer[] by6 = sortedIndices(entries, false);
@@ -266,11 +269,21 @@ public final class Eamt {
             Prefix6 p = entries.get(i).v6();
             while (top > 0 && !contains(entries.get(stack[top - 1]).v6(), p)) top--;
             if (top > 0 && entries.get(stack[top - 1]).v6().len() != p.len())
-                out.add("IPv6 prefix of EAM entry [" + entries.get(i) + "] overlaps EAM entry ["
-                        + entries.get(stack[top - 1]) + "]");
+                out.add(new Conflict(i, stack[top - 1], "IPv6 prefix " + p + " of EAM entry [" + entries.get(i)
+                        + "] lies inside EAM entry [" + entries.get(stack[top - 1]) + "]"));
             stack[top++] = i;
         }
         return out;
+    }
+
+    /**
+     * A conflict between two entries of a list: {@code index} is the entry the message is about (for a duplicate,
+     * the later of the two in the list), {@code other} the entry it collides with.
+     */
+    public record Conflict(int index, int other, String message) {}
+
+    private static Conflict conflict(int a, int b, String message) {
+        return new Conflict(Math.max(a, b), Math.min(a, b), message);
     }
 
     private static boolean contains(Prefix4 outer, Prefix4 inner) {

@@ -160,10 +160,14 @@ class EamtTest {
                 EamEntry.parse("2001:db8:bbbb::/125", "192.0.2.8/29"),   // nested on the IPv4 side only
                 EamEntry.parse("2001:db8:aaaa::100/128", "203.0.113.1"), // disjoint from everything
                 EamEntry.parse("2001:db8:aaaa::80/121", "198.51.100.0/25")); // nested on the IPv6 side only
-        List<String> o = Eamt.overlaps(list);
+        List<Eamt.Conflict> o = Eamt.overlaps(list);
         assertThat(o).hasSize(2);
-        assertThat(o.get(0)).contains("192.0.2.8/29").contains("192.0.2.0/24");
-        assertThat(o.get(1)).contains("2001:db8:aaaa::80/121").contains("2001:db8:aaaa::/120");
+        assertThat(o.get(0).message()).contains("192.0.2.8/29").contains("192.0.2.0/24");
+        assertThat(o.get(0).index()).isEqualTo(1);
+        assertThat(o.get(0).other()).isEqualTo(0);
+        assertThat(o.get(1).message()).contains("2001:db8:aaaa::80/121").contains("2001:db8:aaaa::/120");
+        assertThat(o.get(1).index()).isEqualTo(3);
+        assertThat(o.get(1).other()).isEqualTo(0);
         assertThat(Eamt.overlaps(RFC7757.entries())).isEmpty();
     }
 
@@ -173,10 +177,22 @@ class EamtTest {
                 EamEntry.parse("2001:db8:1::/104", "198.0.0.0/8"),
                 EamEntry.parse("2001:db8:2::/112", "198.51.0.0/16"),
                 EamEntry.parse("2001:db8:3::/128", "198.200.0.1"));
-        List<String> o = Eamt.overlaps(list);
+        List<Eamt.Conflict> o = Eamt.overlaps(list);
         assertThat(o).hasSize(2);
-        assertThat(o).anySatisfy(s -> assertThat(s).contains("198.200.0.1/32").contains("198.0.0.0/8"));
-        assertThat(o).anySatisfy(s -> assertThat(s).contains("198.51.0.0/16").contains("198.0.0.0/8"));
+        assertThat(o).anySatisfy(c -> assertThat(c.message()).contains("198.200.0.1/32").contains("198.0.0.0/8"));
+        assertThat(o).anySatisfy(c -> assertThat(c.message()).contains("198.51.0.0/16").contains("198.0.0.0/8"));
+    }
+
+    @Test
+    void duplicatesNameTheLaterEntry() {
+        List<Eamt.Conflict> d = Eamt.duplicates(List.of(
+                EamEntry.parse("2001:db8::1", "198.51.100.8"),
+                EamEntry.parse("2001:db8::2", "198.51.100.9"),
+                EamEntry.parse("2001:db8::3", "198.51.100.8")));
+        assertThat(d).hasSize(1);
+        assertThat(d.get(0).index()).isEqualTo(2);
+        assertThat(d.get(0).other()).isEqualTo(0);
+        assertThat(d.get(0).message()).contains("198.51.100.8/32");
     }
 
     @Test
