@@ -142,7 +142,7 @@ public final class ConfigParser {
                 seen.put(key, m);
                 Handler h = handlers.get(key);
                 if (h != null) {
-                    h.accept(child(path, canonical(handlers, key)), m.value());
+                    h.accept(child(path, key), m.value()); // handler keys are Jool's (lower-case) spellings
                 } else if (refusals.containsKey(key)) {
                     error(childPath, m.line(), m.column(), refusals.get(key));
                 } else {
@@ -151,10 +151,6 @@ public final class ConfigParser {
                 }
             }
             return seen;
-        }
-
-        private static String canonical(Map<String, Handler> handlers, String lower) {
-            return lower; // handler keys are the canonical (Jool) spellings, all lower case
         }
 
         static String child(String path, String key) {

@@ -381,6 +381,12 @@ class ConfigParserTest {
     }
 
     @Test
+    void deepNestingIsAnErrorNotAStackOverflow() {
+        ConfigError e = onlyError("{\"comment\": " + "[".repeat(5000) + "]".repeat(5000) + "}");
+        assertThat(e.message()).startsWith("invalid JSON");
+    }
+
+    @Test
     void rootMustBeAnObject() {
         ConfigError e = onlyError("[1, 2]");
         assertThat(e.path()).isEmpty();
