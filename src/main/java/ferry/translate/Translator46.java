@@ -60,7 +60,8 @@ public final class Translator46 {
     private int innerIhl, innerTotalLength, innerTos, innerIdentification, innerTtl, innerProtocol, innerSrc4,
             innerDst4, innerFragOffset;
     private boolean innerMf;
-    private int innerSrcPort, innerDstPort;
+    private int innerSrcPort, innerDstPort;       // as found in the inner packet
+    private int innerNewSrcPort, innerNewDstPort; // as the mapper left them (a stateful mapper may rewrite them)
     private long innerSrc6Hi, innerSrc6Lo, innerDst6Hi, innerDst6Lo;
 
     /**
@@ -546,8 +547,6 @@ public final class Translator46 {
         innerNewDstPort = t.dstPort;
         return null;
     }
-
-    private int innerNewSrcPort, innerNewDstPort;
 
     /**
      * RFC 7915 §4.2/§4.3: the ICMPv6 error, built in place around the inner packet's transport bytes, which stay

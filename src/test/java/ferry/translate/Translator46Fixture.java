@@ -70,6 +70,23 @@ final class Translator46Fixture {
         }
     }
 
+    /** pool6-only mapper that records nothing (for fuzzing and allocation measurements). */
+    static final class PrefixMapperQuiet implements AddressMapper {
+        @Override
+        public Counter map64(Tuple t) {
+            return Counter.DROP_INTERNAL_ERROR;
+        }
+
+        @Override
+        public Counter map46(Tuple t) {
+            t.srcHi = POOL6.embedHi(t.src4);
+            t.srcLo = POOL6.embedLo(t.src4);
+            t.dstHi = POOL6.embedHi(t.dst4);
+            t.dstLo = POOL6.embedLo(t.dst4);
+            return null;
+        }
+    }
+
     /** Mutable settings with Jool's defaults, 1500-byte MTUs and 198.51.100.1 as the translator's own address. */
     static final class Config {
         boolean zeroizeTrafficClass;
