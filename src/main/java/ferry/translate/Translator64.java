@@ -138,6 +138,12 @@ public final class Translator64 {
 
         // ------------------------------------------------------------ extension headers
         int chain = walker.walk(buf, off, len);
+        if (chain == ExtHeaderWalker.HOP_BY_HOP_NOT_FIRST && walker.hasFragmentHeader()) {
+            // a Hop-by-Hop header after the Fragment header: refused like any extension header there (below)
+            mayAnswer = !neverTranslated6(srcHi, srcLo);
+            return answer(Counter.DROP_64_EXT_AFTER_FRAGMENT, buf, off, IcmpTypes.V6_DEST_UNREACH,
+                    IcmpTypes.V6_ADMIN_PROHIBITED, 0, sink);
+        }
         if (chain != ExtHeaderWalker.OK) return drop(chainReason(chain));
         upper = walker.upperOffset();
         proto6 = walker.upperProtocol();
