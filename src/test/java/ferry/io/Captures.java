@@ -6,25 +6,25 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /** Builds capture files and link-layer frames byte by byte, for the reader tests. */
-final class Captures {
+public final class Captures {
     private Captures() {
     }
 
     /** A growable little/big-endian byte sink. */
-    static final class Bytes {
+    public static final class Bytes {
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final boolean le;
 
-        Bytes(boolean le) {
+        public Bytes(boolean le) {
             this.le = le;
         }
 
-        Bytes u8(int v) {
+        public Bytes u8(int v) {
             out.write(v);
             return this;
         }
 
-        Bytes u16(int v) {
+        public Bytes u16(int v) {
             if (le) {
                 out.write(v);
                 out.write(v >>> 8);
@@ -35,55 +35,55 @@ final class Captures {
             return this;
         }
 
-        Bytes u32(long v) {
+        public Bytes u32(long v) {
             byte[] b = ByteBuffer.allocate(4).order(le ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN)
                     .putInt((int) v).array();
             out.writeBytes(b);
             return this;
         }
 
-        Bytes bytes(byte[] b) {
+        public Bytes bytes(byte[] b) {
             out.writeBytes(b);
             return this;
         }
 
-        Bytes pad4() {
+        public Bytes pad4() {
             while (out.size() % 4 != 0) out.write(0);
             return this;
         }
 
-        int size() {
+        public int size() {
             return out.size();
         }
 
-        byte[] toByteArray() {
+        public byte[] toByteArray() {
             return out.toByteArray();
         }
     }
 
     /** Classic pcap file header. */
-    static Bytes pcapHeader(boolean le, boolean nanos, long linkTypeField) {
+    public static Bytes pcapHeader(boolean le, boolean nanos, long linkTypeField) {
         return new Bytes(le).u32(nanos ? 0xa1b23c4dL : 0xa1b2c3d4L).u16(2).u16(4).u32(0).u32(0).u32(262144)
                 .u32(linkTypeField);
     }
 
     /** Appends a classic pcap record; the fraction is µs or ns as the header says. */
-    static Bytes pcapRecord(Bytes b, long sec, long frac, byte[] data, int origLen) {
+    public static Bytes pcapRecord(Bytes b, long sec, long frac, byte[] data, int origLen) {
         return b.u32(sec).u32(frac).u32(data.length).u32(origLen).bytes(data);
     }
 
     /** pcapng writer: blocks in one byte order (a new {@link #shb} may switch it through {@link #section}). */
-    static final class Pcapng {
+    public static final class Pcapng {
         final ByteArrayOutputStream all = new ByteArrayOutputStream();
 
-        Pcapng section(boolean le) {
+        public Pcapng section(boolean le) {
             block(le, 0x0A0D0D0A, new Bytes(le).u32(0x1A2B3C4D).u16(1).u16(0).u32(0xffffffffL).u32(0xffffffffL)
                     .toByteArray());
             return this;
         }
 
         /** IDB; tsresol < 0 means no if_tsresol option. */
-        Pcapng idb(boolean le, int linkType, int tsresol, long tsoffsetSec) {
+        public Pcapng idb(boolean le, int linkType, int tsresol, long tsoffsetSec) {
             Bytes b = new Bytes(le).u16(linkType).u16(0).u32(0);
             if (tsresol >= 0) b.u16(9).u16(1).u8(tsresol).pad4();
             if (tsoffsetSec != 0) {
@@ -96,43 +96,43 @@ final class Captures {
             return this;
         }
 
-        Pcapng epb(boolean le, int ifId, long ts, byte[] data, int origLen) {
+        public Pcapng epb(boolean le, int ifId, long ts, byte[] data, int origLen) {
             Bytes b = new Bytes(le).u32(ifId).u32(ts >>> 32).u32(ts & 0xffffffffL).u32(data.length).u32(origLen)
                     .bytes(data).pad4();
             block(le, 6, b.toByteArray());
             return this;
         }
 
-        Pcapng opb(boolean le, int ifId, long ts, byte[] data) {
+        public Pcapng opb(boolean le, int ifId, long ts, byte[] data) {
             Bytes b = new Bytes(le).u16(ifId).u16(0).u32(ts >>> 32).u32(ts & 0xffffffffL).u32(data.length)
                     .u32(data.length).bytes(data).pad4();
             block(le, 2, b.toByteArray());
             return this;
         }
 
-        Pcapng spb(boolean le, byte[] data) {
+        public Pcapng spb(boolean le, byte[] data) {
             block(le, 3, new Bytes(le).u32(data.length).bytes(data).pad4().toByteArray());
             return this;
         }
 
-        Pcapng block(boolean le, int type, byte[] body) {
+        public Pcapng block(boolean le, int type, byte[] body) {
             int total = 12 + body.length;
             all.writeBytes(new Bytes(le).u32(type).u32(total).bytes(body).u32(total).toByteArray());
             return this;
         }
 
-        Pcapng raw(byte[] b) {
+        public Pcapng raw(byte[] b) {
             all.writeBytes(b);
             return this;
         }
 
-        byte[] bytes() {
+        public byte[] bytes() {
             return all.toByteArray();
         }
     }
 
     /** A fake IPv4 packet of {@code len} bytes: version/IHL, Total Length = len, the rest a counting pattern. */
-    static byte[] ipv4(int len, int seed) {
+    public static byte[] ipv4(int len, int seed) {
         byte[] p = new byte[len];
         for (int i = 0; i < len; i++) p[i] = (byte) (seed + i);
         p[0] = 0x45;
@@ -142,7 +142,7 @@ final class Captures {
     }
 
     /** A fake IPv6 packet of {@code len} ≥ 40 bytes: version 6, Payload Length = len - 40. */
-    static byte[] ipv6(int len, int seed) {
+    public static byte[] ipv6(int len, int seed) {
         byte[] p = new byte[len];
         for (int i = 0; i < len; i++) p[i] = (byte) (seed + i);
         p[0] = 0x60;
@@ -152,7 +152,7 @@ final class Captures {
     }
 
     /** Ethernet II frame: dst, src, then each tag TPID/TCI, then the EtherType and payload. */
-    static byte[] ethernet(int etherType, byte[] payload, int... tpids) {
+    public static byte[] ethernet(int etherType, byte[] payload, int... tpids) {
         Bytes b = new Bytes(false);
         b.bytes(new byte[] {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2});
         int vid = 100;
@@ -161,23 +161,23 @@ final class Captures {
     }
 
     /** Ethernet padded with zeros to {@code frameLen}. */
-    static byte[] padded(byte[] frame, int frameLen) {
+    public static byte[] padded(byte[] frame, int frameLen) {
         return Arrays.copyOf(frame, Math.max(frameLen, frame.length));
     }
 
     /** Linux cooked v1: packet type, ARPHRD_ETHER, address length 6, address (8), protocol. */
-    static byte[] sll(int protocol, byte[] payload) {
+    public static byte[] sll(int protocol, byte[] payload) {
         return new Bytes(false).u16(0).u16(1).u16(6).bytes(new byte[] {2, 0, 0, 0, 0, 1, 0, 0}).u16(protocol)
                 .bytes(payload).toByteArray();
     }
 
     /** Linux cooked v2: protocol, reserved, ifindex, ARPHRD_ETHER, packet type, address length, address (8). */
-    static byte[] sll2(int protocol, byte[] payload) {
+    public static byte[] sll2(int protocol, byte[] payload) {
         return new Bytes(false).u16(protocol).u16(0).u32(2).u16(1).u8(0).u8(6)
                 .bytes(new byte[] {2, 0, 0, 0, 0, 1, 0, 0}).bytes(payload).toByteArray();
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         for (byte[] p : parts) o.writeBytes(p);
         return o.toByteArray();
