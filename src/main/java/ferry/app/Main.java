@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "IPv4-as-a-Service for IPv6-only networks: SIIT (RFC 7915), NAT64, CLAT, DNS64.",
         subcommands = {CommandLine.HelpCommand.class,
                 SamplePcapCommand.class,
+                TranslateCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
