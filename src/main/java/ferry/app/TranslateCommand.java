@@ -131,7 +131,7 @@ final class TranslateCommand implements Callable<Integer> {
             x.printSummary(err, reader);
             if (failure != null) {
                 err.println("ferry: " + (inputFailed ? failure.getMessage() : "I/O error: " + reason(failure)));
-                err.println("ferry: stopped after " + x.packetsIn() + " packets; " + x.packetsOut()
+                err.println("ferry: stopped after " + x.packetsIn() + " input packets; " + x.packetsOut()
                         + " were written to " + out);
                 return 1;
             }

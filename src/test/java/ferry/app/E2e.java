@@ -134,6 +134,42 @@ final class E2e {
                         .raw(proto, Arrays.copyOfRange(l4, firstLen, l4.length)).build());
     }
 
+    /**
+     * The packets with what RFC 7915 §5.1 leaves to the translator blanked: the Identification of IPv4 packets
+     * translated from unfragmented IPv6 ("set according to a Fragment Identification generator", random in ferry),
+     * the IPv4 header checksum that covers it, and likewise inside ICMPv4 errors (inner Identification and header
+     * checksum, and the ICMP checksum over them). Everything else is compared byte for byte.
+     */
+    static List<Pkt> normalized(List<Pkt> packets) {
+        return packets.stream().map(p -> new Pkt(normalized(p.data()), p.ts())).toList();
+    }
+
+    static byte[] normalized(byte[] packet) {
+        byte[] p = packet.clone();
+        if (p.length < 20 || (p[0] & 0xf0) != 0x40) return p;
+        int ihl = (p[0] & 0x0f) * 4;
+        blankIpv4(p, 0);
+        if (p[9] == 1 && p.length >= ihl + 8 + 20) {
+            int type = p[ihl] & 0xff;
+            if (type == 3 || type == 11 || type == 12) {
+                p[ihl + 2] = p[ihl + 3] = 0;
+                blankIpv4(p, ihl + 8);
+            }
+        }
+        return p;
+    }
+
+    private static void blankIpv4(byte[] p, int at) {
+        p[at + 4] = p[at + 5] = 0;   // Identification
+        p[at + 10] = p[at + 11] = 0; // Header Checksum
+    }
+
+    static byte[] unhex(String line) {
+        byte[] b = new byte[line.length() / 2];
+        for (int i = 0; i < b.length; i++) b[i] = (byte) Integer.parseInt(line.substring(2 * i, 2 * i + 2), 16);
+        return b;
+    }
+
     static Path write(Path dir, String name, String text) throws IOException {
         Path f = dir.resolve(name);
         Files.writeString(f, text);

@@ -104,7 +104,7 @@ class TranslateCommandTest {
         E2e.Run r = translateFile(all, "eth.pcap");
 
         assertThat(r.exit()).as(r.stderr()).isZero();
-        assertThat(output("eth.pcap")).containsExactlyElementsOf(reference);
+        assertThat(E2e.normalized(output("eth.pcap"))).containsExactlyElementsOf(E2e.normalized(reference));
         assertThat(r.stderr()).containsPattern("read_skip_not_ip +1 ");
     }
 
@@ -115,8 +115,8 @@ class TranslateCommandTest {
 
         assertThat(a.exit()).as(a.stderr()).isZero();
         assertThat(b.exit()).as(b.stderr()).isZero();
-        assertThat(output("sll")).containsExactlyElementsOf(reference);
-        assertThat(output("sll2")).containsExactlyElementsOf(reference);
+        assertThat(E2e.normalized(output("sll"))).containsExactlyElementsOf(E2e.normalized(reference));
+        assertThat(E2e.normalized(output("sll2"))).containsExactlyElementsOf(E2e.normalized(reference));
     }
 
     @Test
@@ -133,8 +133,10 @@ class TranslateCommandTest {
 
         assertThat(a.exit()).as(a.stderr()).isZero();
         assertThat(b.exit()).as(b.stderr()).isZero();
-        assertThat(output("v4.pcap")).containsExactlyElementsOf(translateRaw(only4, "ref4"));
-        assertThat(output("v6.pcap")).containsExactlyElementsOf(translateRaw(only6, "ref6"));
+        assertThat(E2e.normalized(output("v4.pcap"))).containsExactlyElementsOf(
+                E2e.normalized(translateRaw(only4, "ref4")));
+        assertThat(E2e.normalized(output("v6.pcap"))).containsExactlyElementsOf(
+                E2e.normalized(translateRaw(only6, "ref6")));
     }
 
     @Test
@@ -159,11 +161,19 @@ class TranslateCommandTest {
 
         assertThat(r.exit()).as(r.stderr()).isZero();
         assertThat(r.stderr()).contains("pcapng (little-endian, 2 interfaces: ETHERNET (1), RAW (101))");
-        assertThat(output("two.pcapng")).containsExactlyElementsOf(reference);
+        assertThat(E2e.normalized(output("two.pcapng"))).containsExactlyElementsOf(E2e.normalized(reference));
     }
 
     static String hexLines(List<byte[]> packets) {
         return packets.stream().map(E2e::hex).collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    static List<String> unhexNormalized(String text) {
+        return text.lines().map(l -> E2e.hex(E2e.normalized(E2e.unhex(l)))).toList();
+    }
+
+    static List<String> hexNormalized(List<E2e.Pkt> packets) {
+        return packets.stream().map(p -> E2e.hex(E2e.normalized(p.data()))).toList();
     }
 
     @Test
@@ -173,8 +183,8 @@ class TranslateCommandTest {
         E2e.Run r = translateFile(text.getBytes(StandardCharsets.US_ASCII), "in.hex", "--input-hex");
 
         assertThat(r.exit()).as(r.stderr()).isZero();
-        assertThat(output("in.hex")).extracting(E2e.Pkt::data)
-                .containsExactlyElementsOf(reference.stream().map(E2e.Pkt::data).toList());
+        assertThat(E2e.normalized(output("in.hex"))).containsExactlyElementsOf(E2e.normalized(
+                reference.stream().map(p -> new E2e.Pkt(p.data(), 0)).toList()));
         assertThat(output("in.hex")).extracting(E2e.Pkt::ts).containsOnly(0L);
     }
 
@@ -183,8 +193,10 @@ class TranslateCommandTest {
         E2e.Run r = translateFile(classic(true, LinkType.RAW, p -> p), "raw.pcap", "--output-hex");
 
         assertThat(r.exit()).as(r.stderr()).isZero();
-        assertThat(Files.readString(dir.resolve("raw.pcap.out")))
-                .isEqualTo(hexLines(reference.stream().map(E2e.Pkt::data).toList()));
+        String text = Files.readString(dir.resolve("raw.pcap.out"));
+
+        assertThat(text).endsWith("\n").matches("[0-9a-f\n]+");
+        assertThat(unhexNormalized(text)).containsExactlyElementsOf(hexNormalized(reference));
     }
 
     @Test
@@ -195,8 +207,8 @@ class TranslateCommandTest {
                 "--output-hex", "-", "-");
 
         assertThat(r.exit()).as(r.stderr()).isZero();
-        assertThat(r.stdout()).isEqualTo(hexLines(reference.stream().map(E2e.Pkt::data).toList()));
-        assertThat(r.stderr()).contains("stdin (hex").contains("-> stdout (hex)").contains("packets in:  19");
+        assertThat(unhexNormalized(r.stdout())).containsExactlyElementsOf(hexNormalized(reference));
+        assertThat(r.stderr()).contains("stdin (hex").contains("-> stdout (hex)").contains("packets in:  20");
     }
 
     @Test
@@ -208,7 +220,7 @@ class TranslateCommandTest {
         Files.write(out, r.stdoutBytes());
 
         assertThat(r.exit()).as(r.stderr()).isZero();
-        assertThat(E2e.read(out)).containsExactlyElementsOf(reference);
+        assertThat(E2e.normalized(E2e.read(out))).containsExactlyElementsOf(E2e.normalized(reference));
     }
 
     @Test
@@ -227,7 +239,7 @@ class TranslateCommandTest {
                 bad + ":1:24: global.pool6: \"2001:db8::/33\" is not a valid RFC 6052 prefix: length must be 32, 40,"
                         + " 48, 56, 64 or 96")
                 .anyMatch(l -> l.startsWith(bad + ":1:41: global.bogus: unknown key \"bogus\""))
-                .contains(bad + ":2:24: ferry.ipv4-mtu: 5 is out of range 68..65535");
+                .contains(bad + ":2:26: ferry.ipv4-mtu: 5 is out of range 68..65535");
         assertThat(out).doesNotExist();
     }
 
@@ -251,20 +263,30 @@ class TranslateCommandTest {
         Path out = dir.resolve("never.pcap");
         Path missing = dir.resolve("missing.pcap");
         Path garbage = E2e.write(dir, "garbage.pcap", "GET / HTTP/1.1\r\n\r\n");
-        Path badHex = E2e.write(dir, "bad.hex", "4500\n45zz\n");
 
         E2e.Run a = E2e.main("translate", "--config", cfg.toString(), missing.toString(), out.toString());
         E2e.Run b = E2e.main("translate", "--config", cfg.toString(), garbage.toString(), out.toString());
-        E2e.Run c = E2e.main("translate", "--config", cfg.toString(), "--input-hex", badHex.toString(),
-                out.toString());
 
         assertThat(a.exit()).isEqualTo(1);
         assertThat(a.stderr()).contains("cannot read " + missing + ": no such file");
         assertThat(b.exit()).isEqualTo(1);
         assertThat(b.stderr()).contains(garbage + ": byte offset 0: not a capture");
-        assertThat(c.exit()).isEqualTo(1);
-        assertThat(c.stderr()).contains(badHex + ": line 2, column 3: expected a hex digit, found 'z'");
         assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void badHexStopsAtItsLineWithExitOneAfterWritingTheLinesBeforeIt() throws IOException {
+        Path badHex = E2e.write(dir, "bad.hex", "# first packet is fine\n" + E2e.hex(inputs.get(0)) + "\n45zz\n");
+        Path out = dir.resolve("partial.pcap");
+
+        E2e.Run r = E2e.main("translate", "--config", cfg.toString(), "--input-hex", badHex.toString(),
+                out.toString());
+
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.stderr()).contains(badHex + ": line 3, column 3: expected a hex digit, found 'z'")
+                .contains("stopped after 1 input packets");
+        assertThat(E2e.normalized(E2e.read(out))).containsExactly(
+                E2e.normalized(List.of(new E2e.Pkt(reference.get(0).data(), 0))).get(0));
     }
 
     @Test
@@ -286,9 +308,10 @@ class TranslateCommandTest {
         E2e.Run r = translateFile(cut, "cut.pcap");
 
         assertThat(r.exit()).as(r.stderr()).isZero();
-        assertThat(r.stderr()).contains("warning: ").contains("truncated").contains("record 19")
-                .contains("packets in:  18");
-        assertThat(output("cut.pcap")).containsExactlyElementsOf(reference.subList(0, reference.size() - 1));
+        assertThat(r.stderr()).contains("warning: ").contains("truncated").contains("record 20")
+                .contains("packets in:  19");
+        assertThat(E2e.normalized(output("cut.pcap"))).containsExactlyElementsOf(
+                E2e.normalized(reference.subList(0, reference.size() - 1)));
     }
 
     @Test
@@ -300,7 +323,8 @@ class TranslateCommandTest {
         E2e.Run r = translateFile(b.toByteArray(), "corrupt.pcap");
 
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.stderr()).contains("record 5").contains("5000000").contains("stopped after 4 packets");
-        assertThat(output("corrupt.pcap")).containsExactlyElementsOf(reference.subList(0, 4));
+        assertThat(r.stderr()).contains("record 5").contains("5000000").contains("stopped after 4 input packets");
+        assertThat(E2e.normalized(output("corrupt.pcap"))).containsExactlyElementsOf(
+                E2e.normalized(reference.subList(0, 4)));
     }
 }
