@@ -117,6 +117,34 @@ class OfflineTranslationTest {
     }
 
     @Test
+    void theWholePathWithTheRealSiitTranslatorAllocatesNothingPerPacket() throws Exception {
+        var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var cfg = ferry.config.ConfigParser.parse(TranslateEndToEndTest.CONFIG, "e2e.json");
+        List<byte[]> mix = TranslateEndToEndTest.inputs(); // UDP, TCP, ICMP, fragments, ICMP errors, TTL 1, DF=0
+        long[] perRun = new long[2];
+        int[] rounds = {50, 1_000};
+        for (int k = 0; k < 2; k++) {
+            List<byte[]> ps = new ArrayList<>();
+            for (int i = 0; i < rounds[k]; i++) ps.addAll(mix);
+            Path in = capture(ps);
+            Counters c = new Counters();
+            OfflineTranslation x = new OfflineTranslation(Wiring.translator(cfg, c), c);
+            try (PacketReader r = PacketReaders.open(in); PacketWriter w = PacketWriters.pcap(dir.resolve("o.pcap"))) {
+                x.run(r, w, System.err); // warm-up
+            }
+            try (PacketReader r = PacketReaders.open(in); PacketWriter w = PacketWriters.pcap(dir.resolve("o.pcap"))) {
+                long before = mx.getCurrentThreadAllocatedBytes();
+                x.run(r, w, System.err);
+                perRun[k] = mx.getCurrentThreadAllocatedBytes() - before;
+            }
+        }
+        long extraPackets = (long) (rounds[1] - rounds[0]) * mix.size();
+        System.out.println("real translator, allocated per run: " + perRun[0] + " / " + perRun[1] + " bytes; "
+                + extraPackets + " more packets");
+        assertThat(perRun[1] - perRun[0]).isLessThan(extraPackets);
+    }
+
+    @Test
     void thePerPacketLoopAllocatesNothing() throws IOException {
         var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long[] perRun = new long[2];
