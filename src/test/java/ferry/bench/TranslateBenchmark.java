@@ -1,6 +1,9 @@
 package ferry.bench;
 
+import ferry.addr.EamEntry;
 import ferry.addr.Eamt;
+import ferry.addr.Prefix4;
+import ferry.addr.Prefix6;
 import ferry.addr.Denylist4;
 import ferry.addr.Rfc6052;
 import ferry.metrics.Counters;
@@ -28,7 +31,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * In-memory translation throughput, one thread: each operation copies one packet into the receive buffer at
+ * In-memory translation throughput, one thread, SIIT with pool6 64:ff9b::/96 and one EAMT entry
+ * (2001:db8::/120 = 198.51.100.0/24): each operation copies one packet into the receive buffer at
  * {@link Translator#HEADROOM} (as a TUN read would) and translates it in place. Run with {@code -prof gc} to see
  * the allocation per packet (bench/jmh.sh does).
  */
@@ -51,7 +55,8 @@ public class TranslateBenchmark {
     public void setup() {
         Rfc6052 pool6 = Rfc6052.parse("64:ff9b::/96");
         TranslatorSettings s = TranslatorSettings.defaults();
-        translator = new IpTranslator(s, new SiitMapper(pool6, Eamt.of(List.of()), Denylist4.of(List.of()), true),
+        translator = new IpTranslator(s, new SiitMapper(pool6,
+                Eamt.of(List.of(new EamEntry(Prefix6.parse("2001:db8::/120"), Prefix4.parse("198.51.100.0/24")))), Denylist4.of(List.of()), true),
                 new Counters());
         byte[] p = packet(packet);
         arena = Arena.ofConfined();
