@@ -145,6 +145,32 @@ public enum Counter {
             "ICMPv6 error whose RFC 4884 length runs past the payload"),
     ICMP6_ERROR_NO_SOURCE("icmp6_error_no_source",
             "an ICMPv6 error was due but neither ipv6-address nor rfc6791v6-prefix is set (not a drop reason)"),
+
+    // --- nat64 ---
+    DROP_NAT64_SRC_IN_POOL6("drop_nat64_src_in_pool6",
+            "IPv6 source lies inside pool6: a spoofed or looping packet (RFC 6146 security considerations)"),
+    DROP_NAT64_FRAGMENT("drop_nat64_fragment",
+            "fragment reached the NAT64: ports are needed and fragments are not collected yet"),
+    DROP_NAT64_UNSUPPORTED_PROTOCOL("drop_nat64_unsupported_protocol",
+            "transport protocol other than TCP, UDP, ICMP: a NAT64 has no binding for it (RFC 6146 §3.5)"),
+    DROP_NAT64_POOL4_EXHAUSTED("drop_nat64_pool4_exhausted",
+            "no free pool4 transport address for a new BIB entry (ICMPv6 1/3 returned, RFC 6146 §3.5.1.1)"),
+    DROP_NAT64_SESSION_LIMIT("drop_nat64_session_limit",
+            "session table full: the new flow is refused, existing sessions are kept (RFC 6888 REQ-3)"),
+    DROP_NAT64_TCP_NO_SESSION("drop_nat64_tcp_no_session",
+            "TCP segment other than SYN without a session (RFC 6146 §3.5.2.2: only a SYN opens one)"),
+    DROP_NAT64_NOT_POOL4("drop_nat64_not_pool4", "IPv4 destination is not a pool4 address"),
+    DROP_NAT64_NO_BIB("drop_nat64_no_bib",
+            "IPv4 packet to a pool4 transport address with no BIB entry (UDP/ICMP: ICMPv4 3/1 returned)"),
+    DROP_NAT64_TCP_SYN4_NO_BIB("drop_nat64_tcp_syn4_no_bib",
+            "IPv4 SYN to a pool4 transport address with no BIB entry (not held: no simultaneous-open storage yet)"),
+    DROP_NAT64_TCP_EXTERNAL("drop_nat64_tcp_external",
+            "IPv4-initiated TCP connection refused by drop-externally-initiated-tcp"),
+    DROP_NAT64_FILTERED("drop_nat64_filtered",
+            "IPv4 packet from an address the BIB entry has no session with (address-dependent-filtering; ICMPv4 3/13)"),
+    DROP_NAT64_ICMPV6_INFO("drop_nat64_icmpv6_info", "ICMPv6 informational message refused by drop-icmpv6-info"),
+    DROP_NAT64_ICMP_NO_SESSION("drop_nat64_icmp_no_session",
+            "ICMP error whose inner packet matches no session (errors never create sessions, RFC 5508)"),
     ;
 
     private final String id;
