@@ -279,7 +279,7 @@ final class SessionTable {
     void refresh(int stripe, int s, int timerClass, long now) {
         unlinkTimer(stripe, s);
         sClass[s] = (byte) timerClass;
-        sExpires[s] = Math.max(sExpires[s], now + timeouts[timerClass]);
+        sExpires[s] = now + timeouts[timerClass];
         append(stripe, s, timerClass);
     }
 
