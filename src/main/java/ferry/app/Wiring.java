@@ -82,12 +82,24 @@ final class Wiring {
                 statics, s);
     }
 
-    /** The translator settings of a nat64-mode configuration: hairpinning (RFC 6146 §3.8) is always on. */
+    /**
+     * The translator settings of a nat64-mode configuration: hairpinning (RFC 6146 §3.8) is always on; when the
+     * "ferry" object names no own addresses, the errors the NAT64 generates come from its first pool4 address (IPv4
+     * side) and that address under pool6 (IPv6 side), both of which route to the NAT64.
+     */
     static TranslatorSettings nat64Settings(Config c) {
         TranslatorSettings t = settings(c);
+        ferry.addr.Prefix4 own4 = t.ipv4Address();
+        ferry.addr.Prefix6 own6 = t.ipv6Address();
+        if (c.nat64() != null && !c.nat64().pool4().isEmpty()) {
+            int first = c.nat64().pool4().get(0).prefix().addr();
+            if (own4 == null) own4 = new ferry.addr.Prefix4(first, 32);
+            if (own6 == null && c.global().pool6() != null)
+                own6 = new ferry.addr.Prefix6(c.global().pool6().embedHi(first), c.global().pool6().embedLo(first), 128);
+        }
         return new TranslatorSettings(t.zeroizeTrafficClass(), t.overrideTos(), t.tos(), t.mtuPlateaus(),
                 t.amendUdpChecksumZero(), t.lowestIpv6Mtu(), t.rfc6791v4(), t.rfc6791v6(), t.randomizeRfc6791(),
-                t.ipv4Address(), t.ipv6Address(), t.ipv4Mtu(), t.ipv6Mtu(), EamHairpinMode.INTRINSIC);
+                own4, own6, t.ipv4Mtu(), t.ipv6Mtu(), EamHairpinMode.INTRINSIC);
     }
 
     /**
