@@ -149,9 +149,9 @@ public final class Nat64Mapper implements AddressMapper {
                     return tab.bibCap >= tab.pool.size ? refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3)
                             : refuse6(t, Counter.DROP_NAT64_SESSION_LIMIT, 1);
                 }
-                // RFC 6146 §3.5.1.1: "If it is not possible to allocate an appropriate IPv4 transport address or
-                // create a BIB entry, then the packet is discarded. The NAT64 SHOULD send an ICMPv6 Destination
-                // Unreachable error message with Code 3 (Address Unreachable)."
+                // RFC 6146 §3.5.1.1 (paraphrased): when no IPv4 transport address can be allocated or no BIB entry
+                // created, the packet is discarded and an ICMPv6 Destination Unreachable, Code 3 (Address
+                // Unreachable), SHOULD be returned.
                 int slot = pool4.allocate(t.proto, t.srcHi, t.srcLo, port6, dst4, t.dstPort, b, now / SECOND);
                 if (slot < 0) {
                     tab.freeBibRow(stripe, b);
@@ -205,7 +205,7 @@ public final class Nat64Mapper implements AddressMapper {
 
     /**
      * The inner packet of an ICMPv6 error: a packet the NAT64 translated from IPv4 (source pool6 + Y, destination the
-     * IPv6 host X). Its session is looked up, never created or refreshed (RFC 5508 REQ-? / issue 4 item 4).
+     * IPv6 host X). Its session is looked up, never created or refreshed (issue 4 item 4, RFC 5508).
      */
     private Counter inner64(Tuple t) {
         if (!pool6.matches(t.srcHi, t.srcLo)) return Counter.DROP_NAT64_ICMP_NO_SESSION;
