@@ -157,6 +157,8 @@ public enum Counter {
             "no free pool4 transport address for a new BIB entry (ICMPv6 1/3 returned, RFC 6146 §3.5.1.1)"),
     DROP_NAT64_SESSION_LIMIT("drop_nat64_session_limit",
             "session table full: the new flow is refused, existing sessions are kept (RFC 6888 REQ-3)"),
+    DROP_NAT64_SUBSCRIBER_LIMIT("drop_nat64_subscriber_limit",
+            "IPv6 subscriber at its session or port limit: the new flow is refused (RFC 6888 REQ-4; rate-limited ICMP)"),
     DROP_NAT64_TCP_NO_SESSION("drop_nat64_tcp_no_session",
             "TCP segment other than SYN without a session (RFC 6146 §3.5.2.2: only a SYN opens one)"),
     DROP_NAT64_NOT_POOL4("drop_nat64_not_pool4", "IPv4 destination is not a pool4 address"),

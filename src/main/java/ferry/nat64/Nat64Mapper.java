@@ -71,7 +71,10 @@ public final class Nat64Mapper implements AddressMapper {
         if (p == null) return null;
         long n = statics.stream().filter(b -> b.proto() == proto).count();
         int bibCap = (int) Math.max(1, Math.min((long) settings.maxSessions() + n, p.size));
-        return new SessionTable(proto, p, settings.maxSessions(), bibCap, timeouts);
+        SubscriberLimits limits = new SubscriberLimits(settings.maxSessionsPerSubscriber(),
+                settings.maxPortsPerSubscriber(), settings.subscriberPrefixLength(),
+                settings.maxSessionsPerSubscriber() > 0 || settings.maxPortsPerSubscriber() > 0 ? settings.maxSessions() : 8);
+        return new SessionTable(proto, p, settings.maxSessions(), bibCap, timeouts, limits);
     }
 
     private SessionTable tableOf(int proto) {
@@ -125,7 +128,7 @@ public final class Nat64Mapper implements AddressMapper {
         boolean isIcmp = t.proto == IpProto.ICMP;
         if (isIcmp && settings.dropIcmpv6Info()) return Counter.DROP_NAT64_ICMPV6_INFO;
         SessionTable tab = tableOf(t.proto);
-        if (tab == null) return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3);
+        if (tab == null) return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, t.now);
         int port6 = t.srcPort; // TCP/UDP source port, or the ICMP identifier
         int remotePort = isIcmp ? 0 : t.dstPort;
         long now = t.now;
@@ -143,11 +146,15 @@ public final class Nat64Mapper implements AddressMapper {
                 if (TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED) return Counter.DROP_NAT64_TCP_NO_SESSION;
             }
             if (b == SessionTable.NIL) {
+                // RFC 6888 REQ-4: a subscriber over its port limit gets no new binding
+                if (tab.limits != null && !tab.limits.acquire(t.srcHi, t.srcLo, true))
+                    return refuse6(t, Counter.DROP_NAT64_SUBSCRIBER_LIMIT, 1, now);
                 b = tab.allocBib(stripe);
                 if (b == SessionTable.NIL) {
+                    if (tab.limits != null) tab.limits.release(t.srcHi, t.srcLo, true);
                     // every row taken: when there are as many rows as pool4 pairs, that is pool4 exhaustion
-                    return tab.bibCap >= tab.pool.size ? refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3)
-                            : refuse6(t, Counter.DROP_NAT64_SESSION_LIMIT, 1);
+                    return tab.bibCap >= tab.pool.size ? refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, now)
+                            : refuse6(t, Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
                 }
                 // RFC 6146 §3.5.1.1 (paraphrased): when no IPv4 transport address can be allocated or no BIB entry
                 // created, the packet is discarded and an ICMPv6 Destination Unreachable, Code 3 (Address
@@ -155,7 +162,8 @@ public final class Nat64Mapper implements AddressMapper {
                 int slot = pool4.allocate(t.proto, t.srcHi, t.srcLo, port6, dst4, t.dstPort, b, now / SECOND);
                 if (slot < 0) {
                     tab.freeBibRow(stripe, b);
-                    return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3);
+                    if (tab.limits != null) tab.limits.release(t.srcHi, t.srcLo, true);
+                    return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, now);
                 }
                 tab.linkBib(b, bucket, t.srcHi, t.srcLo, port6, slot, false);
             }
@@ -163,10 +171,11 @@ public final class Nat64Mapper implements AddressMapper {
                 int state = t.proto == IpProto.TCP ? TcpStateMachine.state(outcome) : 0;
                 int cls = t.proto == IpProto.TCP ? TcpStateMachine.timer(outcome) - 1 : 0;
                 s = tab.newSession(stripe, b, dst4, remotePort, state, cls, now);
-                if (s == SessionTable.NIL) {
+                if (s < 0) {
                     if (tab.bSessions[b] == SessionTable.NIL && !tab.bStatic[b]) tab.deleteBib(stripe, b, now / SECOND);
                     // RFC 6888 REQ-3/REQ-4: the new flow is refused; existing sessions are never evicted
-                    return refuse6(t, Counter.DROP_NAT64_SESSION_LIMIT, 1);
+                    return refuse6(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
+                            : Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
                 }
             } else {
                 update(tab, stripe, s, outcome, now);
@@ -191,16 +200,39 @@ public final class Nat64Mapper implements AddressMapper {
         if (timer != TcpStateMachine.KEEP) tab.refresh(stripe, s, timer - 1, now);
     }
 
-    private static Counter refuse6(Tuple t, Counter c, int code) {
-        t.errorType = 1; // ICMPv6 Destination Unreachable
-        t.errorCode = code;
+    /**
+     * Refuses a new flow with ICMPv6 Destination Unreachable {@code code}, within the error rate limit (RFC 6888:
+     * limits are hit under attack, and answering every refused packet would turn the NAT64 into a reflector).
+     */
+    private Counter refuse6(Tuple t, Counter c, int code, long now) {
+        if (errorBudget(now)) {
+            t.errorType = 1;
+            t.errorCode = code;
+        }
         return c;
     }
 
-    private static Counter refuse4(Tuple t, Counter c, int code) {
-        t.errorType = 3; // ICMPv4 Destination Unreachable
-        t.errorCode = code;
+    /** Likewise on the IPv4 side (ICMPv4 Destination Unreachable). */
+    private Counter refuse4(Tuple t, Counter c, int code, long now) {
+        if (errorBudget(now)) {
+            t.errorType = 3;
+            t.errorCode = code;
+        }
         return c;
+    }
+
+    /** ICMP errors for refused flows: at most {@link #ERRORS_PER_SECOND} per second, bursts of as many (GCRA). */
+    static final int ERRORS_PER_SECOND = 100;
+    private static final long ERROR_INTERVAL = SECOND / ERRORS_PER_SECOND;
+    private final AtomicLong errorTat = new AtomicLong(Long.MIN_VALUE / 2);
+
+    private boolean errorBudget(long now) {
+        while (true) {
+            long tat = errorTat.get();
+            long start = Math.max(tat, now);
+            if (start - now >= SECOND) return false; // the burst is spent
+            if (errorTat.compareAndSet(tat, start + ERROR_INTERVAL)) return true;
+        }
     }
 
     /**
@@ -260,7 +292,7 @@ public final class Nat64Mapper implements AddressMapper {
         int slot = tab == null ? -1 : tab.pool.slotOf(t.dst4, port4);
         int b = slot < 0 ? SessionTable.NIL : tab.lockBibOfSlot(slot);
         if (b == SessionTable.NIL) {
-            if (!isTcp) return refuse4(t, Counter.DROP_NAT64_NO_BIB, 1);
+            if (!isTcp) return refuse4(t, Counter.DROP_NAT64_NO_BIB, 1, t.now);
             if (!syn) return Counter.DROP_NAT64_NO_BIB;
             if (settings.dropExternallyInitiatedTcp()) return Counter.DROP_NAT64_TCP_EXTERNAL;
             // RFC 5382 REQ-4: no answer to an unsolicited SYN for at least 6 s; without storage, none at all
@@ -280,13 +312,14 @@ public final class Nat64Mapper implements AddressMapper {
                 // RFC 6146 §3.5.1: with address-dependent filtering, only an address the BIB entry already has a
                 // session with may open another; otherwise the packet is discarded (ICMP 3/13 "SHOULD").
                 if (settings.addressDependentFiltering() && !tab.hasSessionWith(b, t.src4))
-                    return refuse4(t, Counter.DROP_NAT64_FILTERED, 13);
+                    return refuse4(t, Counter.DROP_NAT64_FILTERED, 13, now);
                 if (isTcp && TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED)
                     return Counter.DROP_NAT64_TCP_NO_SESSION;
                 int state = isTcp ? TcpStateMachine.state(outcome) : 0;
                 int cls = isTcp ? TcpStateMachine.timer(outcome) - 1 : 0;
                 s = tab.newSession(stripe, b, t.src4, remotePort, state, cls, now);
-                if (s == SessionTable.NIL) return refuse4(t, Counter.DROP_NAT64_SESSION_LIMIT, 13);
+                if (s < 0) return refuse4(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
+                        : Counter.DROP_NAT64_SESSION_LIMIT, 13, now);
             } else {
                 update(tab, stripe, s, outcome, now);
             }

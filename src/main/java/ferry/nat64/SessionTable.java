@@ -62,6 +62,11 @@ final class SessionTable {
     private final int classes;
     private final int[] listHead, listTail;
 
+    /** Per-subscriber counts (RFC 6888), or null when no limit is configured. */
+    final SubscriberLimits limits;
+    /** {@link #newSession} result when the subscriber is at its session limit. */
+    static final int OVER_LIMIT = -2;
+
     final AtomicInteger liveSessions = new AtomicInteger();
     final AtomicInteger liveBibs = new AtomicInteger();
 
@@ -72,7 +77,8 @@ final class SessionTable {
      * @param bibCap   most BIB entries at once (static ones included)
      * @param timeouts the lifetime (ns) of each timer class
      */
-    SessionTable(int proto, Pool4.ProtoPool pool, int sessCap, int bibCap, long[] timeouts) {
+    SessionTable(int proto, Pool4.ProtoPool pool, int sessCap, int bibCap, long[] timeouts, SubscriberLimits limits) {
+        this.limits = limits != null && limits.active() ? limits : null;
         this.proto = proto;
         this.pool = pool;
         this.sessCap = sessCap;
@@ -228,6 +234,7 @@ final class SessionTable {
         int slot = bSlot[b];
         bSlot[b] = -1;
         Pool4.release(pool, slot, nowSec);
+        if (limits != null && !bStatic[b]) limits.release(bHi[b], bLo[b], true);
         bNext[b] = bibFree[stripe];
         bibFree[stripe] = b;
         liveBibs.decrementAndGet();
@@ -251,6 +258,7 @@ final class SessionTable {
 
     /** Creates a session of BIB {@code b}; NIL when the table is full. Caller holds the stripe. */
     int newSession(int stripe, int b, int remote4, int remotePort, int state, int timerClass, long now) {
+        if (limits != null && !limits.acquire(bHi[b], bLo[b], false)) return OVER_LIMIT;
         int s = sessFree[stripe];
         if (s != NIL) {
             sessFree[stripe] = sNextInBib[s];
@@ -259,7 +267,10 @@ final class SessionTable {
             if (s >= sessCap) {
                 sessTop.decrementAndGet();
                 s = steal(stripe, false);
-                if (s == NIL) return NIL;
+                if (s == NIL) {
+                    if (limits != null) limits.release(bHi[b], bLo[b], false);
+                    return NIL;
+                }
             }
         }
         sBib[s] = b;
@@ -315,6 +326,7 @@ final class SessionTable {
             }
         }
         sBib[s] = -1;
+        if (limits != null) limits.release(bHi[b], bLo[b], false);
         sNextInBib[s] = sessFree[stripe];
         sessFree[stripe] = s;
         liveSessions.decrementAndGet();
