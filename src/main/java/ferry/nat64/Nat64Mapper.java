@@ -101,7 +101,7 @@ public final class Nat64Mapper implements AddressMapper {
             if (!Pool4.claim(t.pool, slot, b, Long.MIN_VALUE / 2)) {
                 throw new IllegalArgumentException("bib entry " + e + ": the IPv4 transport address is already bound");
             }
-            t.linkBib(b, bucket, e.v6Hi(), e.v6Lo(), e.port6(), slot, true);
+            t.linkBib(b, bucket, e.v6Hi(), e.v6Lo(), e.port6(), slot, true, 0);
         } finally {
             t.unlock(stripe);
         }
@@ -165,14 +165,14 @@ public final class Nat64Mapper implements AddressMapper {
                     if (tab.limits != null) tab.limits.release(t.srcHi, t.srcLo, true);
                     return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, now);
                 }
-                tab.linkBib(b, bucket, t.srcHi, t.srcLo, port6, slot, false);
+                tab.linkBib(b, bucket, t.srcHi, t.srcLo, port6, slot, false, now);
             }
             if (s == SessionTable.NIL) {
                 int state = t.proto == IpProto.TCP ? TcpStateMachine.state(outcome) : 0;
                 int cls = t.proto == IpProto.TCP ? TcpStateMachine.timer(outcome) - 1 : 0;
                 s = tab.newSession(stripe, b, dst4, remotePort, state, cls, now);
                 if (s < 0) {
-                    if (tab.bSessions[b] == SessionTable.NIL && !tab.bStatic[b]) tab.deleteBib(stripe, b, now / SECOND);
+                    if (tab.bSessions[b] == SessionTable.NIL && !tab.bStatic[b]) tab.deleteBib(stripe, b, now);
                     // RFC 6888 REQ-3/REQ-4: the new flow is refused; existing sessions are never evicted
                     return refuse6(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
                             : Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
@@ -462,6 +462,22 @@ public final class Nat64Mapper implements AddressMapper {
             }
         }
         return out;
+    }
+
+    /**
+     * Sends BIB and/or session creation and deletion records to {@code log} from now on (RFC 6888 REQ-12); call
+     * before traffic flows. Static entries are not logged.
+     */
+    public void log(Nat64Log log) {
+        this.log = log;
+        for (SessionTable t : new SessionTable[] {tcp, udp, icmp}) if (t != null) t.log = log;
+    }
+
+    private Nat64Log log;
+
+    /** The log attached with {@link #log(Nat64Log)}, or null. */
+    public Nat64Log log() {
+        return log;
     }
 
     public Nat64Settings settings() {
