@@ -166,6 +166,8 @@ public enum Counter {
             "IPv4 packet to a pool4 transport address with no BIB entry (UDP/ICMP: ICMPv4 3/1 returned)"),
     DROP_NAT64_TCP_SYN4_NO_BIB("drop_nat64_tcp_syn4_no_bib",
             "IPv4 SYN to a pool4 transport address with no BIB entry (not held: no simultaneous-open storage yet)"),
+    NAT64_TCP_SYN4_HELD("nat64_tcp_syn4_held",
+            "IPv4 SYN without a binding held up to 6 s for a simultaneous open (RFC 6146 §3.5.2.2; 3/3 if none comes)"),
     DROP_NAT64_TCP_EXTERNAL("drop_nat64_tcp_external",
             "IPv4-initiated TCP connection refused by drop-externally-initiated-tcp"),
     DROP_NAT64_FILTERED("drop_nat64_filtered",

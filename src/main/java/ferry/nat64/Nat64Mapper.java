@@ -42,6 +42,7 @@ public final class Nat64Mapper implements AddressMapper {
     private final SessionTable tcp, udp, icmp;
     private final AtomicLong nextTick = new AtomicLong(Long.MIN_VALUE);
     private final SessionTable.OnExpiry tcpExpiry = this::tcpExpired;
+    private final HeldSyns heldSyns;
     private static final SessionTable.OnExpiry DELETE = (t, s) -> -1;
 
     /**
@@ -58,6 +59,7 @@ public final class Nat64Mapper implements AddressMapper {
         this.checkWkp = wkpStrict && pool6.isWellKnown();
         this.pool4 = pool4;
         this.settings = settings;
+        this.heldSyns = new HeldSyns(settings.maximumSimultaneousOpens());
         long s = SECOND;
         tcp = table(IpProto.TCP, statics, new long[]{settings.tcpEstTimeout() * s, settings.tcpTransTimeout() * s,
                 Nat64Settings.TCP_INCOMING_SYN_SECONDS * s});
@@ -177,6 +179,11 @@ public final class Nat64Mapper implements AddressMapper {
                     return refuse6(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
                             : Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
                 }
+                if (t.proto == IpProto.TCP) {
+                    // §3.5.2.2: the IPv6 host opened the connection an IPv4 SYN was held for; that SYN is discarded
+                    int slot = tab.bSlot[b];
+                    heldSyns.opened(tab.pool.addrOf(slot), tab.pool.portOf(slot), dst4, remotePort);
+                }
             } else {
                 update(tab, stripe, s, outcome, now);
             }
@@ -295,8 +302,7 @@ public final class Nat64Mapper implements AddressMapper {
             if (!isTcp) return refuse4(t, Counter.DROP_NAT64_NO_BIB, 1, t.now);
             if (!syn) return Counter.DROP_NAT64_NO_BIB;
             if (settings.dropExternallyInitiatedTcp()) return Counter.DROP_NAT64_TCP_EXTERNAL;
-            // RFC 5382 REQ-4: no answer to an unsolicited SYN for at least 6 s; without storage, none at all
-            return Counter.DROP_NAT64_TCP_SYN4_NO_BIB;
+            return holdSyn(t);
         }
         int stripe = tab.stripeOfBib(b);
         try {
@@ -311,8 +317,11 @@ public final class Nat64Mapper implements AddressMapper {
                 if (isTcp && syn && settings.dropExternallyInitiatedTcp()) return Counter.DROP_NAT64_TCP_EXTERNAL;
                 // RFC 6146 §3.5.1: with address-dependent filtering, only an address the BIB entry already has a
                 // session with may open another; otherwise the packet is discarded (ICMP 3/13 "SHOULD").
-                if (settings.addressDependentFiltering() && !tab.hasSessionWith(b, t.src4))
+                if (settings.addressDependentFiltering() && !tab.hasSessionWith(b, t.src4)) {
+                    // §3.5.2.2: a filtered IPv4 SYN is kept like one without a binding (simultaneous open)
+                    if (syn) return holdSyn(t);
                     return refuse4(t, Counter.DROP_NAT64_FILTERED, 13, now);
+                }
                 if (isTcp && TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED)
                     return Counter.DROP_NAT64_TCP_NO_SESSION;
                 int state = isTcp ? TcpStateMachine.state(outcome) : 0;
@@ -369,6 +378,23 @@ public final class Nat64Mapper implements AddressMapper {
     @Override
     public AddressMapper hairpinMapper() {
         return this;
+    }
+
+    /**
+     * RFC 6146 §3.5.2.2: an IPv4 SYN without a binding is kept 6 s (at most maximum-simultaneous-opens of them); RFC
+     * 5382 REQ-4: it gets no ICMP error before that. No room (or storage disabled): dropped without an error.
+     */
+    private Counter holdSyn(Tuple t) {
+        if (t.packet == null) return Counter.DROP_NAT64_TCP_SYN4_NO_BIB;
+        int r = heldSyns.hold(t.packet, t.packetOff, t.packetLen, t.dst4, t.dstPort, t.src4, t.srcPort,
+                t.now + Nat64Settings.TCP_INCOMING_SYN_SECONDS * SECOND);
+        return r >= 0 ? Counter.NAT64_TCP_SYN4_HELD : Counter.DROP_NAT64_TCP_SYN4_NO_BIB;
+    }
+
+    /** Hands over an IPv4 SYN held for 6 s in vain, for ICMP Port Unreachable (RFC 5382 REQ-4, issue 4). */
+    @Override
+    public int takeExpired(long now, java.lang.foreign.MemorySegment into, long off) {
+        return heldSyns.takeExpired(now, into, off);
     }
 
     /** Expires sessions at most once a second of packet time, in whichever worker gets there first. */

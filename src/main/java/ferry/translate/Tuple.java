@@ -38,6 +38,13 @@ public final class Tuple {
      */
     public int errorType = -1;
     public int errorCode;
+    /**
+     * The outer packet as received (4→6 only; null otherwise): a stateful mapper may copy it (RFC 6146 §3.5.2.2 keeps
+     * an unsolicited IPv4 SYN up to 6 s). Valid only during the {@code map46} call.
+     */
+    public java.lang.foreign.MemorySegment packet;
+    public long packetOff;
+    public int packetLen;
 
     /** Resets every field except {@link #now}. */
     public void clear() {
@@ -48,5 +55,8 @@ public final class Tuple {
         fragmented = outerFromInner = false;
         errorType = -1;
         errorCode = 0;
+        packet = null;
+        packetOff = 0;
+        packetLen = 0;
     }
 }
