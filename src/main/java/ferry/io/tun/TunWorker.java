@@ -3,7 +3,6 @@ package ferry.io.tun;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -36,10 +35,6 @@ public final class TunWorker implements Runnable {
     }
 
     private static final int MAX_PACKET = 65535;
-    private static final ValueLayout.OfShort BE16 =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final int PROTO_TCP = 6;
-    private static final int PROTO_UDP = 17;
 
     private final int queue;
     private final int fd;
@@ -207,51 +202,18 @@ public final class TunWorker implements Runnable {
             return false;
         }
         if ((VnetHeader.flags(rx, h) & VnetHeader.F_NEEDS_CSUM) == 0) return true;
-        int start = VnetHeader.csumStart(rx, h);
         int csumOff = VnetHeader.csumOffset(rx, h);
-        if ((long) start + csumOff + 2 > len) {
+        int r = VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff);
+        if (r == VnetChecksum.BAD) {
             stats[TunStat.RX_DROP_BAD_VNET.ordinal()]++;
             return false;
         }
-        long p = readAt;
-        int version = len > 0 ? (rx.get(ValueLayout.JAVA_BYTE, p) & 0xff) >>> 4 : 0;
-        int l4 = -1;
-        int proto = 0;
-        if (version == 4 && len >= 20) {
-            int ihl = (rx.get(ValueLayout.JAVA_BYTE, p) & 0x0f) * 4;
-            int frag = rx.get(BE16, p + 6) & 0xffff;
-            boolean df = (frag & 0x4000) != 0;
-            boolean fragment = (frag & 0x3fff) != 0;
-            proto = rx.get(ValueLayout.JAVA_BYTE, p + 9) & 0xff;
-            // DF clear: the translator may fragment it (RFC 7915 §4.1), and a partial checksum cannot span fragments
-            if (df && !fragment) l4 = ihl;
-        } else if (version == 6 && len >= 40) {
-            proto = rx.get(ValueLayout.JAVA_BYTE, p + 6) & 0xff;
-            l4 = 40;
-        }
-        boolean keep = l4 == start
-                && ((proto == PROTO_TCP && csumOff == 16) || (proto == PROTO_UDP && csumOff == 6));
-        long field = p + start + csumOff;
-        int s = rx.get(BE16, field) & 0xffff;
-        if (keep) {
-            // 0xffff and 0 are the same one's-complement number; use 0 so that ~S is never the "no UDP checksum" 0
-            if (s == 0xffff) s = 0;
-            rx.set(BE16, field, (short) ~s);
-            partialProto = proto;
+        if (r == VnetChecksum.COMPLETED) {
+            stats[TunStat.RX_CSUM_COMPLETED.ordinal()]++;
+        } else {
+            partialProto = r;
             partialCsumOffset = csumOff;
             stats[TunStat.RX_CSUM_PARTIAL.ordinal()]++;
-        } else {
-            // finish it here: sum from csum_start to the end (the field already holds the pseudo-header sum)
-            long sum = 0;
-            long i = p + start;
-            long end = p + len;
-            for (; i + 1 < end; i += 2) sum += rx.get(BE16, i) & 0xffff;
-            if (i < end) sum += (rx.get(ValueLayout.JAVA_BYTE, i) & 0xff) << 8;
-            while ((sum >>> 16) != 0) sum = (sum & 0xffff) + (sum >>> 16);
-            int c = (int) ~sum & 0xffff;
-            if (c == 0 && proto == PROTO_UDP) c = 0xffff;
-            rx.set(BE16, field, (short) c);
-            stats[TunStat.RX_CSUM_COMPLETED.ordinal()]++;
         }
         return true;
     }
@@ -292,10 +254,8 @@ public final class TunWorker implements Runnable {
         // the handler may still need the bytes before this packet (fragments built one after the other): keep them
         long saved8 = s.get(ValueLayout.JAVA_LONG_UNALIGNED, h);
         short saved2 = s.get(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8);
-        int l4 = partialProto == 0 ? -1 : partialL4(s, at, len);
+        int l4 = partialProto == 0 ? -1 : VnetChecksum.finish(s, at, len, partialProto, partialCsumOffset);
         if (l4 >= 0) {
-            long field = at + l4 + partialCsumOffset;
-            s.set(BE16, field, (short) ~s.get(BE16, field)); // back to S' = S + delta (non-inverted)
             VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_NONE, l4 + partialCsumOffset + 2, 0, l4,
                     partialCsumOffset);
             partialProto = 0; // one translation per input packet carries the partial checksum
@@ -305,28 +265,6 @@ public final class TunWorker implements Runnable {
         write(s.address() + h, len + VnetHeader.SIZE);
         s.set(ValueLayout.JAVA_LONG_UNALIGNED, h, saved8);
         s.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8, saved2);
-    }
-
-    /**
-     * The L4 offset of an emitted packet that is the translation of a partial-checksum input: the same transport
-     * protocol right after the IP header, not a fragment. -1 otherwise (an ICMP error, for instance).
-     */
-    private int partialL4(MemorySegment s, long at, int len) {
-        int version = (s.get(ValueLayout.JAVA_BYTE, at) & 0xff) >>> 4;
-        int l4;
-        int proto;
-        if (version == 4 && len >= 20) {
-            if ((s.get(BE16, at + 6) & 0x3fff) != 0) return -1;
-            l4 = (s.get(ValueLayout.JAVA_BYTE, at) & 0x0f) * 4;
-            proto = s.get(ValueLayout.JAVA_BYTE, at + 9) & 0xff;
-        } else if (version == 6 && len >= 40) {
-            l4 = 40;
-            proto = s.get(ValueLayout.JAVA_BYTE, at + 6) & 0xff;
-        } else {
-            return -1;
-        }
-        if (proto != partialProto || l4 + partialCsumOffset + 2 > len) return -1;
-        return l4;
     }
 
     private void write(long address, int len) throws Throwable {
