@@ -232,6 +232,53 @@ class RunEndToEndTest {
 
     @Test
     @Order(9)
+    void liveTranslationsCapturedOnTheDeviceEqualWhatFerryTranslateProducesOfflineForTheSameInput() throws Exception {
+        boolean tshark = new ProcessBuilder("sh", "-c", "command -v tshark").start().waitFor() == 0;
+        if (!tshark) System.err.println("RunEndToEndTest: capture comparison skipped: tshark is not installed");
+        assumeTrue(tshark, "tshark is not installed");
+        Path cap = dir.resolve("live.pcap");
+        Process t = spawn(nsX, "tshark", "-i", "ferry0", "-F", "pcap", "-w", cap.toString());
+        Ferry capture = new Ferry(t);
+        capture.awaitStderr("Capturing on", 20);
+        Thread.sleep(300);
+        in(nsV6, 60, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
+        in(nsV4, 60, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V6_HOST_AS_V4);
+        in(nsV4, 60, "ping", "-n", "-c", "1", "-W", "2", "-t", "2", V6_HOST_AS_V4);
+        in(nsV6, 60, "ping", "-n", "-c", "1", "-W", "2", "-t", "3", V4_HOST_AS_V6);
+        udpBothWays();
+        Thread.sleep(300);
+        t.destroy(); // SIGTERM: tshark finishes the file
+        assertThat(t.waitFor(15, TimeUnit.SECONDS)).as("tshark stopped").isTrue();
+
+        // split what the kernel handed to ferry (inputs) from what ferry wrote (outputs: translations and errors)
+        List<byte[]> inputs = new ArrayList<>();
+        List<String> live = new ArrayList<>();
+        for (E2e.Pkt p : E2e.read(cap)) {
+            if (writtenByFerry(p.data())) live.add(E2e.hex(E2e.normalized(p.data())));
+            else inputs.add(p.data());
+        }
+        assertThat(live).as("ferry wrote packets").hasSizeGreaterThanOrEqualTo(10);
+        Path in = E2e.pcap(dir, "inputs.pcap", inputs);
+        Path out = dir.resolve("offline.pcap");
+        E2e.Run r = E2e.main("translate", "--config", config.toString(), in.toString(), out.toString());
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        List<String> offline = new ArrayList<>();
+        for (E2e.Pkt p : E2e.read(out)) offline.add(E2e.hex(E2e.normalized(p.data())));
+        live.sort(null);
+        offline.sort(null);
+        assertThat(offline).as("offline translation of the %d captured inputs", inputs.size()).isEqualTo(live);
+    }
+
+    /** In this topology: IPv4 from 192.0.2.0/24 or 203.0.113.0/24, IPv6 from pool6 or 2001:db8:ff::1. */
+    static boolean writtenByFerry(byte[] p) {
+        if ((p[0] & 0xf0) == 0x40) return (p[12] & 0xff) == 192 && p[13] == 0 && p[14] == 2
+                || (p[12] & 0xff) == 203 && p[13] == 0 && p[14] == 113;
+        String src = Ipv6.format(java.nio.ByteBuffer.wrap(p, 8, 8).getLong(), java.nio.ByteBuffer.wrap(p, 16, 8).getLong());
+        return src.startsWith("2001:db8:1") || src.equals("2001:db8:ff::1");
+    }
+
+    @Test
+    @Order(10)
     void sighupWithAnInvalidFileKeepsTheRunningConfigurationAndAValidOneIsSwappedIn() throws Exception {
         Files.writeString(config, "{ \"ferry\": { \"ipv4-mtu\": 7 } }");
         ferry.signal("HUP");
@@ -248,7 +295,7 @@ class RunEndToEndTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void sigtermStopsCleanlyExitsZeroAndRemovesTheDevice() throws Exception {
         ferry.signal("TERM");
         assertThat(ferry.process.waitFor(15, TimeUnit.SECONDS)).as("exited").isTrue();
@@ -265,7 +312,7 @@ class RunEndToEndTest {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     void withVnetHeadersPartialChecksumsSurviveTranslationAndARemovedDeviceEndsTheRunWithExit1() throws Exception {
         // force software checksums on the links after the translator, so a wrong partial sum is caught by the hosts
         boolean ethtool = new ProcessBuilder("sh", "-c", "command -v ethtool").start().waitFor() == 0;
