@@ -88,7 +88,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
         TunDevice dev;
         try {
-            dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(), tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM : 0);
+            dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(),
+                    tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM | TunDevice.OFFLOAD_TSO : 0);
         } catch (TunException e) {
             err.println("ferry run: " + e.getMessage());
             return 1;
@@ -104,7 +105,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                     this::workerFailed, giveUpAfter, TimeUnit.SECONDS);
             err.println("ferry run: ready: device " + dev.name() + (dev.created() ? " (created)" : " (attached)")
                     + ", " + queues + " queue" + (queues == 1 ? "" : "s") + ", vnet header "
-                    + (dev.vnetHeader() ? "on (partial checksums; no TSO/USO)" : "off")
+                    + (dev.vnetHeader() ? "on (partial checksums, TSO4/TSO6; no USO)" : "off")
                     + ", interface set up with ip(8)");
             done.await();
         } catch (TunException e) {

@@ -300,6 +300,7 @@ class RunEndToEndTest {
         ferry.signal("TERM");
         assertThat(ferry.process.waitFor(15, TimeUnit.SECONDS)).as("exited").isTrue();
         String err = ferry.stderr();
+        System.err.print("RunEndToEndTest: ferry's stderr:\n" + err);
         assertThat(ferry.process.exitValue()).as(err).isZero();
         assertThat(err).contains("stopped; device ferry0 removed");
         // every kind of traffic above was translated, and the generated errors were counted
@@ -336,9 +337,12 @@ class RunEndToEndTest {
         in(nsX, "ip", "link", "del", "ferry0");
         assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited after the device was removed").isTrue();
         String err = ferry.stderr();
+        System.err.print("RunEndToEndTest: ferry's stderr (vnet run):\n" + err);
         assertThat(ferry.process.exitValue()).as(err).isEqualTo(1);
         assertThat(err).contains("the device was removed").contains("giving up");
         assertThat(counter(err, "tun_rx_csum_partial")).as("partial checksums were handed over").isPositive();
+        assertThat(counter(err, "tun_rx_gso")).as("TCP super-packets were translated whole").isPositive();
+        assertThat(counter(err, "tun_rx_drop_gso")).isZero();
         assertThat(counter(err, "xlat_64_ok")).isPositive();
     }
 

@@ -39,8 +39,8 @@ public final class TunDevice implements AutoCloseable {
      * @param name       interface name, 1..15 characters ({@code %d} lets the kernel number it)
      * @param queues     number of queues (fds), ≥ 1; more than one sets {@code IFF_MULTI_QUEUE}
      * @param vnetHeader set {@code IFF_VNET_HDR} and {@code TUNSETVNETHDRSZ} ({@link VnetHeader#SIZE} bytes)
-     * @param offload    {@code TUNSETOFFLOAD} flags (only {@code TUN_F_CSUM}, {@link #OFFLOAD_CSUM}, is supported);
-     *                   must be 0 without vnet headers
+     * @param offload    {@code TUNSETOFFLOAD} flags: 0, {@link #OFFLOAD_CSUM}, or {@link #OFFLOAD_CSUM} |
+     *                   {@link #OFFLOAD_TSO}; must be 0 without vnet headers
      * @throws TunException when a call fails (the message names it, the device and the errno)
      */
     public static TunDevice open(String name, int queues, boolean vnetHeader, int offload) throws TunException {
@@ -49,8 +49,10 @@ public final class TunDevice implements AutoCloseable {
             throw new IllegalArgumentException("TUN device name must be 1..15 ASCII characters without '/': " + name);
         if (queues < 1) throw new IllegalArgumentException("queues must be >= 1: " + queues);
         if (!vnetHeader && offload != 0) throw new IllegalArgumentException("offloads need vnet headers");
-        if ((offload & ~OFFLOAD_CSUM) != 0)
-            throw new IllegalArgumentException("only TUN_F_CSUM is supported: TSO/USO super-packets are not translated");
+        if ((offload & ~(OFFLOAD_CSUM | OFFLOAD_TSO)) != 0)
+            throw new IllegalArgumentException("only TUN_F_CSUM and TSO4/TSO6/TSO_ECN are supported (no UFO/USO)");
+        if ((offload & OFFLOAD_TSO) != 0 && (offload & OFFLOAD_CSUM) == 0)
+            throw new IllegalArgumentException("TSO needs TUN_F_CSUM (super-packets always carry partial checksums)");
         boolean existed = !name.contains("%") && Files.exists(Path.of("/sys/class/net", name));
         short flags = (short) (LinuxC.IFF_TUN | LinuxC.IFF_NO_PI
                 | (queues > 1 ? LinuxC.IFF_MULTI_QUEUE : 0) | (vnetHeader ? LinuxC.IFF_VNET_HDR : 0));
@@ -95,6 +97,8 @@ public final class TunDevice implements AutoCloseable {
 
     /** {@code TUN_F_CSUM}: the kernel may hand over and accept packets with a partial L4 checksum. */
     public static final int OFFLOAD_CSUM = LinuxC.TUN_F_CSUM;
+    /** {@code TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN}: the kernel may hand over and accept TCP super-packets. */
+    public static final int OFFLOAD_TSO = LinuxC.TUN_F_TSO4 | LinuxC.TUN_F_TSO6 | LinuxC.TUN_F_TSO_ECN;
 
     private static TunException fail(String call, String dev, int errno) {
         String hint = switch (errno) {

@@ -19,13 +19,12 @@ import java.util.function.Supplier;
  * <p>Configuration swaps: the handler factory comes from a {@link Supplier} read (a volatile load) between packets;
  * when it returns a different factory the worker makes a new handler with it before the next packet.
  *
- * <p>vnet headers ({@code IFF_VNET_HDR}): a packet with {@code gso_type != NONE} is dropped and counted (ferry does
- * not enable TSO/USO, so the kernel sends none). A packet with {@code NEEDS_CSUM} and TCP/UDP right after the IP
- * header is translated with its partial checksum: the field holds the non-inverted pseudo-header sum S; the worker
- * stores ~S before the handler runs, so the handler's ordinary RFC 1624 update {@code ~(~field + ~old + new)} yields
- * ~S', and inverts it back to S' = S + delta (the {@code field += delta} of DESIGN.md) in the translated packet,
- * whose vnet header gets {@code csum_start} = its own L4 offset. Any other partial packet (other protocols,
- * extension headers, IPv4 with DF clear that might be fragmented) has its checksum finished in software first.
+ * <p>vnet headers ({@code IFF_VNET_HDR}): a packet with {@code NEEDS_CSUM} is handled by {@link VnetChecksum}: kept
+ * partial across translation when it is TCP/UDP right after the IP header (the translated packet's vnet header gets
+ * {@code csum_start} = its own L4 offset), finished in software otherwise. A TCP GSO super-packet (TSO4/TSO6) goes
+ * to {@link PacketHandler#handleGso} whole, and its translation leaves with the other family's GSO type (ECN bit
+ * kept), the same {@code gso_size}, and {@code hdr_len}/{@code csum_start} moved by the header-size difference: it
+ * is never segmented in userspace. Other GSO packets (UDP, IPv4 without DF) are dropped and counted.
  */
 public final class TunWorker implements Runnable {
     /** Called once when a worker gives up on its queue (persistent read errors). */
@@ -34,7 +33,8 @@ public final class TunWorker implements Runnable {
         void failed(int queue, String message);
     }
 
-    private static final int MAX_PACKET = 65535;
+    /** Largest packet read or written: an IPv6 super-packet may total 65536 bytes (GSO_LEGACY_MAX_SIZE), plus slack. */
+    private static final int MAX_PACKET = 65536 + 64;
 
     private final int queue;
     private final int fd;
@@ -61,6 +61,9 @@ public final class TunWorker implements Runnable {
     // partial checksum of the packet in flight: protocol (0 = none) and its checksum field's offset in the L4 header
     private int partialProto;
     private int partialCsumOffset;
+    // GSO super-packet in flight: its gso_type (0 = none, with the ECN bit) and gso_size
+    private int gsoType;
+    private int gsoSize;
 
     /**
      * @param queue       index (for handlers and messages)
@@ -185,9 +188,11 @@ public final class TunWorker implements Runnable {
         stats[TunStat.RX_PACKETS.ordinal()]++;
         int len = n - vhs;
         partialProto = 0;
+        gsoType = 0;
         if (vnet && !prepareVnet(len)) return;
         try {
-            handler.handle(rx, readAt, len);
+            if (gsoType != 0) handler.handleGso(rx, readAt, len, segmentLength(len));
+            else handler.handle(rx, readAt, len);
         } catch (Throwable t) {
             stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
         }
@@ -197,11 +202,9 @@ public final class TunWorker implements Runnable {
     private boolean prepareVnet(int len) {
         long h = readAt - VnetHeader.SIZE;
         int gso = VnetHeader.gsoType(rx, h);
-        if (gso != VnetHeader.GSO_NONE) {
-            stats[TunStat.RX_DROP_GSO.ordinal()]++;
-            return false;
-        }
-        if ((VnetHeader.flags(rx, h) & VnetHeader.F_NEEDS_CSUM) == 0) return true;
+        boolean partial = (VnetHeader.flags(rx, h) & VnetHeader.F_NEEDS_CSUM) != 0;
+        if (gso != VnetHeader.GSO_NONE) return prepareGso(len, h, gso, partial);
+        if (!partial) return true;
         int csumOff = VnetHeader.csumOffset(rx, h);
         int r = VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff);
         if (r == VnetChecksum.BAD) {
@@ -216,6 +219,38 @@ public final class TunWorker implements Runnable {
             stats[TunStat.RX_CSUM_PARTIAL.ordinal()]++;
         }
         return true;
+    }
+
+    /**
+     * A GSO super-packet: only TCP (TSO4/TSO6, what ferry enables) with its partial checksum, the transport header
+     * right after the IP header, and for IPv4 DF set (the translator would fragment it otherwise). Anything else is
+     * dropped and counted: ferry never segments in userspace.
+     */
+    private boolean prepareGso(int len, long h, int gso, boolean partial) {
+        int base = gso & ~VnetHeader.GSO_ECN;
+        int version = len > 0 ? (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0xff) >>> 4 : 0;
+        boolean ok = partial && VnetHeader.gsoSize(rx, h) > 0
+                && (base == VnetHeader.GSO_TCPV4 && version == 4 || base == VnetHeader.GSO_TCPV6 && version == 6);
+        int csumOff = VnetHeader.csumOffset(rx, h);
+        if (ok && VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff)
+                == VnetChecksum.PROTO_TCP) {
+            partialProto = VnetChecksum.PROTO_TCP;
+            partialCsumOffset = csumOff;
+            gsoType = gso;
+            gsoSize = VnetHeader.gsoSize(rx, h);
+            stats[TunStat.RX_GSO.ordinal()]++;
+            return true;
+        }
+        stats[TunStat.RX_DROP_GSO.ordinal()]++;
+        return false;
+    }
+
+    /** IP header + TCP header + gso_size: the size of each segment the kernel would cut the super-packet into. */
+    private int segmentLength(int len) {
+        int l4 = (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0xf0) == 0x40
+                ? (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0x0f) * 4 : 40;
+        int tcpHeader = l4 + 13 <= len ? ((rx.get(ValueLayout.JAVA_BYTE, readAt + l4 + 12) & 0xf0) >>> 2) : 20;
+        return l4 + tcpHeader + gsoSize;
     }
 
     /** {@link PacketOutput#send}: one write per packet; never blocks. */
@@ -255,7 +290,15 @@ public final class TunWorker implements Runnable {
         long saved8 = s.get(ValueLayout.JAVA_LONG_UNALIGNED, h);
         short saved2 = s.get(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8);
         int l4 = partialProto == 0 ? -1 : VnetChecksum.finish(s, at, len, partialProto, partialCsumOffset);
-        if (l4 >= 0) {
+        if (l4 >= 0 && gsoType != 0) {
+            // the translated super-packet: GSO type of its new family (ECN bit kept), same gso_size (the TCP payload
+            // per segment does not change), hdr_len and csum_start moved by the header-size difference
+            int type = ((s.get(ValueLayout.JAVA_BYTE, at) & 0xf0) == 0x40 ? VnetHeader.GSO_TCPV4
+                    : VnetHeader.GSO_TCPV6) | (gsoType & VnetHeader.GSO_ECN);
+            int tcpHeader = (s.get(ValueLayout.JAVA_BYTE, at + l4 + 12) & 0xf0) >>> 2;
+            VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, type, l4 + tcpHeader, gsoSize, l4, partialCsumOffset);
+            partialProto = 0;
+        } else if (l4 >= 0) {
             VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_NONE, l4 + partialCsumOffset + 2, 0, l4,
                     partialCsumOffset);
             partialProto = 0; // one translation per input packet carries the partial checksum
