@@ -121,15 +121,19 @@ class RunEndToEndTest {
     }
 
     String config(String ipv4Address, boolean vnet) {
+        return config(ipv4Address, vnet, "ferry0", 2);
+    }
+
+    String config(String ipv4Address, boolean vnet, String device, int queues) {
         return """
                 {
                   "global": { "pool6": "2001:db8:100::/40" },
                   "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
                   "ferry": { "ipv4-address": "%s", "ipv6-address": "2001:db8:ff::1" },
-                  "tun": { "device": "ferry0", "mtu": 1500, "queues": 2, "vnet-header": %s,
+                  "tun": { "device": "%s", "mtu": 1500, "queues": %d, "vnet-header": %s,
                            "routes": [ "2001:db8:100::/40", "192.0.2.0/24" ] }
                 }
-                """.formatted(ipv4Address, vnet);
+                """.formatted(ipv4Address, device, queues, vnet);
     }
 
     @AfterAll
@@ -344,6 +348,37 @@ class RunEndToEndTest {
         assertThat(counter(err, "tun_rx_gso")).as("TCP super-packets were translated whole").isPositive();
         assertThat(counter(err, "tun_rx_drop_gso")).isZero();
         assertThat(counter(err, "xlat_64_ok")).isPositive();
+    }
+
+    @Test
+    @Order(13)
+    void anExistingPersistentDeviceIsAttachedToAndLeftInPlaceAndAQueueFlagMismatchIsAClearError() throws Exception {
+        in(nsX, "ip", "tuntap", "add", "dev", "ferry1", "mode", "tun", "multi_queue");
+        try {
+            Files.writeString(config, config("203.0.113.1", false, "ferry1", 2));
+            ferry = Ferry.start(this, nsX, config, 10);
+            assertThat(ferry.stderr()).contains("device ferry1 (attached)");
+            Result r = in(nsV6, 60, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
+            assertThat(r.out()).contains("2 received");
+            ferry.signal("TERM");
+            assertThat(ferry.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            assertThat(ferry.process.exitValue()).as(ferry.stderr()).isZero();
+            assertThat(ferry.stderr()).contains("ferry run: stopped").doesNotContain("removed");
+            assertThat(in(nsX, 20, "ip", "link", "show", "ferry1").exit()).as("still there").isZero();
+
+            // one queue without IFF_MULTI_QUEUE on a multi-queue device: TUNSETIFF says EINVAL
+            Files.writeString(config, config("203.0.113.1", false, "ferry1", 1));
+            Ferry bad = new Ferry(spawn(nsX, ProcessHandle.current().info().command().orElse("java"),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    "ferry.app.Main", "run", "--config", config.toString()));
+            assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(200);
+            assertThat(bad.process.exitValue()).as(bad.stderr()).isEqualTo(1);
+            assertThat(bad.stderr()).contains("ioctl(TUNSETIFF) for TUN device ferry1 failed: EINVAL (22)")
+                    .contains("other queue/vnet flags");
+        } finally {
+            in(nsX, 20, "ip", "tuntap", "del", "dev", "ferry1", "mode", "tun", "multi_queue");
+        }
     }
 
     // ------------------------------------------------------------------------------------------------- traffic
