@@ -89,7 +89,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         TunDevice dev;
         try {
             dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(),
-                    tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM | TunDevice.OFFLOAD_TSO : 0);
+                    tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM | TunDevice.OFFLOAD_TSO | TunDevice.OFFLOAD_USO : 0);
         } catch (TunException e) {
             err.println("ferry run: " + e.getMessage());
             return 1;
@@ -105,7 +105,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                     this::workerFailed, giveUpAfter, TimeUnit.SECONDS);
             err.println("ferry run: ready: device " + dev.name() + (dev.created() ? " (created)" : " (attached)")
                     + ", " + queues + " queue" + (queues == 1 ? "" : "s") + ", vnet header "
-                    + (dev.vnetHeader() ? "on (partial checksums, TSO4/TSO6; no USO)" : "off")
+                    + (!dev.vnetHeader() ? "off" : "on (partial checksums, TSO4/TSO6"
+                            + ((dev.offload() & TunDevice.OFFLOAD_USO) != 0 ? ", USO)" : "; no USO: kernel < 6.2)"))
                     + ", interface set up with ip(8)");
             done.await();
         } catch (TunException e) {

@@ -18,7 +18,7 @@ import java.util.TreeSet;
  *   "device": "ferry0",                 // interface name, 1..15 characters
  *   "mtu": 1500,                        // set with `ip link`; absent: left as it is
  *   "queues": 2,                        // 1..256; absent: one per available processor
- *   "vnet-header": false,               // IFF_VNET_HDR, TUN_F_CSUM + TSO4/TSO6 offloads; no USO
+ *   "vnet-header": false,               // IFF_VNET_HDR, TUN_F_CSUM + TSO4/TSO6 + USO offloads
  *   "addresses": ["192.0.2.1/24", "2001:db8::1/64"],   // `ip addr add ... dev DEVICE`
  *   "routes": ["198.51.100.0/24", "64:ff9b::/96"]       // `ip route add ... dev DEVICE`
  * }

@@ -335,6 +335,7 @@ class RunEndToEndTest {
         assertThat(ferry.stderr()).contains("vnet header on");
         httpBothWays();
         udpBothWays();
+        udpGsoBothWays();
         assertThat(snmp(nsV4, "Tcp", "InCsumErrors") + snmp(nsV4, "Udp", "InCsumErrors")).isEqualTo(csumErrors4);
         assertThat(snmp(nsV6, "Tcp", "InCsumErrors") + snmp6(nsV6, "Udp6InCsumErrors")).isEqualTo(csumErrors6);
 
@@ -345,7 +346,8 @@ class RunEndToEndTest {
         assertThat(ferry.process.exitValue()).as(err).isEqualTo(1);
         assertThat(err).contains("the device was removed").contains("giving up");
         assertThat(counter(err, "tun_rx_csum_partial")).as("partial checksums were handed over").isPositive();
-        assertThat(counter(err, "tun_rx_gso")).as("TCP super-packets were translated whole").isPositive();
+        assertThat(counter(err, "tun_rx_gso_tcp")).as("TCP super-packets were translated whole").isPositive();
+        assertThat(counter(err, "tun_rx_gso_udp")).as("UDP super-packets were translated whole").isPositive();
         assertThat(counter(err, "tun_rx_drop_gso")).isZero();
         assertThat(counter(err, "xlat_64_ok")).isPositive();
     }
@@ -431,6 +433,44 @@ class RunEndToEndTest {
             else:
                 print('no echo')
             """;
+
+    static final String UDP_GSO_CLIENT = """
+            import socket, sys
+            fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+            s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(1)
+            s.setsockopt(socket.SOL_UDP, 103, 1000)  # UDP_SEGMENT: one send, eight 1000-byte datagrams
+            segments = [bytes([i]) * 1000 for i in range(8)]
+            for attempt in range(5):
+                s.sendto(b''.join(segments), (sys.argv[1], int(sys.argv[2])))
+                got = set()
+                try:
+                    while len(got) < 8:
+                        d, a = s.recvfrom(65535)
+                        if d in segments: got.add(d[0])
+                except socket.timeout:
+                    pass
+                if len(got) == 8: break
+            print('gso echo ok' if len(got) == 8 else 'gso echo got %d of 8' % len(got))
+            """;
+
+    /** UDP_SEGMENT sends: super-packets when the device has USO; eight echoed datagrams either way. */
+    void udpGsoBothWays() throws Exception {
+        Files.writeString(dir.resolve("echo.py"), UDP_ECHO);
+        Files.writeString(dir.resolve("gso.py"), UDP_GSO_CLIENT);
+        Process e4 = spawn(nsV4, "python3", dir.resolve("echo.py").toString(), V4_HOST, "7008");
+        Process e6 = spawn(nsV6, "python3", dir.resolve("echo.py").toString(), V6_HOST, "7008");
+        try {
+            Result a = in(nsV6, 30, "python3", dir.resolve("gso.py").toString(), V4_HOST_AS_V6, "7008");
+            assertThat(a.out()).contains("gso echo ok");
+            Result b = in(nsV4, 30, "python3", dir.resolve("gso.py").toString(), V6_HOST_AS_V4, "7008");
+            assertThat(b.out()).contains("gso echo ok");
+        } finally {
+            e4.destroy();
+            e6.destroy();
+            e4.waitFor(5, TimeUnit.SECONDS);
+            e6.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
 
     void udpBothWays() throws Exception {
         Files.writeString(dir.resolve("echo.py"), UDP_ECHO);

@@ -112,4 +112,42 @@ class RunTranslatorsTest {
         assertThat(ptb[40] & 0xff).as("Packet Too Big").isEqualTo(2);
         assertThat(Bytes.u32(MemorySegment.ofArray(ptb), 44)).as("MTU 1400 + 20").isEqualTo(1420);
     }
+
+    static byte[] udp4(int payload) {
+        return PacketBuilder.ipv4("198.51.100.2", "192.0.2.2").df(false).udp(53, 40000).payload(payload).build();
+    }
+
+    @Test
+    void anIpv4SuperPacketWithDfClearIsTranslatedWholeWhenNoSegmentNeedsFragmenting() {
+        byte[] p = udp4(8000);
+        boolean handled = handler.handleGso(place(p), OFF, p.length, 20 + 8 + 1000); // 1048 -> 1068 <= 1280
+        assertThat(handled).isTrue();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0)).hasSize(p.length + 20);
+        assertThat(out.get(0)[6]).as("no Fragment header: next header UDP").isEqualTo((byte) 17);
+    }
+
+    @Test
+    void anIpv4SuperPacketWithDfClearWhoseSegmentsWouldNeedFragmentingIsRefused() {
+        byte[] p = udp4(8000);
+        boolean handled = handler.handleGso(place(p), OFF, p.length, 20 + 8 + 1300); // 1328 -> 1348 > 1280
+        assertThat(handled).isFalse();
+        assertThat(out).isEmpty();
+    }
+
+    @Test
+    void anIpv6SuperPacketOfSmallSegmentsLeavesWithDfClearAsEachSegmentWould() {
+        byte[] p = PacketBuilder.ipv6("2001:db8:6::2", "2001:db8:1c6:3364:2::").udp(40000, 53).payload(8000).build();
+        assertThat(handler.handleGso(place(p), OFF, p.length, 40 + 8 + 1000)).isTrue();
+        assertThat(out).hasSize(1);
+        MemorySegment v4 = MemorySegment.ofArray(out.get(0));
+        assertThat(Bytes.u16(v4, 6) & 0x4000).as("DF: segments of 1028 bytes <= 1260 (RFC 7915 §5.1)").isZero();
+        assertThat(ferry.packet.Checksum.sum(v4, 0, 20)).as("header checksum still verifies").isEqualTo(0xffff);
+
+        out.clear();
+        byte[] q = tcp6(30_000);
+        assertThat(handler.handleGso(place(q), OFF, q.length, 40 + 20 + 1300)).isTrue();
+        assertThat(Bytes.u16(MemorySegment.ofArray(out.get(0)), 6) & 0x4000).as("DF: 1340-byte segments")
+                .isEqualTo(0x4000);
+    }
 }

@@ -54,6 +54,8 @@ final class LinuxC {
     static final int TUN_F_TSO4 = 0x02;
     static final int TUN_F_TSO6 = 0x04;
     static final int TUN_F_TSO_ECN = 0x08;
+    static final int TUN_F_USO4 = 0x20;
+    static final int TUN_F_USO6 = 0x40;
     static final int IFNAMSIZ = 16;
     static final int IFREQ_SIZE = 40;
 

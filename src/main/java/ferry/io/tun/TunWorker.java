@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  * {@code csum_start} = its own L4 offset), finished in software otherwise. A TCP GSO super-packet (TSO4/TSO6) goes
  * to {@link PacketHandler#handleGso} whole, and its translation leaves with the other family's GSO type (ECN bit
  * kept), the same {@code gso_size}, and {@code hdr_len}/{@code csum_start} moved by the header-size difference: it
- * is never segmented in userspace. Other GSO packets (UDP, IPv4 without DF) are dropped and counted.
+ * is never segmented in userspace. UDP super-packets (USO, {@code GSO_UDP_L4}) likewise. Other GSO packets (UFO,
+ * other protocols, and those the handler cannot translate whole) are dropped and counted.
  */
 public final class TunWorker implements Runnable {
     /** Called once when a worker gives up on its queue (persistent read errors). */
@@ -191,8 +192,8 @@ public final class TunWorker implements Runnable {
         gsoType = 0;
         if (vnet && !prepareVnet(len)) return;
         try {
-            if (gsoType != 0) handler.handleGso(rx, readAt, len, segmentLength(len));
-            else handler.handle(rx, readAt, len);
+            if (gsoType == 0) handler.handle(rx, readAt, len);
+            else if (!handler.handleGso(rx, readAt, len, segmentLength(len))) stats[TunStat.RX_DROP_GSO.ordinal()]++;
         } catch (Throwable t) {
             stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
         }
@@ -229,26 +230,28 @@ public final class TunWorker implements Runnable {
     private boolean prepareGso(int len, long h, int gso, boolean partial) {
         int base = gso & ~VnetHeader.GSO_ECN;
         int version = len > 0 ? (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0xff) >>> 4 : 0;
-        boolean ok = partial && VnetHeader.gsoSize(rx, h) > 0
-                && (base == VnetHeader.GSO_TCPV4 && version == 4 || base == VnetHeader.GSO_TCPV6 && version == 6);
+        boolean udp = base == VnetHeader.GSO_UDP_L4 && (version == 4 || version == 6);
+        boolean ok = partial && VnetHeader.gsoSize(rx, h) > 0 && (udp
+                || base == VnetHeader.GSO_TCPV4 && version == 4 || base == VnetHeader.GSO_TCPV6 && version == 6);
         int csumOff = VnetHeader.csumOffset(rx, h);
-        if (ok && VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff)
-                == VnetChecksum.PROTO_TCP) {
-            partialProto = VnetChecksum.PROTO_TCP;
+        int want = udp ? VnetChecksum.PROTO_UDP : VnetChecksum.PROTO_TCP;
+        if (ok && VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff, true) == want) {
+            partialProto = want;
             partialCsumOffset = csumOff;
             gsoType = gso;
             gsoSize = VnetHeader.gsoSize(rx, h);
-            stats[TunStat.RX_GSO.ordinal()]++;
+            stats[(udp ? TunStat.RX_GSO_UDP : TunStat.RX_GSO_TCP).ordinal()]++;
             return true;
         }
         stats[TunStat.RX_DROP_GSO.ordinal()]++;
         return false;
     }
 
-    /** IP header + TCP header + gso_size: the size of each segment the kernel would cut the super-packet into. */
+    /** IP + TCP/UDP header + gso_size: the size of each segment the kernel would cut the super-packet into. */
     private int segmentLength(int len) {
         int l4 = (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0xf0) == 0x40
                 ? (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0x0f) * 4 : 40;
+        if (partialProto == VnetChecksum.PROTO_UDP) return l4 + 8 + gsoSize;
         int tcpHeader = l4 + 13 <= len ? ((rx.get(ValueLayout.JAVA_BYTE, readAt + l4 + 12) & 0xf0) >>> 2) : 20;
         return l4 + tcpHeader + gsoSize;
     }
@@ -293,10 +296,12 @@ public final class TunWorker implements Runnable {
         if (l4 >= 0 && gsoType != 0) {
             // the translated super-packet: GSO type of its new family (ECN bit kept), same gso_size (the TCP payload
             // per segment does not change), hdr_len and csum_start moved by the header-size difference
-            int type = ((s.get(ValueLayout.JAVA_BYTE, at) & 0xf0) == 0x40 ? VnetHeader.GSO_TCPV4
-                    : VnetHeader.GSO_TCPV6) | (gsoType & VnetHeader.GSO_ECN);
-            int tcpHeader = (s.get(ValueLayout.JAVA_BYTE, at + l4 + 12) & 0xf0) >>> 2;
-            VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, type, l4 + tcpHeader, gsoSize, l4, partialCsumOffset);
+            // (UDP_L4 serves both families)
+            boolean udp = partialProto == VnetChecksum.PROTO_UDP;
+            int type = udp ? VnetHeader.GSO_UDP_L4 : ((s.get(ValueLayout.JAVA_BYTE, at) & 0xf0) == 0x40
+                    ? VnetHeader.GSO_TCPV4 : VnetHeader.GSO_TCPV6) | (gsoType & VnetHeader.GSO_ECN);
+            int l4Header = udp ? 8 : (s.get(ValueLayout.JAVA_BYTE, at + l4 + 12) & 0xf0) >>> 2;
+            VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, type, l4 + l4Header, gsoSize, l4, partialCsumOffset);
             partialProto = 0;
         } else if (l4 >= 0) {
             VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_NONE, l4 + partialCsumOffset + 2, 0, l4,
