@@ -126,7 +126,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         if (stopped) dev.close(); // after the workers exited; removes the device when ferry created it
         else err.println("ferry run: a worker did not stop within 5 s; leaving its queue open");
-        printSummary(plane, counters, dev);
+        printSummary(plane, counters);
         String f = failure.get();
         if (f != null) {
             err.println("ferry run: " + f);
@@ -160,7 +160,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** SIGHUP: parse and validate the whole file, then swap; keep the old configuration when anything is wrong. */
-    private void reload() {
+    private synchronized void reload() {
         RunTranslators old = current.get();
         Config cfg;
         try {
@@ -186,7 +186,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         err.println("ferry run: SIGHUP: configuration reloaded from " + config);
     }
 
-    private void printSummary(TunDataplane plane, Counters[] counters, TunDevice dev) {
+    private void printSummary(TunDataplane plane, Counters[] counters) {
         StringBuilder sb = new StringBuilder("ferry run: counters:");
         if (plane != null) {
             for (Map.Entry<TunStat, Long> e : plane.stats().entrySet())
