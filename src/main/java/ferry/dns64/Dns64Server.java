@@ -98,6 +98,11 @@ public final class Dns64Server implements AutoCloseable {
         return settings;
     }
 
+    /** Answers currently cached. */
+    int cachedAnswers() {
+        return cache.size();
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // listeners
 
