@@ -33,7 +33,7 @@ public final class Ipv6 {
             if (g.length() > 4 || n == 8) throw bad(text);
             int v = 0;
             for (int k = 0; k < g.length(); k++) {
-                int d = Character.digit(g.charAt(k), 16);
+                int d = hexDigit(g.charAt(k)); // ASCII only: Character.digit accepts other scripts' digits
                 if (d < 0) throw bad(text);
                 v = (v << 4) | d;
             }
@@ -61,6 +61,13 @@ public final class Ipv6 {
         for (int k = 0; k < 4; k++) hi = (hi << 16) | groups[k];
         for (int k = 4; k < 8; k++) lo = (lo << 16) | groups[k];
         return new long[] {hi, lo};
+    }
+
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
     }
 
     private static AddressFormatException bad(String text) {

@@ -20,11 +20,16 @@ public record Prefix4(int addr, int len) {
     }
 
     static int parseLen(String whole, String s, int max) {
-        try {
-            int len = Integer.parseInt(s.trim());
+        // Plain ASCII decimal only: Integer.parseInt would also take "+24" and other scripts' digits.
+        String t = s.trim();
+        if (!t.isEmpty() && t.length() <= 3) {
+            int len = 0;
+            for (int i = 0; i < t.length(); i++) {
+                char c = t.charAt(i);
+                if (c < '0' || c > '9') { len = -1; break; }
+                len = len * 10 + (c - '0');
+            }
             if (len >= 0 && len <= max) return len;
-        } catch (NumberFormatException e) {
-            // fall through
         }
         throw new AddressFormatException("prefix length in '" + whole + "' must be 0.." + max);
     }

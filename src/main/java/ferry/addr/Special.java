@@ -15,4 +15,23 @@ public final class Special {
         int top = (int) (hi >>> 48) & 0xffff;
         return (top & 0xff00) == 0xff00 || (top & 0xffc0) == 0xfe80 || (hi == 0 && lo == 0);
     }
+
+    /**
+     * The first of the ranges Jool calls "subnet scoped" (0.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4,
+     * 255.255.255.255/32) that intersects {@code p}, or null. Jool refuses such a prefix in {@code denylist4} and
+     * {@code rfc6791v4-prefix} unless {@code --force}.
+     */
+    public static Prefix4 subnetScopedOverlap(Prefix4 p) {
+        for (Prefix4 s : SUBNET_SCOPED) {
+            int len = Math.min(s.len(), p.len());
+            int mask = Ipv4.mask(len);
+            if ((s.addr() & mask) == (p.addr() & mask)) return s;
+        }
+        return null;
+    }
+
+    private static final Prefix4[] SUBNET_SCOPED = {
+        new Prefix4(0x00000000, 8), new Prefix4(0x7f000000, 8), new Prefix4(0xa9fe0000, 16),
+        new Prefix4(0xe0000000, 4), new Prefix4(0xffffffff, 32),
+    };
 }

@@ -1,0 +1,37 @@
+package ferry.config;
+
+import ferry.addr.Denylist4;
+import ferry.addr.EamEntry;
+import ferry.addr.Eamt;
+import ferry.addr.Prefix4;
+import java.util.List;
+
+/**
+ * A whole configuration: Jool's SIIT atomic-configuration file plus ferry's {@code "ferry"} and {@code "dns64"}
+ * objects. Immutable. Built by {@link ConfigParser}.
+ *
+ * @param instance  Jool's {@code instance} (default "default")
+ * @param framework Jool's {@code framework}, "netfilter" or "iptables" (default "netfilter"; ferry ignores it)
+ * @param global    Jool's {@code global}
+ * @param eamt      Jool's {@code eamt}, in file order
+ * @param denylist4 Jool's {@code denylist4} (or its older name {@code blacklist4}), in file order
+ * @param ferry     ferry's own settings
+ * @param dns64     the DNS64 server's settings, or null when the file has no {@code "dns64"} object
+ */
+public record Config(String instance, String framework, Globals global, List<EamEntry> eamt,
+                     List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64) {
+    public Config {
+        eamt = List.copyOf(eamt);
+        denylist4 = List.copyOf(denylist4);
+    }
+
+    /** The EAMT as a lookup table (builds a new one on each call). */
+    public Eamt eamtTable() {
+        return Eamt.of(eamt);
+    }
+
+    /** The denylist as a lookup set (builds a new one on each call). */
+    public Denylist4 denylist() {
+        return Denylist4.of(denylist4);
+    }
+}

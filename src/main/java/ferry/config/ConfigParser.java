@@ -1,0 +1,712 @@
+package ferry.config;
+
+import ferry.addr.AddressFormatException;
+import ferry.addr.EamEntry;
+import ferry.addr.Eamt;
+import ferry.addr.Ipv4;
+import ferry.addr.Ipv6;
+import ferry.addr.Prefix4;
+import ferry.addr.Prefix6;
+import ferry.addr.Rfc6052;
+import ferry.addr.Special;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Reads a configuration: Jool's SIIT atomic-configuration JSON (accepted unchanged) plus ferry's {@code "ferry"}
+ * and {@code "dns64"} objects. Every error in the file is collected — unknown or duplicate keys, wrong types, bad
+ * prefixes, out-of-range numbers, conflicts between keys — each with its path, line and column, and the whole list
+ * is thrown as one {@link ConfigException}. Invalid JSON stops the parse at the syntax error (its position is
+ * reported).
+ *
+ * <p>As in Jool: key names are matched case-insensitively; any number of {@code "comment"} keys, of any type, are
+ * allowed and ignored in every object; a key may appear only once. Unlike Jool, {@code instance} and
+ * {@code framework} may be omitted (defaults "default" and "netfilter"): a userspace translator does not need them.
+ *
+ * <p>{@code force} plays the part of Jool's {@code file handle --force}: it accepts nested (overlapping) EAM
+ * entries and denylist4 / rfc6791v4-prefix values that intersect Jool's "subnet scoped" ranges. Identical EAM
+ * prefixes are refused even then, as Jool refuses them.
+ */
+public final class ConfigParser {
+    private ConfigParser() {}
+
+    /** Parses a file (UTF-8), without force. */
+    public static Config parse(Path path) throws ConfigException {
+        return parse(path, false);
+    }
+
+    /** Parses a file (UTF-8). */
+    public static Config parse(Path path, boolean force) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(path);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(path.toString(), List.of(new ConfigError("", 0, 0, "the file is not UTF-8 text")));
+        } catch (IOException e) {
+            throw new ConfigException(path.toString(),
+                    List.of(new ConfigError("", 0, 0, "cannot read the file: " + e)));
+        }
+        return parse(text, path.toString(), force);
+    }
+
+    /** Parses JSON text; {@code sourceName} names it in error messages. Without force. */
+    public static Config parse(String text, String sourceName) throws ConfigException {
+        return parse(text, sourceName, false);
+    }
+
+    /** Parses JSON text; {@code sourceName} names it in error messages. */
+    public static Config parse(String text, String sourceName, boolean force) throws ConfigException {
+        Json.Node root;
+        try {
+            root = Json.parse(text);
+        } catch (Json.SyntaxError e) {
+            throw new ConfigException(sourceName, List.of(new ConfigError("", e.line, e.column, e.getMessage())));
+        }
+        Run run = new Run(force);
+        Config c = run.root(root);
+        if (!run.errors.isEmpty()) {
+            List<ConfigError> sorted = new ArrayList<>(run.errors);
+            sorted.sort(Comparator.comparingInt(ConfigError::line).thenComparingInt(ConfigError::column));
+            throw new ConfigException(sourceName, sorted);
+        }
+        return c;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+
+    /** Keys of Jool's stateful NAT64 and MAP-T globals, refused with a hint instead of "unknown key". */
+    private static final List<String> NAT64_GLOBALS = List.of("address-dependent-filtering", "drop-icmpv6-info",
+            "drop-externally-initiated-tcp", "udp-timeout", "tcp-est-timeout", "tcp-trans-timeout", "icmp-timeout",
+            "maximum-simultaneous-opens", "source-icmpv6-errors-better", "logging-bib", "logging-session", "f-args",
+            "handle-rst-during-fin-rcv", "ss-enabled", "ss-flush-asap", "ss-flush-deadline", "ss-capacity",
+            "ss-max-payload", "ss-max-sessions-per-packet");
+    private static final List<String> MAPT_GLOBALS = List.of("map-t-type", "end-user-ipv6-prefix", "bmr", "mapt");
+
+    private static final int PLATEAUS_MAX = 64; // Jool's PLATEAUS_MAX
+
+    /** One parse: the errors found so far. */
+    private static final class Run {
+        final boolean force;
+        final List<ConfigError> errors = new ArrayList<>();
+
+        Run(boolean force) {
+            this.force = force;
+        }
+
+        void error(String path, Json.Node at, String message) {
+            errors.add(new ConfigError(path, at.line(), at.column(), message));
+        }
+
+        void error(String path, int line, int column, String message) {
+            errors.add(new ConfigError(path, line, column, message));
+        }
+
+        // ------------------------------------------------------------------------------------------ objects
+
+        interface Handler {
+            void accept(String path, Json.Node value);
+        }
+
+        /** Dispatches the members of an object to handlers by (case-insensitive) key; reports the rest. */
+        Map<String, Json.Member> object(Json.Node node, String path, Map<String, Handler> handlers,
+                                        Map<String, String> refusals) {
+            Map<String, Json.Member> seen = new HashMap<>();
+            if (!(node instanceof Json.Obj obj)) {
+                error(path, node, "expected an object, got " + node.show());
+                return seen;
+            }
+            for (Json.Member m : obj.members()) {
+                String key = m.key().toLowerCase(Locale.ROOT);
+                String childPath = child(path, m.key());
+                if (key.equals("comment")) continue; // Jool: "any amount of comments are allowed (and ignored)"
+                Json.Member first = seen.get(key);
+                if (first != null) {
+                    error(childPath, m.line(), m.column(), "duplicate key " + Json.quote(m.key())
+                            + " (first given at line " + first.line() + ")");
+                    continue;
+                }
+                seen.put(key, m);
+                Handler h = handlers.get(key);
+                if (h != null) {
+                    h.accept(child(path, key), m.value()); // handler keys are Jool's (lower-case) spellings
+                } else if (refusals.containsKey(key)) {
+                    error(childPath, m.line(), m.column(), refusals.get(key));
+                } else {
+                    error(childPath, m.line(), m.column(), "unknown key " + Json.quote(m.key()) + "; expected one of "
+                            + String.join(", ", new TreeSet<>(handlers.keySet())) + " (or comment)");
+                }
+            }
+            return seen;
+        }
+
+        static String child(String path, String key) {
+            boolean plain = !key.isEmpty();
+            for (int i = 0; i < key.length(); i++) {
+                char c = key.charAt(i);
+                if (!(Character.isLetterOrDigit(c) || c == '-' || c == '_')) { plain = false; break; }
+            }
+            String k = plain ? key : Json.quote(key);
+            return path.isEmpty() ? k : path + "." + k;
+        }
+
+        static String index(String path, int i) {
+            return path + "[" + i + "]";
+        }
+
+        // ------------------------------------------------------------------------------------------ scalars
+
+        Boolean bool(String path, Json.Node n) {
+            if (n instanceof Json.Bool b) return b.value();
+            error(path, n, "expected true or false, got " + n.show());
+            return null;
+        }
+
+        String string(String path, Json.Node n) {
+            if (n instanceof Json.Str s) return s.value();
+            error(path, n, "expected a string, got " + n.show());
+            return null;
+        }
+
+        /** An integer in [min, max]; null (and an error) otherwise. */
+        Long integer(String path, Json.Node n, long min, long max) {
+            if (!(n instanceof Json.Num num)) {
+                error(path, n, "expected an integer " + min + ".." + max + ", got " + n.show());
+                return null;
+            }
+            if (!num.integral()) {
+                error(path, n, num.show() + " is not an integer (expected " + min + ".." + max + ")");
+                return null;
+            }
+            if (num.value().compareTo(java.math.BigDecimal.valueOf(min)) < 0
+                    || num.value().compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+                error(path, n, num.show() + " is out of range " + min + ".." + max);
+                return null;
+            }
+            return num.value().longValueExact();
+        }
+
+        Prefix6 prefix6(String path, Json.Node n) {
+            if (!(n instanceof Json.Str s)) {
+                error(path, n, "expected an IPv6 prefix string like \"2001:db8::/32\", got " + n.show());
+                return null;
+            }
+            try {
+                return Prefix6.parse(s.value());
+            } catch (AddressFormatException e) {
+                error(path, n, s.show() + " is not a valid IPv6 prefix: " + e.getMessage());
+                return null;
+            }
+        }
+
+        Prefix4 prefix4(String path, Json.Node n) {
+            if (!(n instanceof Json.Str s)) {
+                error(path, n, "expected an IPv4 prefix string like \"192.0.2.0/24\", got " + n.show());
+                return null;
+            }
+            try {
+                return Prefix4.parse(s.value());
+            } catch (AddressFormatException e) {
+                error(path, n, s.show() + " is not a valid IPv4 prefix: " + e.getMessage());
+                return null;
+            }
+        }
+
+        /** RFC 6052 §2.2 prefix: length 32/40/48/56/64/96, u-octet zero, no host bits. */
+        Rfc6052 rfc6052(String path, Json.Node n) {
+            if (!(n instanceof Json.Str s)) {
+                error(path, n, "expected an RFC 6052 prefix string like \"64:ff9b::/96\", got " + n.show());
+                return null;
+            }
+            Prefix6 p;
+            try {
+                p = Prefix6.parse(s.value());
+            } catch (AddressFormatException e) {
+                error(path, n, s.show() + " is not a valid RFC 6052 prefix: " + e.getMessage());
+                return null;
+            }
+            int len = p.len();
+            if (len != 32 && len != 40 && len != 48 && len != 56 && len != 64 && len != 96) {
+                error(path, n, s.show() + " is not a valid RFC 6052 prefix: length must be 32, 40, 48, 56, 64 or 96");
+                return null;
+            }
+            if ((p.lo() >>> 56) != 0) {
+                // RFC 6052 §2.2: bits 64 to 71 (the u-octet) must be zero. (Jool lets --force override this.)
+                error(path, n, s.show() + " is not a valid RFC 6052 prefix: bits 64-71 (the u-octet) must be zero");
+                return null;
+            }
+            return Rfc6052.of(p);
+        }
+
+        /** A single IPv4 address (a bare address or a /32), as a /32 prefix. */
+        Prefix4 address4(String path, Json.Node n) {
+            Prefix4 p = prefix4(path, n);
+            if (p != null && p.len() != 32) {
+                error(path, n, n.show() + " is a prefix; expected a single IPv4 address");
+                return null;
+            }
+            return p;
+        }
+
+        Prefix6 address6(String path, Json.Node n) {
+            Prefix6 p = prefix6(path, n);
+            if (p != null && p.len() != 128) {
+                error(path, n, n.show() + " is a prefix; expected a single IPv6 address");
+                return null;
+            }
+            return p;
+        }
+
+        List<Json.Node> array(String path, Json.Node n) {
+            if (n instanceof Json.Arr a) return a.items();
+            error(path, n, "expected an array, got " + n.show());
+            return null;
+        }
+
+        // ------------------------------------------------------------------------------------------ document
+
+        Config root(Json.Node root) {
+            String[] instance = {"default"};
+            String[] framework = {"netfilter"};
+            Json.Node[] global = {null}, eamt = {null}, denylist = {null}, ferry = {null}, dns64 = {null};
+            String[] denylistName = {null};
+
+            Map<String, Handler> h = new LinkedHashMap<>();
+            h.put("instance", (p, v) -> {
+                String s = string(p, v);
+                if (s == null) return;
+                // Jool's instance names: 1 to 15 printable ASCII characters.
+                if (s.isEmpty() || s.length() > 15 || !s.chars().allMatch(c -> c >= 0x20 && c < 0x7f))
+                    error(p, v, Json.quote(s) + " is not a valid instance name: 1 to 15 printable ASCII characters");
+                else instance[0] = s;
+            });
+            h.put("framework", (p, v) -> {
+                String s = string(p, v);
+                if (s == null) return;
+                if (s.equals("netfilter") || s.equals("iptables")) framework[0] = s;
+                else error(p, v, Json.quote(s) + " is not a framework; expected \"netfilter\" or \"iptables\"");
+            });
+            h.put("global", (p, v) -> global[0] = v);
+            h.put("eamt", (p, v) -> eamt[0] = v);
+            Handler deny = (p, v) -> {
+                String name = p.substring(p.lastIndexOf('.') + 1);
+                if (denylist[0] != null) {
+                    error(p, v, Json.quote(name) + " repeats " + Json.quote(denylistName[0])
+                            + " (blacklist4 is Jool's older name for denylist4); give only one");
+                    return;
+                }
+                denylist[0] = v;
+                denylistName[0] = name;
+            };
+            h.put("denylist4", deny);
+            h.put("blacklist4", deny);
+            h.put("ferry", (p, v) -> ferry[0] = v);
+            h.put("dns64", (p, v) -> dns64[0] = v);
+            Map<String, String> refused = new HashMap<>();
+            refused.put("pool4", "\"pool4\" is a stateful NAT64 setting; this is an SIIT configuration "
+                    + "(ferry's nat64 mode is not implemented yet)");
+            refused.put("bib", "\"bib\" is a stateful NAT64 setting; this is an SIIT configuration "
+                    + "(ferry's nat64 mode is not implemented yet)");
+            object(root, "", h, refused);
+
+            GlobalsBuilder g = new GlobalsBuilder();
+            if (global[0] != null) globals(global[0], g);
+            List<EamEntry> eams = new ArrayList<>();
+            List<Json.Node> eamNodes = new ArrayList<>();
+            if (eamt[0] != null) eamt(eamt[0], eams, eamNodes);
+            List<Prefix4> deny4 = new ArrayList<>();
+            if (denylist[0] != null) denylist(denylist[0], denylistName[0], deny4);
+            FerryBuilder f = new FerryBuilder();
+            if (ferry[0] != null) ferry(ferry[0], f);
+            Dns64Section d = dns64[0] == null ? null : dns64(dns64[0], g.pool6);
+
+            // Across keys.
+            if (f.ipv6MtuNode != null || g.lowestNode != null) {
+                if (g.lowestIpv6Mtu > f.ipv6Mtu) {
+                    Json.Node at = g.lowestNode != null ? g.lowestNode : f.ipv6MtuNode;
+                    error(g.lowestNode != null ? "global.lowest-ipv6-mtu" : "ferry.ipv6-mtu", at,
+                            "global.lowest-ipv6-mtu (" + g.lowestIpv6Mtu + ") is larger than ferry.ipv6-mtu ("
+                                    + f.ipv6Mtu + "): unfragmented 4→6 packets up to lowest-ipv6-mtu would not fit"
+                                    + " the IPv6 side");
+                }
+            }
+
+            Globals globals = g.build();
+            return new Config(instance[0], framework[0], globals, eams, deny4, f.build(), d);
+        }
+
+        // ------------------------------------------------------------------------------------------ global
+
+        static final class GlobalsBuilder {
+            boolean manuallyEnabled = true;
+            Rfc6052 pool6;
+            int lowestIpv6Mtu = 1280;
+            Json.Node lowestNode;
+            boolean loggingDebug;
+            boolean zeroizeTrafficClass;
+            boolean overrideTos;
+            int tos;
+            int[] plateaus = Globals.DEFAULT_PLATEAUS;
+            boolean amendUdpChecksumZero;
+            HairpinMode hairpin = HairpinMode.INTRINSIC;
+            boolean randomize = true;
+            Prefix6 rfc6791v6;
+            Prefix4 rfc6791v4;
+
+            Globals build() {
+                return new Globals(manuallyEnabled, pool6, lowestIpv6Mtu, loggingDebug, zeroizeTrafficClass,
+                        overrideTos, tos, plateaus, amendUdpChecksumZero, hairpin, randomize, rfc6791v6, rfc6791v4);
+            }
+        }
+
+        void globals(Json.Node node, GlobalsBuilder g) {
+            Map<String, Handler> h = new LinkedHashMap<>();
+            h.put("manually-enabled", (p, v) -> { Boolean b = bool(p, v); if (b != null) g.manuallyEnabled = b; });
+            h.put("pool6", (p, v) -> {
+                if (v instanceof Json.Null) g.pool6 = null;
+                else g.pool6 = rfc6052(p, v);
+            });
+            h.put("lowest-ipv6-mtu", (p, v) -> {
+                // Jool: "lowest-ipv6-mtu (%u) is too small (min: 1280)"; beyond 65535 no IPv6 packet fits a field.
+                Long l = integer(p, v, 1280, 65535);
+                if (l != null) { g.lowestIpv6Mtu = l.intValue(); g.lowestNode = v; }
+            });
+            h.put("logging-debug", (p, v) -> { Boolean b = bool(p, v); if (b != null) g.loggingDebug = b; });
+            h.put("zeroize-traffic-class", (p, v) -> { Boolean b = bool(p, v); if (b != null) g.zeroizeTrafficClass = b; });
+            h.put("override-tos", (p, v) -> { Boolean b = bool(p, v); if (b != null) g.overrideTos = b; });
+            h.put("tos", (p, v) -> { Long l = integer(p, v, 0, 255); if (l != null) g.tos = l.intValue(); });
+            h.put("mtu-plateaus", (p, v) -> { int[] a = plateaus(p, v); if (a != null) g.plateaus = a; });
+            h.put("amend-udp-checksum-zero", (p, v) -> { Boolean b = bool(p, v); if (b != null) g.amendUdpChecksumZero = b; });
+            h.put("eam-hairpin-mode", (p, v) -> { HairpinMode m = hairpin(p, v); if (m != null) g.hairpin = m; });
+            h.put("randomize-rfc6791-addresses", (p, v) -> { Boolean b = bool(p, v); if (b != null) g.randomize = b; });
+            h.put("rfc6791v6-prefix", (p, v) -> g.rfc6791v6 = v instanceof Json.Null ? null : prefix6(p, v));
+            h.put("rfc6791v4-prefix", (p, v) -> {
+                if (v instanceof Json.Null) { g.rfc6791v4 = null; return; }
+                Prefix4 pr = prefix4(p, v);
+                if (pr != null && !scopeOk(p, v, pr)) pr = null;
+                g.rfc6791v4 = pr;
+            });
+            Map<String, String> refused = new HashMap<>();
+            for (String k : NAT64_GLOBALS)
+                refused.put(k, Json.quote(k) + " is a stateful NAT64 global; this is an SIIT configuration "
+                        + "(ferry's nat64 mode is not implemented yet)");
+            for (String k : MAPT_GLOBALS)
+                refused.put(k, Json.quote(k) + " is a MAP-T global; ferry does not implement MAP-T");
+            object(node, "global", h, refused);
+        }
+
+        /** Jool's prefix4_validate_scope: refuse 0/8, 127/8, 169.254/16, 224/4, 255.255.255.255 unless forced. */
+        boolean scopeOk(String path, Json.Node at, Prefix4 p) {
+            Prefix4 s = Special.subnetScopedOverlap(p);
+            if (s == null || force) return true;
+            error(path, at, Json.quote(p.toString()) + " intersects the subnet-scoped network " + s
+                    + ", which is never translated (Jool refuses this unless --force)");
+            return false;
+        }
+
+        int[] plateaus(String path, Json.Node v) {
+            List<Json.Node> items = array(path, v);
+            if (items == null) return null;
+            if (items.size() > PLATEAUS_MAX) {
+                error(path, v, "too many plateaus: " + items.size() + " (Jool's maximum is " + PLATEAUS_MAX + ")");
+                return null;
+            }
+            int[] values = new int[items.size()];
+            boolean ok = true;
+            for (int i = 0; i < items.size(); i++) {
+                Long l = integer(index(path, i), items.get(i), 0, 65535);
+                if (l == null) ok = false;
+                else values[i] = l.intValue();
+            }
+            if (!ok) return null;
+            // As Jool: sort descending, drop zeros and duplicates; nothing left is an error.
+            int[] sorted = Arrays.stream(values).filter(x -> x > 0).distinct().boxed()
+                    .sorted(Comparator.reverseOrder()).mapToInt(Integer::intValue).toArray();
+            if (sorted.length == 0) {
+                error(path, v, "the plateaus list contains nothing but zeroes (or nothing at all)");
+                return null;
+            }
+            return sorted;
+        }
+
+        HairpinMode hairpin(String path, Json.Node v) {
+            if (v instanceof Json.Str s) {
+                for (HairpinMode m : HairpinMode.values()) if (m.jsonName().equals(s.value())) return m;
+            }
+            String extra = v instanceof Json.Num
+                    ? " (Jool's files take the name, not the number 0, 1 or 2)" : "";
+            error(path, v, v.show() + " is not a hairpinning mode; expected \"off\", \"simple\" or \"intrinsic\"" + extra);
+            return null;
+        }
+
+        // ------------------------------------------------------------------------------------------ eamt, denylist
+
+        void eamt(Json.Node node, List<EamEntry> out, List<Json.Node> nodes) {
+            List<Json.Node> items = array("eamt", node);
+            if (items == null) return;
+            List<Integer> positions = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                String path = index("eamt", i);
+                Json.Node item = items.get(i);
+                Prefix6[] v6 = {null};
+                Prefix4[] v4 = {null};
+                Map<String, Handler> h = new LinkedHashMap<>();
+                h.put("ipv6 prefix", (p, v) -> v6[0] = prefix6(p, v));
+                h.put("ipv4 prefix", (p, v) -> v4[0] = prefix4(p, v));
+                Map<String, Json.Member> seen = object(item, path, h, Map.of());
+                if (!(item instanceof Json.Obj)) continue;
+                if (!seen.containsKey("ipv6 prefix"))
+                    error(path, item, "the EAM entry has no \"ipv6 prefix\"");
+                if (!seen.containsKey("ipv4 prefix"))
+                    error(path, item, "the EAM entry has no \"ipv4 prefix\"");
+                if (v6[0] == null || v4[0] == null) continue;
+                try {
+                    out.add(new EamEntry(v6[0], v4[0]));
+                    nodes.add(item);
+                    positions.add(i);
+                } catch (IllegalArgumentException e) {
+                    error(path, item, e.getMessage() + " (RFC 7757 §3.2; Jool: \"The IPv4 suffix length must be"
+                            + " smaller or equal than the IPv6 suffix length\")");
+                }
+            }
+            for (Eamt.Conflict c : Eamt.duplicates(out))
+                error(index("eamt", positions.get(c.index())), nodes.get(c.index()),
+                        c.message() + " (Jool refuses this even with --force)");
+            if (!force) {
+                for (Eamt.Conflict c : Eamt.overlaps(out))
+                    error(index("eamt", positions.get(c.index())), nodes.get(c.index()),
+                            c.message() + " (Jool refuses overlapping EAM entries unless --force;"
+                                    + " with force the longest prefix wins)");
+            }
+        }
+
+        void denylist(Json.Node node, String name, List<Prefix4> out) {
+            List<Json.Node> items = array(name, node);
+            if (items == null) return;
+            for (int i = 0; i < items.size(); i++) {
+                String path = index(name, i);
+                Prefix4 p = prefix4(path, items.get(i));
+                if (p != null && scopeOk(path, items.get(i), p)) out.add(p);
+            }
+        }
+
+        // ------------------------------------------------------------------------------------------ ferry
+
+        static final class FerryBuilder {
+            Mode mode = Mode.SIIT;
+            Prefix4 ipv4Address;
+            Prefix6 ipv6Address;
+            int ipv4Mtu = 1500;
+            int ipv6Mtu = 1500;
+            Json.Node ipv6MtuNode;
+            boolean wkpStrict = true;
+
+            FerrySection build() {
+                return new FerrySection(mode, ipv4Address, ipv6Address, ipv4Mtu, ipv6Mtu, wkpStrict);
+            }
+        }
+
+        void ferry(Json.Node node, FerryBuilder f) {
+            Map<String, Handler> h = new LinkedHashMap<>();
+            h.put("mode", (p, v) -> {
+                String s = string(p, v);
+                if (s == null) return;
+                if (s.equals("siit")) f.mode = Mode.SIIT;
+                else if (s.equals("nat64") || s.equals("clat"))
+                    error(p, v, Json.quote(s) + " is not implemented yet; only \"siit\" is");
+                else error(p, v, Json.quote(s) + " is not a mode; expected \"siit\", \"nat64\" or \"clat\"");
+            });
+            h.put("ipv4-address", (p, v) -> f.ipv4Address = address4(p, v));
+            h.put("ipv6-address", (p, v) -> f.ipv6Address = address6(p, v));
+            h.put("ipv4-mtu", (p, v) -> {
+                Long l = integer(p, v, 68, 65535); // RFC 791: every IPv4 link carries 68 octets
+                if (l != null) f.ipv4Mtu = l.intValue();
+            });
+            h.put("ipv6-mtu", (p, v) -> {
+                Long l = integer(p, v, 1280, 65535); // RFC 8200 §5: minimum link MTU 1280
+                if (l != null) { f.ipv6Mtu = l.intValue(); f.ipv6MtuNode = v; }
+            });
+            h.put("wkp-strict", (p, v) -> { Boolean b = bool(p, v); if (b != null) f.wkpStrict = b; });
+            object(node, "ferry", h, Map.of());
+        }
+
+        // ------------------------------------------------------------------------------------------ dns64
+
+        Dns64Section dns64(Json.Node node, Rfc6052 pool6) {
+            List<InetSocketAddress> listen = new ArrayList<>(List.of(
+                    new InetSocketAddress(inet(new byte[] {127, 0, 0, 1}), 53),
+                    new InetSocketAddress(inet(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), 53)));
+            List<InetSocketAddress> upstream = new ArrayList<>();
+            List<Dns64Prefix> prefixes = new ArrayList<>();
+            boolean[] prefixesGiven = {false};
+            List<Prefix6> exclude = new ArrayList<>(List.of(Prefix6.parse("::ffff:0:0/96")));
+            boolean[] parallel = {false};
+            int[] cacheSize = {10_000}, timeoutMs = {2000}, retries = {2}, maxInflight = {1024};
+
+            Map<String, Handler> h = new LinkedHashMap<>();
+            h.put("listen", (p, v) -> {
+                List<InetSocketAddress> l = sockets(p, v);
+                if (l != null) { listen.clear(); listen.addAll(l); }
+            });
+            h.put("upstream", (p, v) -> {
+                List<InetSocketAddress> l = sockets(p, v);
+                if (l == null) return;
+                if (l.isEmpty()) error(p, v, "needs at least one resolver, e.g. [\"192.0.2.53\"]");
+                upstream.addAll(l);
+            });
+            h.put("prefixes", (p, v) -> {
+                prefixesGiven[0] = true;
+                List<Json.Node> items = array(p, v);
+                if (items == null) return;
+                if (items.isEmpty()) error(p, v, "needs at least one prefix (omit the key for the default)");
+                for (int i = 0; i < items.size(); i++) {
+                    Dns64Prefix dp = dns64Prefix(index(p, i), items.get(i));
+                    if (dp != null) prefixes.add(dp);
+                }
+            });
+            h.put("exclude", (p, v) -> {
+                List<Json.Node> items = array(p, v);
+                if (items == null) return;
+                exclude.clear();
+                for (int i = 0; i < items.size(); i++) {
+                    Prefix6 x = prefix6(index(p, i), items.get(i));
+                    if (x != null) exclude.add(x);
+                }
+            });
+            h.put("parallel-queries", (p, v) -> { Boolean b = bool(p, v); if (b != null) parallel[0] = b; });
+            h.put("cache-size", (p, v) -> { Long l = integer(p, v, 0, Integer.MAX_VALUE); if (l != null) cacheSize[0] = l.intValue(); });
+            h.put("timeout-ms", (p, v) -> { Long l = integer(p, v, 1, 60_000); if (l != null) timeoutMs[0] = l.intValue(); });
+            h.put("retries", (p, v) -> { Long l = integer(p, v, 0, 10); if (l != null) retries[0] = l.intValue(); });
+            h.put("max-inflight", (p, v) -> { Long l = integer(p, v, 1, 1_000_000); if (l != null) maxInflight[0] = l.intValue(); });
+            Map<String, Json.Member> seen = object(node, "dns64", h, Map.of());
+            if (node instanceof Json.Obj && !seen.containsKey("upstream"))
+                error("dns64", node, "the dns64 section needs \"upstream\": the resolvers to ask, e.g. [\"192.0.2.53\"]");
+            if (!prefixesGiven[0])
+                prefixes.add(new Dns64Prefix(pool6 != null ? pool6 : Rfc6052.of(Rfc6052.WELL_KNOWN), List.of()));
+            return new Dns64Section(listen, upstream, prefixes, exclude, parallel[0], cacheSize[0], timeoutMs[0],
+                    retries[0], maxInflight[0]);
+        }
+
+        Dns64Prefix dns64Prefix(String path, Json.Node n) {
+            if (n instanceof Json.Str) {
+                Rfc6052 r = rfc6052(path, n);
+                return r == null ? null : new Dns64Prefix(r, List.of());
+            }
+            if (!(n instanceof Json.Obj)) {
+                error(path, n, "expected a prefix string or an object {\"prefix\": ..., \"ipv4\": [...]}, got " + n.show());
+                return null;
+            }
+            Rfc6052[] prefix = {null};
+            List<Prefix4> ipv4 = new ArrayList<>();
+            boolean[] ok = {true};
+            Map<String, Handler> h = new LinkedHashMap<>();
+            h.put("prefix", (p, v) -> { prefix[0] = rfc6052(p, v); if (prefix[0] == null) ok[0] = false; });
+            h.put("ipv4", (p, v) -> {
+                List<Json.Node> items = array(p, v);
+                if (items == null) { ok[0] = false; return; }
+                if (items.isEmpty()) error(p, v, "needs at least one IPv4 prefix (omit the key for every address)");
+                for (int i = 0; i < items.size(); i++) {
+                    Prefix4 x = prefix4(index(p, i), items.get(i));
+                    if (x != null) ipv4.add(x);
+                    else ok[0] = false;
+                }
+            });
+            Map<String, Json.Member> seen = object(n, path, h, Map.of());
+            if (!seen.containsKey("prefix")) {
+                error(path, n, "the entry has no \"prefix\"");
+                return null;
+            }
+            return ok[0] && prefix[0] != null ? new Dns64Prefix(prefix[0], ipv4) : null;
+        }
+
+        List<InetSocketAddress> sockets(String path, Json.Node v) {
+            List<Json.Node> items = array(path, v);
+            if (items == null) return null;
+            List<InetSocketAddress> out = new ArrayList<>();
+            boolean ok = true;
+            for (int i = 0; i < items.size(); i++) {
+                InetSocketAddress a = socket(index(path, i), items.get(i));
+                if (a == null) ok = false;
+                else out.add(a);
+            }
+            return ok ? out : null;
+        }
+
+        /** "192.0.2.53", "192.0.2.53:5353", "[2001:db8::53]:5353", "[2001:db8::53]" or "2001:db8::53"; port 53. */
+        InetSocketAddress socket(String path, Json.Node n) {
+            String s = string(path, n);
+            if (s == null) return null;
+            String host, port = null;
+            if (s.startsWith("[")) {
+                int close = s.indexOf(']');
+                if (close < 0) return badSocket(path, n, "missing ']'");
+                host = s.substring(1, close);
+                String rest = s.substring(close + 1);
+                if (!rest.isEmpty()) {
+                    if (!rest.startsWith(":")) return badSocket(path, n, "expected ':' and a port after ']'");
+                    port = rest.substring(1);
+                }
+            } else {
+                int first = s.indexOf(':');
+                if (first >= 0 && first == s.lastIndexOf(':')) {
+                    host = s.substring(0, first);
+                    port = s.substring(first + 1);
+                } else {
+                    host = s;
+                }
+            }
+            int portNumber = 53;
+            if (port != null) {
+                portNumber = -1;
+                if (!port.isEmpty() && port.length() <= 5 && port.chars().allMatch(c -> c >= '0' && c <= '9'))
+                    portNumber = Integer.parseInt(port);
+                if (portNumber < 1 || portNumber > 65535)
+                    return badSocket(path, n, "the port must be 1..65535");
+            }
+            try {
+                byte[] bytes;
+                if (host.indexOf(':') >= 0) {
+                    long[] a = Ipv6.parse(host);
+                    bytes = new byte[16];
+                    for (int i = 0; i < 8; i++) {
+                        bytes[i] = (byte) (a[0] >>> (56 - 8 * i));
+                        bytes[8 + i] = (byte) (a[1] >>> (56 - 8 * i));
+                    }
+                } else {
+                    int a = Ipv4.parse(host);
+                    bytes = new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
+                }
+                return new InetSocketAddress(inet(bytes), portNumber);
+            } catch (AddressFormatException e) {
+                return badSocket(path, n, e.getMessage() + " (names are not resolved: give an IP address)");
+            }
+        }
+
+        private InetSocketAddress badSocket(String path, Json.Node n, String why) {
+            error(path, n, n.show() + " is not an address and port like \"192.0.2.53:53\" or \"[2001:db8::53]:53\": "
+                    + why);
+            return null;
+        }
+
+        private static InetAddress inet(byte[] bytes) {
+            try {
+                return InetAddress.getByAddress(bytes); // no name lookup
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e); // only for a wrong length, which cannot happen here
+            }
+        }
+    }
+}
