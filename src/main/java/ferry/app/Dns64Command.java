@@ -4,6 +4,9 @@ import ferry.dns64.Dns64Server;
 import ferry.dns64.Dns64Settings;
 import ferry.addr.AddressFormatException;
 import ferry.addr.Prefix6;
+import ferry.config.Config;
+import ferry.config.ConfigException;
+import ferry.config.ConfigParser;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,6 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,6 +26,10 @@ import java.util.concurrent.CountDownLatch;
 public final class Dns64Command implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "take the settings from the \"dns64\" section (and ferry.wkp-strict) of a config file; --listen/--upstream/--prefix then replace the file's values")
+    Path config;
 
     @Option(names = "--listen", paramLabel = "ADDR:PORT", description = "address to serve on, UDP and TCP (repeatable; IPv6 as [ADDR]:PORT)")
     List<String> listen = new ArrayList<>();
@@ -62,11 +70,29 @@ public final class Dns64Command implements Callable<Integer> {
     public Integer call() throws Exception {
         Dns64Settings settings;
         try {
-            settings = settings();
+            settings = config != null ? fromFile() : settings();
         } catch (IllegalArgumentException e) { // AddressFormatException included
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return 2;
         }
         return serve(settings);
+    }
+
+    /** The config file's dns64 section, with any --listen/--upstream/--prefix given on the command line on top. */
+    Dns64Settings fromFile() throws ConfigException {
+        Config c = ConfigParser.parse(config);
+        if (c.dns64() == null) throw new IllegalArgumentException("--config: " + config + " has no \"dns64\" section");
+        Dns64Settings s = Dns64Settings.fromConfig(c.dns64(), c.ferry() == null || c.ferry().wkpStrict());
+        List<InetSocketAddress> l = new ArrayList<>(), u = new ArrayList<>();
+        for (String x : listen) l.add(Dns64Settings.parseSocketAddress("--listen", x));
+        for (String x : upstream) u.add(Dns64Settings.parseSocketAddress("--upstream", x));
+        List<Dns64Settings.PrefixRule> p = new ArrayList<>();
+        for (String x : prefixes) p.add(Dns64Settings.PrefixRule.parse(x));
+        return new Dns64Settings(l.isEmpty() ? s.listen() : l, u.isEmpty() ? s.upstream() : u, p.isEmpty() ? s.prefixes() : p,
+                s.exclude(), s.parallelQueries() || parallel, s.cacheSize(), s.timeoutMs(), s.retries(), s.maxInflight(),
+                s.wkpStrict(), threads, s.clientBudgetMs());
     }
 
     Dns64Settings settings() {

@@ -4,6 +4,8 @@ import ferry.addr.AddressFormatException;
 import ferry.addr.Prefix4;
 import ferry.addr.Prefix6;
 import ferry.addr.Rfc6052;
+import ferry.config.Dns64Prefix;
+import ferry.config.Dns64Section;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -86,8 +88,8 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
         for (InetSocketAddress u : upstream)
             if (u.getPort() == 0) throw new IllegalArgumentException("dns64.upstream: '" + u + "' needs a port other than 0");
         if (cacheSize < 0) throw new IllegalArgumentException("dns64.cache-size: must be >= 0, got " + cacheSize);
-        if (timeoutMs < 1 || timeoutMs > 30_000)
-            throw new IllegalArgumentException("dns64.timeout-ms: must be 1..30000, got " + timeoutMs);
+        if (timeoutMs < 1 || timeoutMs > 60_000)
+            throw new IllegalArgumentException("dns64.timeout-ms: must be 1..60000, got " + timeoutMs);
         if (retries < 0 || retries > 10) throw new IllegalArgumentException("dns64.retries: must be 0..10, got " + retries);
         if (maxInflight < 1) throw new IllegalArgumentException("dns64.max-inflight: must be >= 1, got " + maxInflight);
         if (udpThreads < 0 || udpThreads > 256) throw new IllegalArgumentException("dns64 threads: must be 0..256, got " + udpThreads);
@@ -98,6 +100,19 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
     /** Settings with the defaults for everything but the addresses and prefixes. */
     public static Dns64Settings of(List<InetSocketAddress> listen, List<InetSocketAddress> upstream, List<PrefixRule> prefixes) {
         return new Dns64Settings(listen, upstream, prefixes, DEFAULT_EXCLUDE, false, 10_000, 1000, 1, 1024, true, 0, 4000);
+    }
+
+    /**
+     * The settings of a config file's {@code "dns64"} section, with the {@code ferry.wkp-strict} switch the
+     * translator uses (RFC 6052 §3.1). Settings the file has no key for (receive threads, client budget) keep their
+     * defaults.
+     */
+    public static Dns64Settings fromConfig(Dns64Section d, boolean wkpStrict) {
+        List<PrefixRule> rules = new ArrayList<>();
+        for (Dns64Prefix p : d.prefixes()) rules.add(new PrefixRule(p.prefix(), p.ipv4()));
+        return of(d.listen(), d.upstream(), rules)
+                .withExclude(d.exclude()).withParallelQueries(d.parallelQueries()).withCacheSize(d.cacheSize())
+                .withTimeout(d.timeoutMs(), d.retries()).withMaxInflight(d.maxInflight()).withWkpStrict(wkpStrict);
     }
 
     public Dns64Settings withExclude(List<Prefix6> e) {
