@@ -58,6 +58,7 @@ public final class Dns64Server implements AutoCloseable {
     private final List<DatagramChannel> udp = new ArrayList<>();
     private final List<ServerSocket> tcp = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final List<ExecutorService> senders = new ArrayList<>();
     private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
     private final Semaphore connectionSlots = new Semaphore(MAX_TCP_CONNECTIONS);
     private final List<InetSocketAddress> bound = new ArrayList<>();
@@ -128,9 +129,12 @@ public final class Dns64Server implements AutoCloseable {
                 bound.add(got);
                 int n = 0;
                 for (DatagramChannel ch : chans) {
+                    ExecutorService sender = Executors.newSingleThreadExecutor(
+                            Thread.ofPlatform().daemon().name("dns64-udp-send-" + got + "-", 0).factory());
+                    senders.add(sender);
                     int per = reuse ? 1 : threadsPer; // without SO_REUSEPORT several threads share the socket
                     for (int k = 0; k < per; k++) {
-                        Thread t = Thread.ofPlatform().daemon().name("dns64-udp-" + got + "-" + n++).start(() -> udpLoop(ch));
+                        Thread t = Thread.ofPlatform().daemon().name("dns64-udp-" + got + "-" + n++).start(() -> udpLoop(ch, sender));
                         threads.add(t);
                     }
                 }
@@ -161,7 +165,7 @@ public final class Dns64Server implements AutoCloseable {
         }
     }
 
-    private void udpLoop(DatagramChannel ch) {
+    private void udpLoop(DatagramChannel ch, ExecutorService sender) {
         ByteBuffer buf = ByteBuffer.allocate(65535);
         byte[] arr = buf.array();
         while (!closed) {
@@ -193,7 +197,9 @@ public final class Dns64Server implements AutoCloseable {
                     workers.execute(() -> {
                         try {
                             byte[] rr = slow(copy, len, q, true, now);
-                            if (rr != DROP) send(ch, rr, to);
+                            // A virtual thread that touches the channel turns its socket non-blocking for good,
+                            // and the receive loop would then poll before every read: platform threads send.
+                            if (rr != DROP) sender.execute(() -> send(ch, rr, to));
                         } catch (Throwable t) {
                             counters.inc(Dns64Counter.INTERNAL_ERROR);
                         } finally {
@@ -467,5 +473,6 @@ public final class Dns64Server implements AutoCloseable {
             }
         }
         workers.shutdownNow();
+        senders.forEach(ExecutorService::shutdownNow);
     }
 }
