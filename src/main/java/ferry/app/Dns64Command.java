@@ -77,7 +77,12 @@ public final class Dns64Command implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        return serve(settings);
+        try {
+            return serve(settings);
+        } catch (java.io.IOException e) { // e.g. a listen port that is taken or privileged
+            System.err.println("ferry dns64: " + e.getMessage());
+            return 2;
+        }
     }
 
     /** The config file's dns64 section, with any --listen/--upstream/--prefix given on the command line on top. */

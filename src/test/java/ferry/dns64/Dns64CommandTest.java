@@ -51,6 +51,18 @@ class Dns64CommandTest {
     }
 
     @Test
+    void aListenPortThatIsTakenExitsWith2AndSaysWhich() throws Exception {
+        try (DatagramSocket taken = new DatagramSocket(0, java.net.InetAddress.ofLiteral("127.0.0.1"))) {
+            String at = "127.0.0.1:" + taken.getLocalPort();
+            StringBuilder err = new StringBuilder();
+            int code = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                    () -> runCapturingErr(err, "dns64", "--listen", at, "--upstream", "127.0.0.1:53", "--threads", "1"));
+            assertThat(code).isEqualTo(2);
+            assertThat(err).contains("dns64.listen").contains("cannot bind").contains(String.valueOf(taken.getLocalPort()));
+        }
+    }
+
+    @Test
     void aConfigFileWithErrorsExitsWith2AndSaysWhere(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.json");
         Files.writeString(f, "{\"dns64\": {\"upstream\": [\"192.0.2.53\"], \"cache-size\": -1}}");
