@@ -143,11 +143,11 @@ final class Dns64Resolver {
         long aaaaDeadline = deadline;
         if (settings.parallelQueries()) {
             // RFC 6147 §5.1.8: "the DNS64 MAY perform the query for the AAAA RR and for the A RR in parallel"
-            aJob = CompletableFuture.supplyAsync(() -> upstream.query(qname, Type.A, DClass.IN, dnssecOk, cd, deadline), parallel);
+            aJob = CompletableFuture.supplyAsync(() -> lookup(qname, Type.A, dnssecOk, cd, deadline), parallel);
         } else {
             aaaaDeadline = now + (deadline - now) / 2; // leave the A query the other half of the client's budget
         }
-        Message aaaa = upstream.query(qname, Type.AAAA, DClass.IN, dnssecOk, cd, aaaaDeadline);
+        Message aaaa = lookup(qname, Type.AAAA, dnssecOk, cd, aaaaDeadline);
         if (aaaa != null) {
             int rc = aaaa.getRcode();
             // RFC 6147 §5.1.2: "RCODE=3 (Name Error) is handled by ... returning the response to the stub as is"
@@ -184,7 +184,7 @@ final class Dns64Resolver {
         if (aJob != null) {
             a = join(aJob, deadline);
         } else {
-            a = upstream.query(qname, Type.A, DClass.IN, dnssecOk, cd, deadline);
+            a = lookup(qname, Type.A, dnssecOk, cd, deadline);
         }
         Message synth = a == null || a.getRcode() != Rcode.NOERROR ? null : synthesize(aaaa, a);
         if (synth != null) {
@@ -203,6 +203,56 @@ final class Dns64Resolver {
         }
         if (aaaa != null) return new Answer(copy(aaaa, false), false);
         return servfail();
+    }
+
+    /** Maximum CNAME hops followed on the upstream's behalf. */
+    static final int MAX_CHAIN = 8;
+
+    /**
+     * One upstream lookup, with a CNAME chain the upstream left unfinished followed to its end: RFC 6147 §5.1.5
+     * ("the CNAME or DNAME chain is followed until the first terminating A or AAAA record is reached"). A recursive
+     * upstream returns whole chains; an answer that ends in a CNAME whose target has no record of the type asked and
+     * no SOA saying it has none (what an authoritative-only server gives for a target outside its zones) is
+     * continued by asking for the target.
+     */
+    Message lookup(Name qname, int type, boolean dnssecOk, boolean cd, long deadline) {
+        Message m = upstream.query(qname, type, DClass.IN, dnssecOk, cd, deadline);
+        java.util.Set<Name> seen = new java.util.HashSet<>();
+        seen.add(qname);
+        for (int hop = 0; hop < MAX_CHAIN && m != null && m.getRcode() == Rcode.NOERROR; hop++) {
+            Name end = chainEnd(qname, m);
+            if (end.equals(qname) || !seen.add(end)) return m; // no chain, or a loop: nothing to follow
+            for (Record r : m.getSection(Section.ANSWER)) if (r.getType() == type && r.getName().equals(end)) return m;
+            for (Record r : m.getSection(Section.AUTHORITY)) if (r instanceof SOARecord) return m;
+            Message next = upstream.query(end, type, DClass.IN, dnssecOk, cd, deadline);
+            if (next == null) return m;
+            Message merged = new Message();
+            merged.getHeader().setRcode(next.getHeader().getRcode());
+            for (Record r : m.getSection(Section.ANSWER)) merged.addRecord(r, Section.ANSWER);
+            for (Record r : next.getSection(Section.ANSWER))
+                if (!merged.findRecord(r, Section.ANSWER)) merged.addRecord(r, Section.ANSWER);
+            for (Record r : next.getSection(Section.AUTHORITY)) merged.addRecord(r, Section.AUTHORITY);
+            for (Record r : next.getSection(Section.ADDITIONAL)) merged.addRecord(r, Section.ADDITIONAL);
+            m = merged;
+        }
+        return m;
+    }
+
+    /**
+     * Where the CNAME chain starting at {@code qname} in the answer section ends: qname itself without a chain, and
+     * also when the chain loops (there is no end to follow).
+     */
+    static Name chainEnd(Name qname, Message m) {
+        Name cur = qname;
+        java.util.Set<Name> visited = new java.util.HashSet<>();
+        while (visited.add(cur)) {
+            Name next = null;
+            for (Record r : m.getSection(Section.ANSWER))
+                if (r instanceof CNAMERecord c && c.getName().equals(cur)) next = c.getTarget();
+            if (next == null) return cur;
+            cur = next;
+        }
+        return qname; // a loop
     }
 
     private static Message join(CompletableFuture<Message> job, long deadline) {
@@ -349,7 +399,7 @@ final class Dns64Resolver {
         if (local != null) {
             onward = local.message();
         } else {
-            onward = upstream.query(target, Type.PTR, DClass.IN, dnssecOk, cd, deadline);
+            onward = lookup(target, Type.PTR, dnssecOk, cd, deadline);
             if (onward == null) return servfail();
         }
         Message m = new Message();

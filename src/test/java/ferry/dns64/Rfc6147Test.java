@@ -157,6 +157,27 @@ class Rfc6147Test {
         }
 
         @Test
+        void aChainTheUpstreamLeftUnfinishedIsFollowedToItsEnd() {
+            // what an authoritative-only upstream answers for a CNAME into a zone it does not serve: the CNAME alone
+            up.on("c.example", Type.AAAA, msg(0, "c.example. 300 IN CNAME t.other."))
+              .on("t.other", Type.AAAA, msg(0, "AUTH other. 3600 IN SOA ns.other. h.other. 1 1 1 1 120"))
+              .on("c.example", Type.A, msg(0, "c.example. 300 IN CNAME t.other."))
+              .on("t.other", Type.A, msg(0, "t.other. 3600 IN A 192.0.2.9"));
+            var a = aaaa(resolver(), "c.example");
+            assertThat(Dns.answers(a.message())).containsExactly("c.example. 300 CNAME t.other.", "t.other. 120 AAAA 64:ff9b::c000:209");
+        }
+
+        @Test
+        void aCnameLoopFromTheUpstreamEndsWithoutAnswer() {
+            up.on("l1.example", Type.AAAA, msg(0, "l1.example. 60 IN CNAME l2.example.", "l2.example. 60 IN CNAME l1.example."))
+              .on("l1.example", Type.A, msg(0, "l1.example. 60 IN CNAME l2.example.", "l2.example. 60 IN CNAME l1.example."));
+            var a = aaaa(resolver(), "l1.example");
+            assertThat(a.message().getRcode()).isEqualTo(Rcode.NOERROR);
+            assertThat(Dns.answers(a.message())).containsExactly("l1.example. 60 CNAME l2.example.", "l2.example. 60 CNAME l1.example.");
+            assertThat(up.calls).containsExactly("l1.example./AAAA", "l1.example./A"); // nothing else asked
+        }
+
+        @Test
         void aDnameAndItsSynthesizedCnameAreKept() {
             up.on("h.sub.example", Type.AAAA, msg(0, "sub.example. 3600 IN DNAME other.", "h.sub.example. 3600 IN CNAME h.other."))
               .on("h.sub.example", Type.A, msg(0, "sub.example. 3600 IN DNAME other.", "h.sub.example. 3600 IN CNAME h.other.", "h.other. 100 IN A 198.51.100.8"));
