@@ -23,8 +23,6 @@ import org.xbill.DNS.Type;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -461,9 +459,5 @@ final class Dns64Resolver {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static List<Record> records(Message m, int section) {
-        return new ArrayList<>(m.getSection(section));
     }
 }

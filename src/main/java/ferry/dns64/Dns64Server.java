@@ -189,7 +189,7 @@ public final class Dns64Server implements AutoCloseable {
                     if (!pendingResolves.tryAcquire()) {
                         counters.inc(Dns64Counter.UPSTREAM_INFLIGHT_LIMIT);
                         counters.inc(Dns64Counter.SERVFAIL_SENT);
-                        send(ch, servfailFor(arr, q), from);
+                        send(ch, Wire.errorAnswer(arr, Rcode.SERVFAIL), from); // shed load: answer at once
                         continue;
                     }
                     byte[] copy = Arrays.copyOf(arr, len);
@@ -445,10 +445,6 @@ public final class Dns64Server implements AutoCloseable {
             return t;
         }
         return r;
-    }
-
-    private static byte[] servfailFor(byte[] b, Wire.Query q) {
-        return Wire.errorAnswer(b, Rcode.SERVFAIL);
     }
 
     /** Stops every listener, waits briefly for the threads, and leaves the counters readable. */
