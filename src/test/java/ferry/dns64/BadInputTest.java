@@ -24,7 +24,7 @@ class BadInputTest {
     final Dns64Server server;
 
     BadInputTest() throws Exception {
-        server = new Dns64Server(Dns.settings("64:ff9b::/96").withUdpThreads(1), up, new Dns64Counters());
+        server = new Dns64Server(Dns.settings("64:ff9b::/96").withUdpThreads(1).withClientBudget(300), up, new Dns64Counters());
     }
 
     @AfterEach
