@@ -62,6 +62,13 @@ class Icmp64Test {
             "9000, 9000, 9000, 8980", "68, 1500, 1500, 68", "88, 1500, 1500, 68", "100, 1500, 1500, 80",
             "0, 1500, 1500, 68", "4294967295, 1500, 1500, 1480", "70000, 65535, 70000, 65535"})
     void packetTooBigMtuIsTheMinimumOfSection52ClampedTo68(long advertised, int v4, int v6, int expected) {
-        assertThat(Icmp64.mtu(advertised, v4, v6)).isEqualTo(expected);
+        assertThat(Icmp64.mtu(advertised, v4, v6, false)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "advertised {0}, ipv4-mtu {1}, ipv6-mtu {2} -> {3}")
+    @CsvSource({"1500, 1500, 1500, 1472", "1280, 1500, 1500, 1252", "1500, 1400, 1500, 1400",
+            "1500, 1500, 1300, 1272", "96, 1500, 1500, 68"})
+    void packetInErrorWithAFragmentHeaderTakesItsEightBytesIntoAccount(long advertised, int v4, int v6, int expected) {
+        assertThat(Icmp64.mtu(advertised, v4, v6, true)).isEqualTo(expected);
     }
 }

@@ -149,6 +149,14 @@ class Translator64IcmpErrorTest {
     }
 
     @Test
+    void packetTooBigAboutAFragmentSubtracts28() {
+        byte[] quoted = offending().fragment(0, true, 5).tcp(1, 2).payload(16).build();
+        byte[] p = h.run(error(2, 0, 1400, quoted)).translated();
+        assertIcmp4Error(p, 3, 4);
+        assertThat(u16(p, 26)).isEqualTo(1372);
+    }
+
+    @Test
     void packetTooBigMtuIsBoundedByTheIpv6Mtu() {
         h.config.ipv6Mtu = 1400;
         byte[] p = h.run(error(2, 0, 9000, offending().tcp(1, 2).build())).translated();

@@ -71,6 +71,16 @@ class Translator64RouterTest {
     }
 
     @Test
+    void theRfc6791v6PoolTakesPrecedenceOverTheOwnAddressForGeneratedErrors() {
+        h.config.rfc6791v6 = Prefix6.parse("2001:db8:e::/64");
+        h.config.randomizeRfc6791 = false;
+        byte[] err = h.run(v6().hopLimit(1).udp(1, 2).build()).answeredWith(Counter.DROP_64_HOP_LIMIT_EXPIRED);
+        assertIcmp6(err);
+        assertThat(h.config.ipv6Address).as("own address configured too").isNotNull();
+        assertThat(hi(err, 8)).isEqualTo(a6("2001:db8:e::")[0]);
+    }
+
+    @Test
     void withoutAnySourceAddressNoErrorIsSent() {
         h.config.ipv6Address = null;
         Translator64Fixture.Run r = h.run(v6().hopLimit(1).udp(1, 2).build());
@@ -113,12 +123,15 @@ class Translator64RouterTest {
     }
 
     @Test
-    void firstFragmentTooBigIsAnsweredWithPacketTooBigToo() {
+    void firstFragmentTooBigIsAnsweredWithPacketTooBigCountingItsFragmentHeader() {
+        // a packet with a Fragment header shrinks by 28 when translated: 1428 bytes of it make 1400 of IPv4
         h.config.ipv4Mtu = 1400;
-        byte[] in = v6().fragment(0, true, 1234).tcp(1, 2).payload(1364).build();
-        assertThat(in.length - 48 + 20).isGreaterThan(1400);
+        byte[] in = v6().fragment(0, true, 1234).tcp(1, 2).payload(1364).build(); // 1432 bytes
         byte[] err = h.run(in).answeredWith(Counter.DROP_64_PACKET_TOO_BIG);
-        assertGeneratedError(err, in, IcmpTypes.V6_PACKET_TOO_BIG, 0, 1420);
+        assertGeneratedError(err, in, IcmpTypes.V6_PACKET_TOO_BIG, 0, 1428);
+        // the largest first fragment whose data is a multiple of 8 that fits: 1376 bytes of data
+        byte[] fits = h.run(v6().fragment(0, true, 1234).tcp(1, 2).payload(1356).build()).translated();
+        assertThat(fits).hasSize(1396);
     }
 
     @Test
