@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class,
                 SamplePcapCommand.class,
                 TranslateCommand.class,
+                Dns64Command.class,
+                RunCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {

@@ -17,19 +17,34 @@ import java.util.List;
  * @param denylist4 Jool's {@code denylist4} (or its older name {@code blacklist4}), in file order
  * @param ferry     ferry's own settings
  * @param dns64     the DNS64 server's settings, or null when the file has no {@code "dns64"} object
+ * @param tun       the TUN device of {@code ferry run} ({@link TunSection#defaults()} when the file has none)
  * @param nat64     the stateful NAT64 settings (pool4, bib, NAT64 globals) when the mode is nat64, else null
  */
 public record Config(String instance, String framework, Globals global, List<EamEntry> eamt,
-                     List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, Nat64Section nat64) {
+                     List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun,
+                     Nat64Section nat64) {
     public Config {
         eamt = List.copyOf(eamt);
         denylist4 = List.copyOf(denylist4);
+        if (tun == null) tun = TunSection.defaults();
+    }
+
+    /** A configuration without a {@code "tun"} object (the TUN defaults) and without NAT64 settings. */
+    public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
+                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64) {
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, TunSection.defaults(), null);
     }
 
     /** A configuration without NAT64 settings. */
-    public Config(String instance, String framework, Globals global, List<EamEntry> eamt, List<Prefix4> denylist4,
-                  FerrySection ferry, Dns64Section dns64) {
-        this(instance, framework, global, eamt, denylist4, ferry, dns64, null);
+    public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
+                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun) {
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, tun, null);
+    }
+
+    /** A configuration with the TUN defaults. */
+    public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
+                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, Nat64Section nat64) {
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, TunSection.defaults(), nat64);
     }
 
     /** The EAMT as a lookup table (builds a new one on each call). */

@@ -297,7 +297,7 @@ public final class ConfigParser {
             String[] instance = {"default"};
             String[] framework = {"netfilter"};
             Json.Node[] global = {null}, eamt = {null}, denylist = {null}, ferry = {null}, dns64 = {null},
-                    pool4 = {null}, bib = {null};
+                    pool4 = {null}, bib = {null}, tun = {null};
             String[] denylistName = {null};
 
             Map<String, Handler> h = new LinkedHashMap<>();
@@ -333,6 +333,7 @@ public final class ConfigParser {
             h.put("dns64", (p, v) -> dns64[0] = v);
             h.put("pool4", (p, v) -> pool4[0] = v);
             h.put("bib", (p, v) -> bib[0] = v);
+            h.put("tun", (p, v) -> tun[0] = v);
             object(root, "", h, Map.of());
 
             GlobalsBuilder g = new GlobalsBuilder();
@@ -345,6 +346,7 @@ public final class ConfigParser {
             FerryBuilder f = new FerryBuilder();
             if (ferry[0] != null) ferry(ferry[0], f);
             Dns64Section d = dns64[0] == null ? null : dns64(dns64[0], g.pool6);
+            TunSection t = tun[0] == null ? TunSection.defaults() : TunSection.parse(tun[0], this::error);
 
             // The mode decides which keys belong: pool4, bib and the NAT64 globals only in nat64 mode.
             Mode mode = modeOverride != null ? modeOverride : f.mode;
@@ -382,7 +384,7 @@ public final class ConfigParser {
             }
 
             Globals globals = g.build();
-            return new Config(instance[0], framework[0], globals, eams, deny4, fs, d, nat64);
+            return new Config(instance[0], framework[0], globals, eams, deny4, fs, d, t, nat64);
         }
 
         // ------------------------------------------------------------------------------------------ global
