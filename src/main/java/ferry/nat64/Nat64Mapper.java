@@ -43,6 +43,7 @@ public final class Nat64Mapper implements AddressMapper {
     private final AtomicLong nextTick = new AtomicLong(Long.MIN_VALUE);
     private final SessionTable.OnExpiry tcpExpiry = this::tcpExpired;
     private final HeldSyns heldSyns;
+    private final FragmentMap fragments;
     private static final SessionTable.OnExpiry DELETE = (t, s) -> -1;
 
     /**
@@ -60,6 +61,7 @@ public final class Nat64Mapper implements AddressMapper {
         this.pool4 = pool4;
         this.settings = settings;
         this.heldSyns = new HeldSyns(settings.maximumSimultaneousOpens());
+        this.fragments = new FragmentMap(FRAGMENT_DATAGRAMS, FRAGMENT_TIMEOUT_SECONDS * SECOND);
         long s = SECOND;
         tcp = table(IpProto.TCP, statics, new long[]{settings.tcpEstTimeout() * s, settings.tcpTransTimeout() * s,
                 Nat64Settings.TCP_INCOMING_SYN_SECONDS * s});
@@ -124,9 +126,13 @@ public final class Nat64Mapper implements AddressMapper {
             t.outerFromInner = true; // the source becomes the session's pool4 address (inner destination)
             return null;
         }
-        if (t.fragmented) return Counter.DROP_NAT64_FRAGMENT;
         if (t.proto != IpProto.TCP && t.proto != IpProto.UDP && t.proto != IpProto.ICMP)
             return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
+        if (t.fragmented && !t.firstFragment) {
+            // a later fragment: no ports; its IPv4 source is what the first fragment of the datagram mapped to
+            if (fragments.get(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto, t.now, t, true)) return null;
+            return Counter.DROP_NAT64_FRAGMENT;
+        }
         boolean isIcmp = t.proto == IpProto.ICMP;
         if (isIcmp && settings.dropIcmpv6Info()) return Counter.DROP_NAT64_ICMPV6_INFO;
         SessionTable tab = tableOf(t.proto);
@@ -190,6 +196,10 @@ public final class Nat64Mapper implements AddressMapper {
             int slot = tab.bSlot[b];
             t.src4 = tab.pool.addrOf(slot);
             t.srcPort = tab.pool.portOf(slot);
+            if (t.fragmented && !fragments.put(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto,
+                    t.src4 & 0xffffffffL, 0, now)) {
+                return Counter.DROP_NAT64_FRAGMENT; // no room to remember the datagram: its fragments would be lost
+            }
             return null;
         } finally {
             tab.unlock(stripe);
@@ -287,9 +297,17 @@ public final class Nat64Mapper implements AddressMapper {
             return null;
         }
         if (checkWkp && NonGlobal.forbiddenUnderWkp(t.src4)) return Counter.DROP_WKP_NON_GLOBAL;
-        if (t.fragmented) return Counter.DROP_NAT64_FRAGMENT;
         if (t.proto != IpProto.TCP && t.proto != IpProto.UDP && t.proto != IpProto.ICMP)
             return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
+        if (t.fragmented && !t.firstFragment) {
+            if (fragments.get(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto, t.now, t,
+                    false)) {
+                t.srcHi = pool6.embedHi(t.src4);
+                t.srcLo = pool6.embedLo(t.src4);
+                return null;
+            }
+            return Counter.DROP_NAT64_FRAGMENT;
+        }
         boolean isIcmp = t.proto == IpProto.ICMP;
         boolean isTcp = t.proto == IpProto.TCP;
         boolean syn = isTcp && (t.tcpFlags & (TcpStateMachine.SYN_FLAG | TcpStateMachine.RST)) == TcpStateMachine.SYN_FLAG;
@@ -338,6 +356,10 @@ public final class Nat64Mapper implements AddressMapper {
             t.dstLo = tab.bLo[b];
             if (isIcmp) t.srcPort = tab.bPort6[b];
             else t.dstPort = tab.bPort6[b];
+            if (t.fragmented && !fragments.put(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff),
+                    t.proto, t.dstHi, t.dstLo, now)) {
+                return Counter.DROP_NAT64_FRAGMENT;
+            }
             return null;
         } finally {
             tab.unlock(stripe);
@@ -368,6 +390,15 @@ public final class Nat64Mapper implements AddressMapper {
     }
 
     // ================================================================================================ the rest
+
+    /** Fragmented datagrams remembered at once (first fragment seen, later ones expected). */
+    static final int FRAGMENT_DATAGRAMS = 1 << 14;
+    /** How long the mapping of a fragmented datagram is kept (RFC 8200 §4.5 reassembles for 60 s; at least 2 s). */
+    static final int FRAGMENT_TIMEOUT_SECONDS = 2;
+
+    private static long fragKey(int addr4, int id) {
+        return (addr4 & 0xffffffffL) << 32 | (id & 0xffffffffL);
+    }
 
     /** RFC 6146 §3.8: a packet to a pool4 address is for this NAT64, so an IPv6 packet to it hairpins. */
     @Override

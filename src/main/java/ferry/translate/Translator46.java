@@ -231,6 +231,8 @@ public final class Translator46 {
         t.icmpError = icmpError;
         t.tcpFlags = tcpFlags;
         t.fragmented = fragmented;
+        t.firstFragment = fragOffset == 0;
+        t.fragmentId = identification;
         t.packet = buf;
         t.packetOff = off;
         t.packetLen = len;
