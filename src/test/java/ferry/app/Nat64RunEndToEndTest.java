@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestInstance;
  * from the IPv6 side through 64:ff9b::/96 and a one-address pool4 (203.0.113.1), 200 concurrent UDP flows, and the
  * island case: the IPv4 host reaches the IPv6 host's HTTP server published by a static BIB entry on
  * 203.0.113.1#80, while another port is refused (ICMP Port Unreachable after the simultaneous-open wait).
- * Skipped, with the reason printed, when not root or a tool is missing.
+ * The file is Jool's NAT64 form (pool6, pool4, bib, a NAT64 global) plus the "tun" object; the mode comes from
+ * {@code --mode nat64}. Skipped, with the reason printed, when not root or a tool is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Nat64RunEndToEndTest {
@@ -71,14 +72,14 @@ class Nat64RunEndToEndTest {
                              { "protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
                              { "protocol": "ICMP", "prefix": "203.0.113.1/32" } ],
                   "bib": [ { "protocol": "TCP", "ipv6 address": "2001:db8:6::2#8080", "ipv4 address": "203.0.113.1#80" } ],
-                  "ferry": { "mode": "nat64" },
                   "tun": { "device": "ferry%s", "mtu": 1500, "queues": 2, "vnet-header": false,
                            "routes": [ "64:ff9b::/96", "203.0.113.1/32" ] }
                 }
                 """.formatted(prefix.substring(6, 10)));
         String java = ProcessHandle.current().info().command().orElse("java");
         ferry = spawn(nsX, java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
-                System.getProperty("java.class.path"), "ferry.app.Main", "run", "--config", config.toString());
+                System.getProperty("java.class.path"), "ferry.app.Main", "run", "--mode", "nat64", "--config",
+                config.toString());
         Process f = ferry;
         Thread.ofPlatform().daemon(true).start(() -> {
             try (InputStream in = f.getInputStream()) {
