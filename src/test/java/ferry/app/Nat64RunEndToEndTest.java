@@ -66,7 +66,8 @@ class Nat64RunEndToEndTest {
         Path config = dir.resolve("nat64.json");
         Files.writeString(config, """
                 {
-                  "global": { "pool6": "64:ff9b::/96", "logging-bib": true },
+                  "global": { "pool6": "64:ff9b::/96", "logging-bib": true, "logging-session": true,
+                              "icmp-timeout": "2" },
                   "pool4": [ { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
                              { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "80-80" },
                              { "protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
@@ -125,6 +126,28 @@ class Nat64RunEndToEndTest {
     void pingFromTheIpv6HostReachesTheIpv4HostThroughPool4() throws Exception {
         Result r = in(nsV6, 30, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
         assertThat(r.exit()).as(r.out() + "\nferry:\n" + ferryErr).isZero();
+    }
+
+    @Test
+    void aPingSessionExpiresAfterIcmpTimeoutAndTheNextPingOpensANewOne() throws Exception {
+        // the ping's identifier is per process: two ping runs are two ICMP flows, one run of two echoes is one
+        int added0 = count(ferryErr.toString(), "session add ICMP " + V6_HOST + "#");
+        int deleted0 = count(ferryErr.toString(), "session del ICMP " + V6_HOST + "#");
+        Result first = in(nsV6, 30, "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", V4_HOST_AS_V6);
+        assertThat(first.exit()).as(first.out()).isZero();
+        Thread.sleep(3500); // icmp-timeout is 2 s here; expiry runs with the next packet's time
+        Result second = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", V4_HOST_AS_V6);
+        assertThat(second.exit()).as(second.out()).isZero();
+        Thread.sleep(300); // the log thread drains every few ms
+        String err = ferryErr.toString();
+        assertThat(count(err, "session add ICMP " + V6_HOST + "#") - added0).as(err).isEqualTo(2);
+        assertThat(count(err, "session del ICMP " + V6_HOST + "#") - deleted0).as(err).isGreaterThanOrEqualTo(1);
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+        return n;
     }
 
     @Test
