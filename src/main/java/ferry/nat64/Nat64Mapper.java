@@ -61,7 +61,7 @@ public final class Nat64Mapper implements AddressMapper {
         this.pool4 = pool4;
         this.settings = settings;
         this.heldSyns = new HeldSyns(settings.maximumSimultaneousOpens());
-        this.fragments = new FragmentMap(FRAGMENT_DATAGRAMS, FRAGMENT_TIMEOUT_SECONDS * SECOND);
+        this.fragments = new FragmentMap(FRAGMENT_DATAGRAMS, settings.fragmentTimeout() * SECOND);
         long s = SECOND;
         tcp = table(IpProto.TCP, statics, new long[]{settings.tcpEstTimeout() * s, settings.tcpTransTimeout() * s,
                 Nat64Settings.TCP_INCOMING_SYN_SECONDS * s});
@@ -393,8 +393,6 @@ public final class Nat64Mapper implements AddressMapper {
 
     /** Fragmented datagrams remembered at once (first fragment seen, later ones expected). */
     static final int FRAGMENT_DATAGRAMS = 1 << 14;
-    /** How long the mapping of a fragmented datagram is kept (RFC 8200 §4.5 reassembles for 60 s; at least 2 s). */
-    static final int FRAGMENT_TIMEOUT_SECONDS = 2;
 
     private static long fragKey(int addr4, int id) {
         return (addr4 & 0xffffffffL) << 32 | (id & 0xffffffffL);

@@ -200,6 +200,17 @@ class Nat64UdpTest {
     }
 
     @Test
+    void fragmentTimeoutIsConfigurable() {
+        Nat64Fixture g = new Nat64Fixture(List.of(new Pool4.Entry(IpProto.UDP, Prefix4.parse(T4 + "/32"), 1, 65535, 0)),
+                List.of(), Nat64Settings.defaults().withMaxSessions(16).withFragmentTimeout(10));
+        g.send(v6(X6, Y4).fragment(0, true, 0x98).udp(40001, 53).payload(64).build());
+        g.advance(9);
+        assertThat(g.send(v6(X6, Y4).fragment(10, false, 0x98).raw(17, new byte[40]).build())).isEqualTo(Verdict.EMIT);
+        g.advance(1);
+        assertThat(g.send(v6(X6, Y4).fragment(15, false, 0x98).raw(17, new byte[40]).build())).isEqualTo(Verdict.DROP);
+    }
+
+    @Test
     void otherTransportProtocolsHaveNoBinding() {
         assertThat(f.send(v6(X6, Y4).raw(132, new byte[16]).build())).isEqualTo(Verdict.DROP);
         assertThat(f.counters.get(Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL)).isEqualTo(1);
