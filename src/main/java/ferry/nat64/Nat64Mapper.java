@@ -132,7 +132,10 @@ public final class Nat64Mapper implements AddressMapper {
             return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
         if (t.fragmented && !t.firstFragment) {
             // a later fragment: no ports; its IPv4 source is what the first fragment of the datagram mapped to
-            if (fragments.get(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto, t.now, t, true)) return null;
+            int r = fragments.get(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto, t.fragmentOffset,
+                    t.fragmentLength, t.now, t, true);
+            if (r == FragmentMap.FOUND) return null;
+            if (r != FragmentMap.MISSING) return Counter.DROP_NAT64_FRAGMENT_OVERLAP;
             return holdFragment(t, t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto);
         }
         boolean isIcmp = t.proto == IpProto.ICMP;
@@ -201,7 +204,7 @@ public final class Nat64Mapper implements AddressMapper {
             if (t.fragmented) {
                 long c = fragKey(dst4, t.fragmentId);
                 // no room to remember the datagram: its later fragments would be lost, so the first goes too
-                if (!fragments.put(t.srcHi, t.srcLo, c, t.proto, t.src4 & 0xffffffffL, 0, now))
+                if (!fragments.put(t.srcHi, t.srcLo, c, t.proto, t.src4 & 0xffffffffL, 0, t.fragmentLength, now))
                     return Counter.DROP_NAT64_FRAGMENT;
                 heldFragments.mapped(t.srcHi, t.srcLo, c, t.proto, now);
             }
@@ -305,12 +308,14 @@ public final class Nat64Mapper implements AddressMapper {
         if (t.proto != IpProto.TCP && t.proto != IpProto.UDP && t.proto != IpProto.ICMP)
             return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
         if (t.fragmented && !t.firstFragment) {
-            if (fragments.get(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto, t.now, t,
-                    false)) {
+            int r = fragments.get(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto,
+                    t.fragmentOffset, t.fragmentLength, t.now, t, false);
+            if (r == FragmentMap.FOUND) {
                 t.srcHi = pool6.embedHi(t.src4);
                 t.srcLo = pool6.embedLo(t.src4);
                 return null;
             }
+            if (r != FragmentMap.MISSING) return Counter.DROP_NAT64_FRAGMENT_OVERLAP;
             return holdFragment(t, t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto);
         }
         boolean isIcmp = t.proto == IpProto.ICMP;
@@ -363,7 +368,7 @@ public final class Nat64Mapper implements AddressMapper {
             else t.dstPort = tab.bPort6[b];
             if (t.fragmented) {
                 long c = fragKey(t.dst4, t.fragmentId & 0xffff);
-                if (!fragments.put(t.src4 & 0xffffffffL, 1, c, t.proto, t.dstHi, t.dstLo, now))
+                if (!fragments.put(t.src4 & 0xffffffffL, 1, c, t.proto, t.dstHi, t.dstLo, t.fragmentLength, now))
                     return Counter.DROP_NAT64_FRAGMENT;
                 heldFragments.mapped(t.src4 & 0xffffffffL, 1, c, t.proto, now);
             }
