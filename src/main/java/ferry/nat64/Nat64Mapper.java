@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * lock-free ({@link Pool4}); nothing is allocated per packet, and time comes in as {@link Tuple#now}.
  *
  * <ul>
- *   <li>IPv6 → IPv4 (§3.5.1, §3.5.2): the destination must lie in pool6, the source must not (§5.4 of the brief);
- *       a BIB entry is found or created (endpoint-independent mapping, RFC 6056 port choice), then the session.</li>
+ *   <li>IPv6 → IPv4 (§3.5.1, §3.5.2): the destination must lie in pool6, the source must not (issue 4, citing
+ *       §5.4); a BIB entry is found or created (endpoint-independent mapping, RFC 6056 port choice), then the
+ *       session; RFC 6888 per-subscriber limits and the session cap refuse new flows, never evict old ones.</li>
  *   <li>IPv4 → IPv6: the destination must be a pool4 transport address with a BIB entry; a new session is allowed
  *       from anyone (endpoint-independent filtering) or, with {@code address-dependent-filtering}, only from an
  *       address the entry already has a session with.</li>
@@ -28,6 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       ({@link Tuple#outerFromInner}).</li>
  *   <li>Hairpinning (§3.8): {@link #explicit4} says true for pool4 addresses, so the translator sends an IPv6
  *       packet addressed to pool6 + a pool4 address straight back through the IPv4 → IPv6 direction.</li>
+ *   <li>Simultaneous open (§3.5.2.2): unsolicited IPv4 SYNs are held 6 s ({@link HeldSyns}) and handed back through
+ *       {@link #takeExpired} for ICMP 3/3; fragments follow their first fragment ({@link FragmentMap}) or wait for
+ *       it ({@link HeldFragments}, handed back through {@link #takeReady}).</li>
+ *   <li>Expiry: {@link #tick} (from the facade, with each packet's time) runs {@link #expire} at most once a second
+ *       of packet time.</li>
  * </ul>
  */
 public final class Nat64Mapper implements AddressMapper {
