@@ -159,7 +159,7 @@ public final class Nat64Mapper implements AddressMapper {
             int s = b == SessionTable.NIL ? SessionTable.NIL : tab.findSession(b, dst4, remotePort);
             int outcome = 0;
             if (t.proto == IpProto.TCP) {
-                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState[s];
+                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState(s);
                 outcome = TcpStateMachine.next(state, true, t.tcpFlags, settings.handleRstDuringFinRcv());
                 // RFC 6146 §3.5.2.2: in CLOSED only a SYN opens a session
                 if (TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED) return Counter.DROP_NAT64_TCP_NO_SESSION;
@@ -191,20 +191,20 @@ public final class Nat64Mapper implements AddressMapper {
                 int cls = t.proto == IpProto.TCP ? TcpStateMachine.timer(outcome) - 1 : 0;
                 s = tab.newSession(stripe, b, dst4, remotePort, state, cls, now);
                 if (s < 0) {
-                    if (tab.bSessions[b] == SessionTable.NIL && !tab.bStatic[b]) tab.deleteBib(stripe, b, now);
+                    if (tab.bSessions(b) == SessionTable.NIL && !tab.bStatic(b)) tab.deleteBib(stripe, b, now);
                     // RFC 6888 REQ-3/REQ-4: the new flow is refused; existing sessions are never evicted
                     return refuse6(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
                             : Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
                 }
                 if (t.proto == IpProto.TCP) {
                     // §3.5.2.2: the IPv6 host opened the connection an IPv4 SYN was held for; that SYN is discarded
-                    int slot = tab.bSlot[b];
+                    int slot = tab.bSlot(b);
                     heldSyns.opened(tab.pool.addrOf(slot), tab.pool.portOf(slot), dst4, remotePort);
                 }
             } else {
                 update(tab, stripe, s, outcome, now);
             }
-            int slot = tab.bSlot[b];
+            int slot = tab.bSlot(b);
             t.src4 = tab.pool.addrOf(slot);
             t.srcPort = tab.pool.portOf(slot);
             if (t.fragmented) {
@@ -226,7 +226,7 @@ public final class Nat64Mapper implements AddressMapper {
             tab.refresh(stripe, s, 0, now);
             return;
         }
-        tab.sState[s] = (byte) TcpStateMachine.state(outcome);
+        tab.setSState(s, TcpStateMachine.state(outcome));
         int timer = TcpStateMachine.timer(outcome);
         if (timer != TcpStateMachine.KEEP) tab.refresh(stripe, s, timer - 1, now);
     }
@@ -285,7 +285,7 @@ public final class Nat64Mapper implements AddressMapper {
             int b = tab.find6(bucket, t.dstHi, t.dstLo, port6);
             if (b == SessionTable.NIL || tab.findSession(b, remote4, remotePort) == SessionTable.NIL)
                 return Counter.DROP_NAT64_ICMP_NO_SESSION;
-            int slot = tab.bSlot[b];
+            int slot = tab.bSlot(b);
             t.src4 = remote4;
             t.dst4 = tab.pool.addrOf(slot);
             if (isIcmp) t.srcPort = tab.pool.portOf(slot);
@@ -344,7 +344,7 @@ public final class Nat64Mapper implements AddressMapper {
             int s = tab.findSession(b, t.src4, remotePort);
             int outcome = 0;
             if (isTcp) {
-                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState[s];
+                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState(s);
                 outcome = TcpStateMachine.next(state, false, t.tcpFlags, settings.handleRstDuringFinRcv());
             }
             if (s == SessionTable.NIL) {
@@ -368,10 +368,10 @@ public final class Nat64Mapper implements AddressMapper {
             }
             t.srcHi = pool6.embedHi(t.src4);
             t.srcLo = pool6.embedLo(t.src4);
-            t.dstHi = tab.bHi[b];
-            t.dstLo = tab.bLo[b];
-            if (isIcmp) t.srcPort = tab.bPort6[b];
-            else t.dstPort = tab.bPort6[b];
+            t.dstHi = tab.bHi(b);
+            t.dstLo = tab.bLo(b);
+            if (isIcmp) t.srcPort = tab.bPort6(b);
+            else t.dstPort = tab.bPort6(b);
             if (t.fragmented) {
                 long c = fragKey(t.dst4, t.fragmentId & 0xffff);
                 if (!fragments.put(t.src4 & 0xffffffffL, 1, c, t.proto, t.dstHi, t.dstLo, t.fragmentLength, now))
@@ -396,9 +396,9 @@ public final class Nat64Mapper implements AddressMapper {
         int stripe = tab.stripeOfBib(b);
         try {
             if (tab.findSession(b, t.dst4, remotePort) == SessionTable.NIL) return Counter.DROP_NAT64_ICMP_NO_SESSION;
-            t.srcHi = tab.bHi[b];
-            t.srcLo = tab.bLo[b];
-            t.srcPort = tab.bPort6[b];
+            t.srcHi = tab.bHi(b);
+            t.srcLo = tab.bLo(b);
+            t.srcPort = tab.bPort6(b);
             t.dstHi = pool6.embedHi(t.dst4);
             t.dstLo = pool6.embedLo(t.dst4);
             return null;
@@ -480,8 +480,8 @@ public final class Nat64Mapper implements AddressMapper {
     }
 
     private int tcpExpired(SessionTable t, int s) {
-        if (t.sState[s] == TcpStateMachine.ESTABLISHED) {
-            t.sState[s] = TcpStateMachine.TRANS;
+        if (t.sState(s) == TcpStateMachine.ESTABLISHED) {
+            t.setSState(s, TcpStateMachine.TRANS);
             return C_TRANS;
         }
         return -1;
@@ -510,15 +510,15 @@ public final class Nat64Mapper implements AddressMapper {
         SessionTable t = tableOf(proto);
         if (t == null) return out;
         for (int b = 0; b < t.bibCap; b++) {
-            if (t.bSlot[b] < 0) continue;
+            if (t.bSlot(b) < 0) continue;
             int stripe = t.stripeOfBib(b);
             t.lock(stripe);
             try {
-                if (t.bSlot[b] < 0) continue;
-                for (int s = t.bSessions[b]; s != SessionTable.NIL; s = t.sNextInBib[s]) {
-                    out.add(new Session(proto, t.bHi[b], t.bLo[b], t.bPort6[b], t.pool.addrOf(t.bSlot[b]),
-                            t.pool.portOf(t.bSlot[b]), t.sRemote4[s], t.sRemotePort[s],
-                            proto == IpProto.TCP ? TcpStateMachine.NAMES[t.sState[s]] : "-", t.sExpires[s], t.bStatic[b]));
+                if (t.bSlot(b) < 0) continue;
+                for (int s = t.bSessions(b); s != SessionTable.NIL; s = t.sNextInBib(s)) {
+                    out.add(new Session(proto, t.bHi(b), t.bLo(b), t.bPort6(b), t.pool.addrOf(t.bSlot(b)),
+                            t.pool.portOf(t.bSlot(b)), t.sRemote4(s), t.sRemotePort(s),
+                            proto == IpProto.TCP ? TcpStateMachine.NAMES[t.sState(s)] : "-", t.sExpires(s), t.bStatic(b)));
                 }
             } finally {
                 t.unlock(stripe);
@@ -537,13 +537,13 @@ public final class Nat64Mapper implements AddressMapper {
         SessionTable t = tableOf(proto);
         if (t == null) return out;
         for (int b = 0; b < t.bibCap; b++) {
-            if (t.bSlot[b] < 0) continue;
+            if (t.bSlot(b) < 0) continue;
             int stripe = t.stripeOfBib(b);
             t.lock(stripe);
             try {
-                if (t.bSlot[b] >= 0) {
-                    out.add(new Bib(proto, t.bHi[b], t.bLo[b], t.bPort6[b], t.pool.addrOf(t.bSlot[b]),
-                            t.pool.portOf(t.bSlot[b]), t.bStatic[b]));
+                if (t.bSlot(b) >= 0) {
+                    out.add(new Bib(proto, t.bHi(b), t.bLo(b), t.bPort6(b), t.pool.addrOf(t.bSlot(b)),
+                            t.pool.portOf(t.bSlot(b)), t.bStatic(b)));
                 }
             } finally {
                 t.unlock(stripe);
