@@ -8,8 +8,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * finding, refreshing and expiring entries allocates nothing.
  *
  * <p><b>Layout.</b> A BIB entry (IPv6 address, port) ↔ pool4 slot, and its sessions (remote IPv4 address, remote
- * port, TCP state, expiry time), are rows of 4 longs each in two arrays (a row is one or two cache lines; see the field accessors at the end). Three indexes: the IPv6 side is a chained hash table
- * over (IPv6 address, port); the IPv4 side is the pool4 slot's owner word (one lock-free read); a BIB's sessions
+ * port, TCP state, expiry time), are rows of 4 longs each in two arrays (a row is one or two cache lines; the
+ * field accessors at the end show the packing). Three indexes: the IPv6 side is a chained hash table over (IPv6
+ * address, port); the IPv4 side is the pool4 slot's owner word (one lock-free read); a BIB's sessions
  * are a singly linked list from the BIB row.
  *
  * <p><b>Concurrency.</b> The table is split into {@link #STRIPES} stripes, each with its own lock. A BIB entry and
