@@ -78,7 +78,7 @@ public final class ExtHeaderWalker {
                 extAfterFragment = true;
             }
             headerCount++;
-            if (nh == IpProto.IPV6_ROUTE) {
+            if (nh == IpProto.IPV6_ROUTE && routingOffset < 0) {
                 routingOffset = pos;
                 segmentsLeft = Bytes.u8(seg, ipv6Off + pos + 3);
             } else if (nh == IpProto.IPV6_FRAG) {
@@ -179,12 +179,12 @@ public final class ExtHeaderWalker {
         return extAfterFragment;
     }
 
-    /** Offset of the (last) Routing header, or -1. */
+    /** Offset of the first Routing header, or -1. */
     public int routingOffset() {
         return routingOffset;
     }
 
-    /** The Routing header's Segments Left (0 without one). */
+    /** The first Routing header's Segments Left (0 without one). */
     public int segmentsLeft() {
         return segmentsLeft;
     }

@@ -6,6 +6,15 @@ import ferry.metrics.Counter;
  * The per-mode address strategy (SIIT: EAMT then pool6; NAT64: BIB/sessions; CLAT). The translator holds one in a
  * final field and never branches on the mode. Implementations are shared by all workers and must be
  * thread-safe; they allocate nothing per call.
+ *
+ * <p>Conventions the translators rely on:
+ * <ul>
+ *   <li>The destination is mapped first. When only the source fails for lack of a mapping, the mapper returns
+ *       {@link Counter#DROP_SRC_UNTRANSLATABLE} with the destination fields already set: for an ICMP error
+ *       ({@link Tuple#icmpError} and not {@link Tuple#inner}) the translator then takes an RFC 6791 source.</li>
+ *   <li>The source of an ICMP error is not subject to denylists ("the 'illegal' source address will be translated
+ *       for the purpose of trouble shooting", RFC 7915 §4.1).</li>
+ * </ul>
  */
 public interface AddressMapper {
     /** IPv6 → IPv4: reads the IPv6 fields of {@code t}, sets its IPv4 fields. Returns null on success, else the drop reason. */
@@ -13,4 +22,26 @@ public interface AddressMapper {
 
     /** IPv4 → IPv6: reads the IPv4 fields of {@code t}, sets its IPv6 fields. Returns null on success, else the drop reason. */
     Counter map46(Tuple t);
+
+    /**
+     * RFC 7757 §4.2: true when {@code v4} is the IPv4 side of an explicit address mapping (an EAMT entry), so an
+     * IPv4 packet to it would be translated straight back into IPv6. Modes without explicit mappings say false.
+     */
+    default boolean explicit4(int v4) {
+        return false;
+    }
+
+    /** True when the IPv6 address maps through an explicit address mapping (an EAMT entry) rather than pool6. */
+    default boolean explicit6(long hi, long lo) {
+        return false;
+    }
+
+    /**
+     * The mapper for the IPv4 → IPv6 leg of an EAM-hairpinned packet (RFC 7757 §4.2, §4.3): like this one, except
+     * that an explicitly mapped IPv4 source (outer packet) or destination (inner packet of an ICMP error) is
+     * translated with pool6, so the IPv6 receiver answers through the translator. Null when not supported.
+     */
+    default AddressMapper hairpinMapper() {
+        return null;
+    }
 }

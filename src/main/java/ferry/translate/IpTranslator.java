@@ -1,0 +1,72 @@
+package ferry.translate;
+
+import ferry.metrics.Counter;
+import ferry.metrics.Counters;
+import ferry.packet.Bytes;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The {@link Translator} facade: dispatches on the version nibble to {@link Translator46} (RFC 7915 §4) or
+ * {@link Translator64} (RFC 7915 §5), and performs EAM hairpinning (RFC 7757 §4.2/§4.3, {@code eam-hairpin-mode}):
+ * an IPv6 packet whose IPv4 translation is addressed to an explicitly mapped IPv4 address is translated straight
+ * back into IPv6 (through the mapper's {@link AddressMapper#hairpinMapper()}, so its source takes the pool6 form)
+ * instead of leaving on the IPv4 side. Nothing escapes: any exception is counted as
+ * {@link Counter#DROP_INTERNAL_ERROR}.
+ *
+ * <p>One instance per worker thread (it owns both translators' flyweights and scratch buffers).
+ */
+public final class IpTranslator implements Translator {
+    private final Counters counters;
+    private final Translator46 xlat46;
+    private final Translator64 xlat64;
+    private final Translator46 hairpin46;
+
+    // state of the call in progress (for the hairpin leg)
+    private PacketSink current;
+    private Verdict hairpinVerdict;
+    private final PacketSink hairpinSink = this::hairpin;
+
+    public IpTranslator(TranslatorSettings settings, AddressMapper mapper, Counters counters) {
+        this.counters = counters;
+        this.xlat46 = new Translator46(settings, mapper, counters);
+        this.xlat64 = new Translator64(settings, mapper, counters);
+        AddressMapper back = settings.eamHairpinMode() == null || settings.eamHairpinMode() == EamHairpinMode.OFF
+                ? null : mapper.hairpinMapper();
+        this.hairpin46 = back == null ? null : new Translator46(settings, back, counters);
+        if (hairpin46 != null) xlat64.hairpinSink(hairpinSink);
+    }
+
+    @Override
+    public Verdict translate(MemorySegment buf, long off, int len, PacketSink sink) {
+        try {
+            if (len < 1) {
+                counters.inc(Counter.DROP_TRUNCATED);
+                return Verdict.DROP;
+            }
+            int version = Bytes.u8(buf, off) >>> 4;
+            if (version == 4) return xlat46.translate(buf, off, len, sink);
+            if (version == 6) {
+                current = sink;
+                hairpinVerdict = null;
+                Verdict v = xlat64.translate(buf, off, len, sink);
+                Verdict h = hairpinVerdict;
+                current = null;
+                hairpinVerdict = null;
+                // a hairpinned packet's fate is that of its second (4->6) translation
+                return v == Verdict.EMIT && h != null ? h : v;
+            }
+            counters.inc(Counter.DROP_UNKNOWN_VERSION);
+            return Verdict.DROP;
+        } catch (Throwable e) {
+            counters.inc(Counter.DROP_INTERNAL_ERROR);
+            current = null;
+            return Verdict.DROP;
+        }
+    }
+
+    /** RFC 7757 §4.2: "the translator ... translates [the packet] back to IPv6" (the 4->6 leg). */
+    private void hairpin(MemorySegment buf, long off, int len) {
+        hairpinVerdict = hairpin46.translate(buf, off, len, current);
+    }
+}
