@@ -122,14 +122,18 @@ public final class Oracle {
             int top = dst >>> 24;
             if (top == 0 || top == 127 || (top & 0xf0) == 0xe0 || dst == -1 || (top & 0xf0) == 0xf0)
                 v.add("ICMPv4 error sent to a non-unicast address");
-            int quoted = Math.min(in.length, e.length - 28);
-            if (quoted < Math.min(in.length, 28) || !Arrays.equals(e, 28, 28 + quoted, in, 0, quoted))
+            // the datagram is Total Length long (bytes past it are link padding, trimmed); RFC 792: at least the
+            // header and 64 bits of data are quoted
+            int datagram = Math.min(in.length, u16(in, 2));
+            int quoted = Math.min(datagram, e.length - 28);
+            if (quoted < Math.min(datagram, 28) || !Arrays.equals(e, 28, 28 + quoted, in, 0, quoted))
                 v.add("ICMPv4 error does not quote the input as received");
         } else {
             if (!Arrays.equals(e, 24, 40, in, 8, 24)) v.add("ICMPv6 error not sent to the input's source");
             if ((e[24] & 0xff) == 0xff || allZero(e, 24, 40)) v.add("ICMPv6 error sent to multicast or ::");
-            int quoted = Math.min(in.length, e.length - 48);
-            if (quoted < Math.min(in.length, 48) || !Arrays.equals(e, 48, 48 + quoted, in, 0, quoted))
+            int datagram = Math.min(in.length, 40 + u16(in, 4));
+            int quoted = Math.min(datagram, e.length - 48);
+            if (quoted < Math.min(datagram, 48) || !Arrays.equals(e, 48, 48 + quoted, in, 0, quoted))
                 v.add("ICMPv6 error does not quote the input as received");
         }
     }

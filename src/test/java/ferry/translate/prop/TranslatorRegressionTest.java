@@ -1,0 +1,44 @@
+package ferry.translate.prop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ferry.packet.PacketBuilder;
+import ferry.testkit.PacketCheck;
+import ferry.translate.Verdict;
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Minimal reproducers of translator bugs found by the properties and fuzz targets of this package. Each test names
+ * the behaviour the RFCs require, builds the input with {@link PacketBuilder}, and quotes the input hex as found.
+ */
+class TranslatorRegressionTest {
+
+    /**
+     * Found by Fuzz64Test. Input (pool6 2001:db8:100::/40):
+     * {@code 6100000000083a6120010db800040000000000000000005f20010db801c6336400710000000000008100ed4c00000000} —
+     * ICMPv6 Echo Reply, identifier 0, sequence 0, no data, valid checksum. The ICMPv4 Echo Reply it becomes is
+     * eight zero bytes but for the checksum: the data sums to +0, so the RFC 1071 checksum is ~0 = 0xffff. The
+     * incremental update (RFC 1624 eqn. 3, ~(~HC + ~m + m')) lands on the other zero, 0x0000 (the +0/−0 boundary
+     * RFC 1624 §3 discusses), which receivers reject: the data plus checksum sums to 0x0000, not 0xffff. Only
+     * ICMPv4 can hit this (UDP maps a computed 0 to 0xffff; TCP and ICMPv6 have a pseudo-header that is never
+     * zero).
+     */
+    @Test
+    void icmpv6EchoReplyWithAllZeroFieldsBecomesIcmpv4EchoReplyWithAValidChecksum() {
+        Setup setup = Setup.plain(Setup.NSP40);
+        long[] dst = new PacketGen(Setup.NSP40).embed(0xc6336471); // 198.51.100.113
+        byte[] in = PacketBuilder.ipv6(0x20010db800040000L, 0x5fL, dst[0], dst[1]).hopLimit(0x61)
+                .echoReply(0, 0).build();
+        assertThat(HexFormat.of().formatHex(in)).isEqualTo(
+                "6000000000083a6120010db800040000000000000000005f20010db801c6336400710000000000008100ed4c00000000");
+        assertThat(PacketCheck.l4(in)).isEqualTo(PacketCheck.L4.VALID);
+
+        Harness.Outcome o = new Harness(setup).run(in, 0);
+
+        assertThat(o.verdict()).as("%s", o).isEqualTo(Verdict.EMIT);
+        byte[] out = o.emitted().get(0);
+        assertThat(out[20]).as("ICMPv4 Echo Reply").isEqualTo((byte) 0);
+        assertThat(PacketCheck.l4(out)).as("ICMPv4 checksum of %s", Harness.hex(out)).isEqualTo(PacketCheck.L4.VALID);
+    }
+}
