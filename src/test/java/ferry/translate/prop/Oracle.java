@@ -149,9 +149,52 @@ public final class Oracle {
         byte[] in = o.input(), out = o.emitted().get(0);
         if (isIcmpError(in) || PacketCheck.isFragment(in) || PacketCheck.isFragment(out)) return;
         L4 a = PacketCheck.l4(in), b = PacketCheck.l4(out);
+        // One's complement has two zeros: a checksum field of 0x0000 where 0xffff would verify (data summing to +0,
+        // e.g. an all-zero ICMPv4 echo) is INVALID by RFC 1071's test, but an incremental update cannot tell the
+        // zeros apart and may turn it into a valid checksum. Tolerated in this direction only (INVALID -> VALID).
+        if (a == L4.INVALID && b == L4.VALID && onlyNegativeZeroWrong(in)) return;
+        if (KNOWN_BUGS_IGNORED && a == L4.VALID && b == L4.INVALID && onlyNegativeZeroWrong(out)) return;
         if (a != L4.NOT_CHECKED && a != b) v.add("L4 checksum " + a + " in, " + b + " out");
         if (a == L4.NOT_CHECKED && udp4ZeroChecksum(in) && b != L4.VALID)
             v.add("IPv4 UDP checksum 0 translated to " + b);
+    }
+
+    /**
+     * {@code -Dferry.knownBugs=ignore}: skip the violations of bugs already reported (see TranslatorRegressionTest),
+     * so that a long fuzzing run can look for new ones. Never set in the build.
+     */
+    static final boolean KNOWN_BUGS_IGNORED = "ignore".equals(System.getProperty("ferry.knownBugs"));
+
+    /** True when the packet's transport checksum field is 0x0000 and would verify as 0xffff. */
+    static boolean onlyNegativeZeroWrong(byte[] p) {
+        int at = checksumOffset(p);
+        if (at < 0 || u16(p, at) != 0) return false;
+        byte[] q = p.clone();
+        q[at] = q[at + 1] = (byte) 0xff;
+        return PacketCheck.l4(q) == L4.VALID;
+    }
+
+    /** Offset of the transport checksum of an unfragmented packet with a sane header, or -1. */
+    static int checksumOffset(byte[] p) {
+        int proto, l4;
+        if (version(p) == 4 && p.length >= 20) {
+            proto = p[9] & 0xff;
+            l4 = (p[0] & 0x0f) * 4;
+        } else if (version(p) == 6) {
+            int[] loc = PacketCheck.upper6(p);
+            if (loc == null) return -1;
+            proto = loc[0];
+            l4 = loc[1];
+        } else {
+            return -1;
+        }
+        int at = switch (proto) {
+            case 1, 58 -> l4 + 2;
+            case 6 -> l4 + 16;
+            case 17 -> l4 + 6;
+            default -> -1;
+        };
+        return at >= 0 && at + 2 <= p.length ? at : -1;
     }
 
     // ------------------------------------------------------------------------------------------ byte helpers
