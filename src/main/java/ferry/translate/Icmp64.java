@@ -106,13 +106,15 @@ final class Icmp64 {
 
     /**
      * RFC 7915 §5.2 Packet Too Big: "The MTU field MUST be adjusted for the difference between the IPv4 and IPv6
-     * header sizes ... i.e., minimum(advertised MTU-20, MTU_of_IPv4_nexthop, (MTU_of_IPv6_nexthop)-20)."
-     * Like Jool, the 20-byte difference is used whether or not the packet in error has a Fragment header. The
-     * result is kept within 68 (the IPv4 minimum, RFC 791) .. 65535: an advertised MTU under 88 (invalid in IPv6,
-     * whose minimum is 1280) would otherwise ask IPv4 hosts for packets no IPv4 link must carry.
+     * header sizes, taking into account whether or not the packet in error includes a Fragment Header, i.e.,
+     * minimum(advertised MTU-20, MTU_of_IPv4_nexthop, (MTU_of_IPv6_nexthop)-20)." The difference is 20, or 28 when
+     * the packet in error has a Fragment header (the IPv4 sender's packets grow by one when translated; Jool always
+     * uses 20). The result is kept within 68 (the IPv4 minimum, RFC 791) .. 65535: an advertised MTU under 88
+     * (invalid in IPv6, whose minimum is 1280) would otherwise ask IPv4 hosts for packets no IPv4 link must carry.
      */
-    static int mtu(long advertised6, int ipv4Mtu, int ipv6Mtu) {
-        long m = Math.min(advertised6 - 20, Math.min(ipv4Mtu, (long) ipv6Mtu - 20));
+    static int mtu(long advertised6, int ipv4Mtu, int ipv6Mtu, boolean fragmentHeader) {
+        int growth = fragmentHeader ? 28 : 20;
+        long m = Math.min(advertised6 - growth, Math.min(ipv4Mtu, (long) ipv6Mtu - growth));
         return (int) Math.max(68, Math.min(0xffff, m));
     }
 }

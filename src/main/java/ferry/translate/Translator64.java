@@ -138,6 +138,12 @@ public final class Translator64 {
 
         // ------------------------------------------------------------ extension headers
         int chain = walker.walk(buf, off, len);
+        if (chain == ExtHeaderWalker.HOP_BY_HOP_NOT_FIRST && walker.hasFragmentHeader()) {
+            // a Hop-by-Hop header after the Fragment header: refused like any extension header there (below)
+            mayAnswer = !neverTranslated6(srcHi, srcLo);
+            return answer(Counter.DROP_64_EXT_AFTER_FRAGMENT, buf, off, IcmpTypes.V6_DEST_UNREACH,
+                    IcmpTypes.V6_ADMIN_PROHIBITED, 0, sink);
+        }
         if (chain != ExtHeaderWalker.OK) return drop(chainReason(chain));
         upper = walker.upperOffset();
         proto6 = walker.upperProtocol();
@@ -192,13 +198,14 @@ public final class Translator64 {
         if (!icmpError) {
             // RFC 7915 §5.1.1: "If a translated packet with DF set to 1 will be larger than the MTU of the next-hop
             // interface, then the translator MUST drop the packet and send the ICMPv6 Packet Too Big (Type 2, Code
-            // 0) error message to the IPv6 host with an adjusted MTU in the ICMPv6 message." As Jool: any packet or
-            // first fragment too big gets it, with MTU = ipv4-mtu + 20 but not under 1280 (RFC 8200 §5); a later
-            // fragment is dropped silently. (ICMPv6 errors are exempt: they are cut to 576 bytes.)
+            // 0) error message to the IPv6 host with an adjusted MTU in the ICMPv6 message." As Jool does, any
+            // packet or first fragment too big gets it (a later fragment is dropped silently). The adjusted MTU is
+            // ipv4-mtu + 20, + 8 more when the packet has a Fragment header (it shrinks by 28 when translated; Jool
+            // adds 20 only), and never under 1280 (RFC 8200 §5). ICMPv6 errors are exempt: they are cut to 576.
             if (len - upper + IPV4_HEADER > ipv4Mtu) {
                 if (!firstFragment) return drop(Counter.DROP_64_FRAGMENT_TOO_BIG);
-                return answer(Counter.DROP_64_PACKET_TOO_BIG, buf, off, IcmpTypes.V6_PACKET_TOO_BIG, 0,
-                        Math.max(1280, ipv4Mtu + 20), sink);
+                int mtu6 = Math.min(0xffff, Math.max(1280, ipv4Mtu + 20 + (hasFragment ? 8 : 0)));
+                return answer(Counter.DROP_64_PACKET_TOO_BIG, buf, off, IcmpTypes.V6_PACKET_TOO_BIG, 0, mtu6, sink);
             }
         }
         // RFC 7915 §5.1 Time to Live: "As part of decrementing the TTL or Hop Limit the translator (as any router)
@@ -611,7 +618,7 @@ public final class Translator64 {
         int type4 = Icmp64.type4(icmpMapped);
         if (type4 == IcmpTypes.V4_PARAM_PROBLEM) return pointer4 << 24;
         if (icmpType == IcmpTypes.V6_PACKET_TOO_BIG) {
-            return Icmp64.mtu(Bytes.u32(buf, l4 + 4), ipv4Mtu, ipv6Mtu);
+            return Icmp64.mtu(Bytes.u32(buf, l4 + 4), ipv4Mtu, ipv6Mtu, innerFragment);
         }
         return 0;
     }
