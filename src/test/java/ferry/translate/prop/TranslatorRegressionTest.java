@@ -41,4 +41,29 @@ class TranslatorRegressionTest {
         assertThat(out[20]).as("ICMPv4 Echo Reply").isEqualTo((byte) 0);
         assertThat(PacketCheck.l4(out)).as("ICMPv4 checksum of %s", Harness.hex(out)).isEqualTo(PacketCheck.L4.VALID);
     }
+
+    /**
+     * Found by Fuzz64Test. Input (pool6 2001:db8:100::/40):
+     * {@code 610000000012018020010db800060000000000000000000020010db80006000000000000000000ff04030e190000000f60000000000811022001}
+     * — an IPv6 packet whose Next Header is 1 (ICMP for IPv4, meaningless in IPv6). It was copied into an IPv4
+     * Protocol 1 packet, i.e. an ICMPv4 message (here type 4, with a wrong checksum) that the translator never
+     * validated: an IPv6 host can inject arbitrary ICMPv4 errors, with forged inner packets, towards IPv4 hosts.
+     * The 4→6 direction refuses the mirror case (IPv4 protocol 58 and extension-header numbers,
+     * drop_46_ipv6_only_protocol, TAYGA issue #70); this test expects the same here: DROP with one counter.
+     * (RFC 7915 §5.1 literally says to copy the Next Header; a decision for the translator's owner.)
+     */
+    @Test
+    void ipv6NextHeader1IsNotPassedThroughAsAnUncheckedIcmpv4Message() {
+        Setup setup = Setup.plain(Setup.NSP40);
+        byte[] icmp4 = PacketBuilder.ipv4("192.0.2.1", "203.0.113.9").icmpError(3, 1, 0,
+                PacketBuilder.ipv4("203.0.113.9", "192.0.2.1").udp(1, 2).build()).build();
+        byte[] body = java.util.Arrays.copyOfRange(icmp4, 20, icmp4.length);
+        body[2] ^= 0x55; // a checksum nobody checked
+        byte[] in = PacketBuilder.ipv6("2001:db8:6::1", "2001:db8:4::9").raw(1, body).build();
+
+        Harness.Outcome o = new Harness(setup).run(in, 0);
+
+        assertThat(o.verdict()).as("%s", o).isEqualTo(Verdict.DROP);
+        assertThat(o.emitted()).isEmpty();
+    }
 }
