@@ -54,8 +54,29 @@ public final class PacketCheck {
         int payload = p.length - ihl;
         if (mf && payload % 8 != 0) out.add("non-final fragment payload " + payload + " not a multiple of 8");
         if (((frag & 0x1fff) * 8) + payload > 65535) out.add("fragment offset + length > 65535");
-        if (u8(p, 9) == 1 && payload >= 1 && isIcmp4Error(u8(p, ihl)) && p.length > 576)
-            out.add("ICMPv4 error of " + p.length + " bytes > 576");
+        if (u8(p, 9) == 1 && payload >= 1 && (frag & 0x1fff) == 0 && isIcmp4Error(u8(p, ihl))) {
+            if (p.length > 576) out.add("ICMPv4 error of " + p.length + " bytes > 576");
+            if (payload >= 8) icmpErrorBody(p, ihl, 4, out);
+        }
+    }
+
+    /**
+     * The body of an ICMP error (its transport header at {@code at}): the inner packet has the outer packet's IP
+     * version, and an RFC 4884 length (ICMPv4 types 3, 11, 12: octet 5, 32-bit words; ICMPv6 types 1, 3: octet 4,
+     * 64-bit words) does not run past the message and, when set, leaves room for an extension (§4: the original
+     * datagram field is at least 128 octets then).
+     */
+    private static void icmpErrorBody(byte[] p, int at, int version, List<String> out) {
+        int type = u8(p, at), body = p.length - at - 8;
+        if (body >= 1 && (u8(p, at + 8) >>> 4) != version)
+            out.add("ICMPv" + version + " error carries an inner packet of version " + (u8(p, at + 8) >>> 4));
+        int words = 0, unit = 0;
+        if (version == 4 && (type == 3 || type == 11 || type == 12)) { words = u8(p, at + 5); unit = 4; }
+        if (version == 6 && (type == 1 || type == 3)) { words = u8(p, at + 4); unit = 8; }
+        if (words == 0) return;
+        int length = words * unit;
+        if (length > body) out.add("RFC 4884 length " + length + " runs past the ICMP body of " + body);
+        else if (length < 128) out.add("RFC 4884 length " + length + " < 128");
     }
 
     private static boolean isIcmp4Error(int type) {
@@ -75,6 +96,7 @@ public final class PacketCheck {
                 int payload = p.length - off - 8;
                 if (m && payload % 8 != 0) out.add("non-final fragment payload " + payload + " not a multiple of 8");
                 if ((fo & 0xfff8) + payload > 65535) out.add("fragment offset + length > 65535");
+                if (u8(p, off + 1) != 0 || (fo & 6) != 0) out.add("Fragment header reserved bits set");
                 nh = u8(p, off);
                 off += 8;
             } else {
@@ -85,8 +107,10 @@ public final class PacketCheck {
         // RFC 8200 §8.1: IPv6 UDP always has a checksum (checked wherever the UDP header is: offset 0)
         if (nh == 17 && off + 8 <= p.length && !nonFirstFragment6(p) && u16(p, off + 6) == 0)
             out.add("IPv6 UDP checksum 0");
-        if (nh == 58 && off < p.length && u8(p, off) < 128 && p.length > 1280)
-            out.add("ICMPv6 error of " + p.length + " bytes > 1280");
+        if (nh == 58 && off < p.length && u8(p, off) < 128 && !nonFirstFragment6(p)) {
+            if (p.length > 1280) out.add("ICMPv6 error of " + p.length + " bytes > 1280");
+            if (off + 8 <= p.length) icmpErrorBody(p, off, 6, out);
+        }
     }
 
     /** True for an IPv4 fragment (MF or offset) or an IPv6 packet with a Fragment header that is not atomic. */
