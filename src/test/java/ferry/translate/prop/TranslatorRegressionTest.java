@@ -66,4 +66,30 @@ class TranslatorRegressionTest {
         assertThat(o.verdict()).as("%s", o).isEqualTo(Verdict.DROP);
         assertThat(o.emitted()).isEmpty();
     }
+
+    /**
+     * Found by Fuzz64Test (input as found, 168 bytes, starts
+     * {@code 65ff5f5f00782c6120010db800040000000000000000006f20010db80006000000000000000000a6000000010000000
+     * 02c000104000000003a00000100005f5f04035f5f...}): Fragment header (offset 0, M=1), Hop-by-Hop header, Fragment
+     * header, ICMPv6 Parameter Problem. RFC 4443 §2.4 (e.1): "An ICMPv6 error message MUST NOT be originated as a
+     * result of receiving ... An ICMPv6 error message". The translator refuses the chain (Hop-by-Hop after a
+     * Fragment header, drop_64_ext_after_fragment) and answers with ICMPv6 1/1 without looking at the upper layer;
+     * the same chain with a Destination Options header instead of the Hop-by-Hop one is (rightly) not answered.
+     */
+    @Test
+    void noIcmpv6ErrorIsSentAboutAnIcmpv6ErrorWhoseChainHasHopByHopAfterAFragmentHeader() {
+        Setup setup = Setup.plain(Setup.NSP40);
+        byte[] inner = PacketBuilder.ipv6("2001:db8:4::6f", "2001:db8:6::a6").udp(1, 2).payload(8).build();
+        byte[] in = PacketBuilder.ipv6("2001:db8:6::a6", "2001:db8:4::6f").fragment(0, true, 1).hopByHop()
+                .icmpError(1, 4, 0, inner).build();
+        byte[] sameWithDestinationOptions = PacketBuilder.ipv6("2001:db8:6::a6", "2001:db8:4::6f")
+                .fragment(0, true, 1).destinationOptions().icmpError(1, 4, 0, inner).build();
+
+        Harness.Outcome control = new Harness(setup).run(sameWithDestinationOptions, 0);
+        Harness.Outcome o = new Harness(setup).run(in, 0);
+
+        assertThat(control.verdict()).as("%s", control).isEqualTo(Verdict.DROP);
+        assertThat(o.verdict()).as("%s", o).isEqualTo(Verdict.DROP);
+        assertThat(o.emitted()).isEmpty();
+    }
 }
