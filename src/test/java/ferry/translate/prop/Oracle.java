@@ -254,23 +254,26 @@ public final class Oracle {
         if (ver == 4) {
             if (p.length < 20) return false;
             int ihl = (p[0] & 0x0f) * 4;
-            if (ihl < 20 || ihl >= p.length || (p[9] & 0xff) != 1 || (u16(p, 6) & 0x1fff) != 0) return false;
+            int len = Math.min(p.length, u16(p, 2));
+            if (ihl < 20 || ihl >= len || (p[9] & 0xff) != 1 || (u16(p, 6) & 0x1fff) != 0) return false;
             int type = p[ihl] & 0xff;
             return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
         }
         if (ver == 6) {
             // walk the chain; behind the first Fragment header with a non-zero offset there are no headers, only
             // fragment data
+            // (bytes past Payload Length are not part of the datagram)
             if (p.length < 40) return false;
+            int len = Math.min(p.length, 40 + u16(p, 4));
             int nh = p[6] & 0xff, off = 40, count = 0;
             while (nh == 0 || nh == 43 || nh == 60 || nh == 44) {
-                if (off + 8 > p.length || ++count > 200) return false;
+                if (off + 8 > len || ++count > 200) return false;
                 if (nh == 44 && (u16(p, off + 2) & 0xfff8) != 0) return false;
                 int next = p[off] & 0xff;
                 off += nh == 44 ? 8 : ((p[off + 1] & 0xff) + 1) * 8;
                 nh = next;
             }
-            return nh == 58 && off < p.length && (p[off] & 0xff) < 128;
+            return nh == 58 && off < len && (p[off] & 0xff) < 128;
         }
         return false;
     }
