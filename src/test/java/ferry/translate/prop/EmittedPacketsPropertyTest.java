@@ -38,7 +38,7 @@ class EmittedPacketsPropertyTest {
         Harness.Outcome o = c.run();
         List<String> v = new ArrayList<>();
         Oracle.neverThrows(o, v);
-        if (o.thrown() == null) Oracle.emittedAreValid(c.setup().settings(), o, v);
+        if (o.thrown() == null && o.verdict() != null) Oracle.emittedAreValid(c.setup().settings(), o, v);
         assertThat(v).as("%s%n%s", c, o).isEmpty();
     }
 
@@ -48,7 +48,7 @@ class EmittedPacketsPropertyTest {
         Harness.Outcome o = c.run();
         List<String> v = new ArrayList<>();
         Oracle.neverThrows(o, v);
-        if (o.thrown() == null) Oracle.transportChecksum(o, v);
+        if (o.thrown() == null && o.verdict() != null) Oracle.transportChecksum(o, v);
         assertThat(v).as("%s%n%s", c, o).isEmpty();
     }
 
@@ -62,7 +62,7 @@ class EmittedPacketsPropertyTest {
         Harness.Outcome o = c.run();
         List<String> v = new ArrayList<>();
         Oracle.neverThrows(o, v);
-        if (o.thrown() == null) Oracle.icmpErrors(o, v);
+        if (o.thrown() == null && o.verdict() != null) Oracle.icmpErrors(o, v);
         assertThat(v).as("%s%n%s", c, o).isEmpty();
     }
 }
