@@ -98,7 +98,8 @@ class RunEndToEndTest {
         in(nsX, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
         in(nsV6, "ip", "-6", "route", "add", "2001:db8:100::/40", "via", "2001:db8:6::1");
         in(nsV4, "ip", "route", "add", "192.0.2.0/24", "via", "198.51.100.1");
-        in(nsX, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
+        // (through /proc/sys rather than sysctl(8): procps may be missing on a minimal CI image)
+        in(nsX, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding");
         // a 1280-MTU path towards the IPv6 host, a 1400-MTU path towards the IPv4 host
         in(nsX, "ip", "-6", "route", "add", "2001:db8:6::/120", "dev", "v6b", "mtu", "1280");
         in(nsX, "ip", "route", "add", V4_HOST + "/32", "dev", "v4b", "mtu", "1400");
@@ -546,7 +547,8 @@ class RunEndToEndTest {
         }
 
         void signal(String sig) throws Exception {
-            Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
+            // the shell's kill builtin: /bin/kill comes with procps, which a minimal image may lack
+            Process k = new ProcessBuilder("sh", "-c", "kill -" + sig + " " + process.pid()).start();
             assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).as("kill -" + sig).isTrue();
         }
     }
