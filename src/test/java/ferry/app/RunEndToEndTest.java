@@ -137,10 +137,11 @@ class RunEndToEndTest {
                   "global": { "pool6": "2001:db8:100::/40" },
                   "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
                   "ferry": { "ipv4-address": "%s", "ipv6-address": "2001:db8:ff::1" },
-                  "tun": { "device": "%s", "mtu": 1500, "queues": %d, "vnet-header": %s,
+                  "tun": { "device": "%s", "mtu": %d, "queues": %d, "vnet-header": %s, "addresses": %s,
                            "routes": [ "2001:db8:100::/40", "192.0.2.0/24" ] }
                 }
-                """.formatted(ipv4Address, device, queues, vnet);
+                """.formatted(ipv4Address, device, device.equals("ferry0") ? 1500 : 1400, queues, vnet,
+                device.equals("ferry0") ? "[]" : "[ \"203.0.113.254/32\", \"2001:db8:ff::fe/128\" ]");
     }
 
     @AfterAll
@@ -368,6 +369,13 @@ class RunEndToEndTest {
             Files.writeString(config, config("203.0.113.1", false, "ferry1", 2));
             ferry = Ferry.start(this, nsX, config, 10);
             assertThat(ferry.stderr()).contains("device ferry1 (attached)");
+            // the "tun" section's MTU, addresses and routes, installed with ip(8)
+            String link = in(nsX, 20, "ip", "-d", "link", "show", "ferry1").out();
+            assertThat(link).contains("mtu 1400").contains("UP").contains("tun type tun").contains("multi_queue");
+            String addr = in(nsX, 20, "ip", "addr", "show", "dev", "ferry1").out();
+            assertThat(addr).contains("inet 203.0.113.254/32").contains("inet6 2001:db8:ff::fe/128");
+            assertThat(in(nsX, 20, "ip", "-6", "route", "show", "dev", "ferry1").out()).contains("2001:db8:100::/40");
+            assertThat(in(nsX, 20, "ip", "-4", "route", "show", "dev", "ferry1").out()).contains("192.0.2.0/24");
             Result r = in(nsV6, 60, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
             assertThat(r.out()).contains("2 received");
             ferry.signal("TERM");
