@@ -6,7 +6,12 @@ import picocli.CommandLine.Command;
 /** Entry point: {@code ferry <command>}. Usage errors exit with code 2. */
 @Command(name = "ferry", mixinStandardHelpOptions = true, version = "ferry 0.1.0",
         description = "IPv4-as-a-Service for IPv6-only networks: SIIT (RFC 7915), NAT64, CLAT, DNS64.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class,
+                SamplePcapCommand.class,
+                TranslateCommand.class,
+                Dns64Command.class,
+                RunCommand.class,
+        })
 public final class Main {
     public static void main(String[] args) {
         System.exit(run(args));

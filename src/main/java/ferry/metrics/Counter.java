@@ -78,6 +78,8 @@ public enum Counter {
             "ICMPv4 error whose inner packet is not a usable IPv4 header (short, version, IHL, total length)"),
     DROP_46_ICMP_EXTENSION_LENGTH("drop_46_icmp_extension_length",
             "ICMPv4 error whose RFC 4884 length runs past the payload"),
+    DROP_46_NO_RFC6791_SOURCE("drop_46_no_rfc6791_source",
+            "ICMPv4 error from an untranslatable source, and neither rfc6791v6-prefix nor ipv6-address is set"),
     ICMP4_ERROR_NO_SOURCE("icmp4_error_no_source",
             "an ICMPv4 error was due but neither rfc6791v4-prefix nor ipv4-address is set (not a drop reason)"),
     XLAT_46_FRAGMENTED("xlat_46_fragmented",

@@ -1,6 +1,8 @@
 package ferry.translate;
 
+import ferry.addr.Ipv6;
 import ferry.addr.Prefix4;
+import ferry.addr.Prefix6;
 import ferry.addr.Special;
 import ferry.packet.Bytes;
 import ferry.packet.Checksum;
@@ -27,7 +29,12 @@ final class Icmp46Errors {
     private final boolean randomize;
     private final boolean hasOwn;
     private final int ownAddr;
+    private final boolean hasPool6, hasOwn6;
+    private final long pool6Hi, pool6Lo, pool6HostHi, pool6HostLo, own6Hi, own6Lo;
     private int rng;
+
+    /** The address chosen by the last successful {@link #rfc6791v6(int)}. */
+    long rfc6791Hi, rfc6791Lo;
 
     Icmp46Errors(TranslatorSettings s, int seed) {
         Prefix4 pool = s.rfc6791v4();
@@ -38,7 +45,48 @@ final class Icmp46Errors {
         Prefix4 own = s.ipv4Address();
         hasOwn = own != null;
         ownAddr = hasOwn ? own.addr() : 0;
+        Prefix6 pool6 = s.rfc6791v6();
+        hasPool6 = pool6 != null;
+        pool6Hi = hasPool6 ? pool6.hi() : 0;
+        pool6Lo = hasPool6 ? pool6.lo() : 0;
+        pool6HostHi = hasPool6 ? ~Ipv6.maskHi(pool6.len()) : 0;
+        pool6HostLo = hasPool6 ? ~Ipv6.maskLo(pool6.len()) : 0;
+        Prefix6 own6 = s.ipv6Address();
+        hasOwn6 = own6 != null;
+        own6Hi = hasOwn6 ? own6.hi() : 0;
+        own6Lo = hasOwn6 ? own6.lo() : 0;
         rng = seed == 0 ? 0x2545f491 : seed;
+    }
+
+    /**
+     * RFC 6791 §3 (as Jool's rfc6791v6-prefix): the IPv6 source of a translated ICMPv4 error whose IPv4 source has
+     * no IPv6 mapping (a router on the IPv4 side): an address of the rfc6791v6 pool (random when
+     * randomize-rfc6791-addresses is on, else the one whose host part is the error's TTL, as Jool does for IPv4),
+     * else the translator's own IPv6 address. Sets {@link #rfc6791Hi}/{@link #rfc6791Lo}.
+     *
+     * @return false when neither is configured
+     */
+    boolean rfc6791v6(int ttl) {
+        if (hasPool6) {
+            if (randomize) {
+                rfc6791Hi = pool6Hi | (random64() & pool6HostHi);
+                rfc6791Lo = pool6Lo | (random64() & pool6HostLo);
+            } else {
+                rfc6791Hi = pool6Hi;
+                rfc6791Lo = pool6Lo | (ttl & pool6HostLo);
+            }
+            return true;
+        }
+        if (hasOwn6) {
+            rfc6791Hi = own6Hi;
+            rfc6791Lo = own6Lo;
+            return true;
+        }
+        return false;
+    }
+
+    private long random64() {
+        return ((long) next() << 32) | (next() & 0xffffffffL);
     }
 
     /** True when an error could be sourced (a pool or an own address is configured). */

@@ -36,16 +36,18 @@ final class Icmp64Errors {
         Prefix6 pool = s.rfc6791v6();
         randomize = s.randomizeRfc6791();
         rng = seed == 0 ? 0x6d2b79f5 : seed;
-        if (own != null) {
-            haveSource6 = true;
-            usePool6 = false;
-            src6Hi = own.hi();
-            src6Lo = own.lo();
-        } else if (pool != null) {
+        // The rule, the same in both directions: an rfc6791v6 pool address first (RFC 6791), else the
+        // translator's own ipv6-address.
+        if (pool != null) {
             haveSource6 = true;
             usePool6 = true;
             src6Hi = pool.hi();
             src6Lo = pool.lo();
+        } else if (own != null) {
+            haveSource6 = true;
+            usePool6 = false;
+            src6Hi = own.hi();
+            src6Lo = own.lo();
         } else {
             haveSource6 = false;
             usePool6 = false;
@@ -84,7 +86,7 @@ final class Icmp64Errors {
 
     /**
      * Builds the ICMPv6 error {@code type/code/rest} about the packet at {@code buf[off, off+len)} in the scratch
-     * segment and emits it: source = the translator's ipv6-address (else an rfc6791v6 address), destination = the
+     * segment and emits it: source = an rfc6791v6 pool address (else the translator's ipv6-address), destination = the
      * offending packet's source, payload = as much of the packet as fits in 1280 bytes, checksum valid. Returns
      * false (nothing sent) when no source address is configured.
      */

@@ -60,7 +60,8 @@ public final class Translator46 {
     private int innerIhl, innerTotalLength, innerTos, innerIdentification, innerTtl, innerProtocol, innerSrc4,
             innerDst4, innerFragOffset;
     private boolean innerMf;
-    private int innerSrcPort, innerDstPort;
+    private int innerSrcPort, innerDstPort;       // as found in the inner packet
+    private int innerNewSrcPort, innerNewDstPort; // as the mapper left them (a stateful mapper may rewrite them)
     private long innerSrc6Hi, innerSrc6Lo, innerDst6Hi, innerDst6Lo;
 
     /**
@@ -223,11 +224,20 @@ public final class Translator46 {
         t.dstPort = dstPort;
         t.icmpError = icmpError;
         Counter mapped = mapper.map46(t);
-        if (mapped != null) return drop(mapped);
-        if (Special.neverTranslate6(t.srcHi, t.srcLo)) return drop(Counter.DROP_46_SRC6_NEVER_TRANSLATED);
+        boolean rfc6791 = false;
+        if (mapped == Counter.DROP_SRC_UNTRANSLATABLE && icmpError) {
+            // AddressMapper convention: the destination is already mapped; only the source (a router on the IPv4
+            // side) has no IPv6 form. RFC 6791 / Jool's rfc6791v6-prefix: the error is sourced from the pool, else
+            // from the translator's own IPv6 address, so that it still reaches the IPv6 host.
+            if (!errors.rfc6791v6(ttl)) return drop(Counter.DROP_46_NO_RFC6791_SOURCE);
+            rfc6791 = true;
+        } else if (mapped != null) {
+            return drop(mapped);
+        }
+        if (!rfc6791 && Special.neverTranslate6(t.srcHi, t.srcLo)) return drop(Counter.DROP_46_SRC6_NEVER_TRANSLATED);
         if (Special.neverTranslate6(t.dstHi, t.dstLo)) return drop(Counter.DROP_46_DST6_NEVER_TRANSLATED);
-        src6Hi = t.srcHi;
-        src6Lo = t.srcLo;
+        src6Hi = rfc6791 ? errors.rfc6791Hi : t.srcHi;
+        src6Lo = rfc6791 ? errors.rfc6791Lo : t.srcLo;
         dst6Hi = t.dstHi;
         dst6Lo = t.dstLo;
         int newSrcPort = t.srcPort, newDstPort = t.dstPort;
@@ -537,8 +547,6 @@ public final class Translator46 {
         innerNewDstPort = t.dstPort;
         return null;
     }
-
-    private int innerNewSrcPort, innerNewDstPort;
 
     /**
      * RFC 7915 §4.2/§4.3: the ICMPv6 error, built in place around the inner packet's transport bytes, which stay

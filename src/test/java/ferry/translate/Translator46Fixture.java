@@ -26,6 +26,8 @@ final class Translator46Fixture {
     /** pool6-only stateless mapper (RFC 6052 embedding of both addresses) with switches to make it fail. */
     static final class PrefixMapper implements AddressMapper {
         Counter failOuter, failInner;
+        /** Outer source has no mapping: destination mapped, DROP_SRC_UNTRANSLATABLE returned (mapper convention). */
+        boolean outerSrcUntranslatable;
         /** When set, every mapped IPv6 source/destination is replaced by these (to test never-translated results). */
         long[] forceSrc6, forceDst6;
         /** Added to ports (and the ICMP identifier) like a stateful mapper would rewrite them. */
@@ -43,6 +45,11 @@ final class Translator46Fixture {
                     + " proto " + t.proto + " ports " + t.srcPort + "," + t.dstPort + (t.icmpError ? " icmpError" : ""));
             Counter fail = t.inner ? failInner : failOuter;
             if (fail != null) return fail;
+            if (outerSrcUntranslatable && !t.inner) {
+                t.dstHi = POOL6.embedHi(t.dst4);
+                t.dstLo = POOL6.embedLo(t.dst4);
+                return Counter.DROP_SRC_UNTRANSLATABLE;
+            }
             t.srcHi = POOL6.embedHi(t.src4);
             t.srcLo = POOL6.embedLo(t.src4);
             t.dstHi = POOL6.embedHi(t.dst4);
@@ -63,6 +70,23 @@ final class Translator46Fixture {
         }
     }
 
+    /** pool6-only mapper that records nothing (for fuzzing and allocation measurements). */
+    static final class PrefixMapperQuiet implements AddressMapper {
+        @Override
+        public Counter map64(Tuple t) {
+            return Counter.DROP_INTERNAL_ERROR;
+        }
+
+        @Override
+        public Counter map46(Tuple t) {
+            t.srcHi = POOL6.embedHi(t.src4);
+            t.srcLo = POOL6.embedLo(t.src4);
+            t.dstHi = POOL6.embedHi(t.dst4);
+            t.dstLo = POOL6.embedLo(t.dst4);
+            return null;
+        }
+    }
+
     /** Mutable settings with Jool's defaults, 1500-byte MTUs and 198.51.100.1 as the translator's own address. */
     static final class Config {
         boolean zeroizeTrafficClass;
@@ -72,12 +96,14 @@ final class Translator46Fixture {
         Prefix4 rfc6791v4;
         boolean randomizeRfc6791 = true;
         Prefix4 ipv4Address = Prefix4.parse("198.51.100.1/32");
+        ferry.addr.Prefix6 rfc6791v6;
+        ferry.addr.Prefix6 ipv6Address;
         int ipv4Mtu = 1500;
         int ipv6Mtu = 1500;
 
         TranslatorSettings build() {
             return new TranslatorSettings(zeroizeTrafficClass, false, 0, plateaus, amendUdpChecksumZero,
-                    lowestIpv6Mtu, rfc6791v4, null, randomizeRfc6791, ipv4Address, null, ipv4Mtu, ipv6Mtu,
+                    lowestIpv6Mtu, rfc6791v4, rfc6791v6, randomizeRfc6791, ipv4Address, ipv6Address, ipv4Mtu, ipv6Mtu,
                     EamHairpinMode.INTRINSIC);
         }
     }

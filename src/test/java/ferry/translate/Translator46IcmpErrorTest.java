@@ -219,6 +219,64 @@ class Translator46IcmpErrorTest {
     }
 
     @Nested
+    class Rfc6791Sources {
+        private final ferry.addr.Prefix6 pool = ferry.addr.Prefix6.parse("2001:db8:ffff::/64");
+
+        private Run fromUnmappableRouter() {
+            h.mapper.outerSrcUntranslatable = true;
+            return h.run(error(3, 1, 0, innerUdp(8).build()).build());
+        }
+
+        @Test
+        void errorFromAnUnmappableRouterIsSourcedFromARandomRfc6791v6Address() {
+            h.config.rfc6791v6 = pool;
+            java.util.Set<String> sources = new java.util.HashSet<>();
+            h.mapper.outerSrcUntranslatable = true;
+            for (Run r : h.runAll(20, i -> error(3, 1, 0, innerUdp(i).build()).build())) {
+                byte[] out = r.only();
+                assertThat(l4ChecksumValid6(out)).isTrue();
+                assertThat(dst6(out)).isEqualTo(v6("198.51.100.2"));
+                long[] a = ferry.addr.Ipv6.parse(src6(out));
+                assertThat(pool.contains(a[0], a[1])).as(src6(out)).isTrue();
+                sources.add(src6(out));
+            }
+            assertThat(sources).as("random within the pool").hasSizeGreaterThan(10);
+        }
+
+        @Test
+        void withoutRandomizationTheRfc6791v6AddressCarriesTheTtl() {
+            h.config.rfc6791v6 = pool;
+            h.config.randomizeRfc6791 = false;
+            assertThat(src6(fromUnmappableRouter().only())).isEqualTo("2001:db8:ffff::32"); // TTL 50 = 0x32
+        }
+
+        @Test
+        void withoutAPoolTheTranslatorsOwnIpv6AddressIsUsed() {
+            h.config.ipv6Address = ferry.addr.Prefix6.parse("2001:db8:1c0:2:1::/128");
+            Run r = fromUnmappableRouter();
+            assertThat(r.verdict()).isEqualTo(Verdict.EMIT);
+            assertThat(src6(r.only())).isEqualTo("2001:db8:1c0:2:1::");
+            assertThat(l4ChecksumValid6(r.only())).isTrue();
+        }
+
+        @Test
+        void withNeitherTheErrorIsDropped() {
+            Run r = fromUnmappableRouter();
+            assertThat(r.verdict()).isEqualTo(Verdict.DROP);
+            assertThat(r.counts()).isEqualTo(Map.of(Counter.DROP_46_NO_RFC6791_SOURCE, 1L));
+        }
+
+        @Test
+        void aNonErrorPacketFromAnUnmappableSourceIsDroppedWithTheMappersCounter() {
+            h.config.rfc6791v6 = pool;
+            h.mapper.outerSrcUntranslatable = true;
+            Run r = h.run(innerUdp(8).build());
+            assertThat(r.verdict()).isEqualTo(Verdict.DROP);
+            assertThat(r.counts()).isEqualTo(Map.of(Counter.DROP_SRC_UNTRANSLATABLE, 1L));
+        }
+    }
+
+    @Nested
     class TypesAndCodes {
         @ParameterizedTest(name = "ICMPv4 {0}/{1} -> ICMPv6 {2}/{3}")
         @CsvSource({"3, 0, 1, 0", "3, 1, 1, 0", "3, 3, 1, 4", "3, 9, 1, 1", "3, 13, 1, 1", "3, 15, 1, 1",

@@ -71,6 +71,16 @@ class Translator64RouterTest {
     }
 
     @Test
+    void theRfc6791v6PoolTakesPrecedenceOverTheOwnAddressForGeneratedErrors() {
+        h.config.rfc6791v6 = Prefix6.parse("2001:db8:e::/64");
+        h.config.randomizeRfc6791 = false;
+        byte[] err = h.run(v6().hopLimit(1).udp(1, 2).build()).answeredWith(Counter.DROP_64_HOP_LIMIT_EXPIRED);
+        assertIcmp6(err);
+        assertThat(h.config.ipv6Address).as("own address configured too").isNotNull();
+        assertThat(hi(err, 8)).isEqualTo(a6("2001:db8:e::")[0]);
+    }
+
+    @Test
     void withoutAnySourceAddressNoErrorIsSent() {
         h.config.ipv6Address = null;
         Translator64Fixture.Run r = h.run(v6().hopLimit(1).udp(1, 2).build());
