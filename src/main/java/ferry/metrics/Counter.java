@@ -88,6 +88,8 @@ public enum Counter {
             "IPv4 UDP packets with checksum 0 given a computed checksum (amend-udp-checksum-zero; not a drop reason)"),
 
     // --- 6->4 drop reasons ---
+    DROP_64_ICMPV4_IN_IPV6("drop_64_icmpv4_in_ipv6",
+            "IPv6 Next Header 1 (ICMPv4, meaningless in IPv6): refused so no unchecked ICMPv4 reaches IPv4 hosts"),
     DROP_64_PAYLOAD_LENGTH("drop_64_payload_length",
             "IPv6 Payload Length runs past the bytes received, or is 0 (jumbogram; extra trailing bytes are trimmed)"),
     DROP_64_EXT_TRUNCATED("drop_64_ext_truncated", "an IPv6 extension header runs past the end of the packet"),
