@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class,
                 SamplePcapCommand.class,
                 TranslateCommand.class,
+                RunCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {

@@ -17,12 +17,20 @@ import java.util.List;
  * @param denylist4 Jool's {@code denylist4} (or its older name {@code blacklist4}), in file order
  * @param ferry     ferry's own settings
  * @param dns64     the DNS64 server's settings, or null when the file has no {@code "dns64"} object
+ * @param tun       the TUN device of {@code ferry run} ({@link TunSection#defaults()} when the file has none)
  */
 public record Config(String instance, String framework, Globals global, List<EamEntry> eamt,
-                     List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64) {
+                     List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun) {
     public Config {
         eamt = List.copyOf(eamt);
         denylist4 = List.copyOf(denylist4);
+        if (tun == null) tun = TunSection.defaults();
+    }
+
+    /** A configuration without a {@code "tun"} object (the TUN defaults). */
+    public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
+                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64) {
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, TunSection.defaults());
     }
 
     /** The EAMT as a lookup table (builds a new one on each call). */

@@ -281,7 +281,7 @@ public final class ConfigParser {
         Config root(Json.Node root) {
             String[] instance = {"default"};
             String[] framework = {"netfilter"};
-            Json.Node[] global = {null}, eamt = {null}, denylist = {null}, ferry = {null}, dns64 = {null};
+            Json.Node[] global = {null}, eamt = {null}, denylist = {null}, ferry = {null}, dns64 = {null}, tun = {null};
             String[] denylistName = {null};
 
             Map<String, Handler> h = new LinkedHashMap<>();
@@ -315,6 +315,7 @@ public final class ConfigParser {
             h.put("blacklist4", deny);
             h.put("ferry", (p, v) -> ferry[0] = v);
             h.put("dns64", (p, v) -> dns64[0] = v);
+            h.put("tun", (p, v) -> tun[0] = v);
             Map<String, String> refused = new HashMap<>();
             refused.put("pool4", "\"pool4\" is a stateful NAT64 setting; this is an SIIT configuration "
                     + "(ferry's nat64 mode is not implemented yet)");
@@ -332,6 +333,7 @@ public final class ConfigParser {
             FerryBuilder f = new FerryBuilder();
             if (ferry[0] != null) ferry(ferry[0], f);
             Dns64Section d = dns64[0] == null ? null : dns64(dns64[0], g.pool6);
+            TunSection t = tun[0] == null ? TunSection.defaults() : TunSection.parse(tun[0], this::error);
 
             // Across keys.
             if (f.ipv6MtuNode != null || g.lowestNode != null) {
@@ -345,7 +347,7 @@ public final class ConfigParser {
             }
 
             Globals globals = g.build();
-            return new Config(instance[0], framework[0], globals, eams, deny4, f.build(), d);
+            return new Config(instance[0], framework[0], globals, eams, deny4, f.build(), d, t);
         }
 
         // ------------------------------------------------------------------------------------------ global

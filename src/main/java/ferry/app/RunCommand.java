@@ -1,0 +1,197 @@
+package ferry.app;
+
+import ferry.config.Config;
+import ferry.config.ConfigError;
+import ferry.config.ConfigException;
+import ferry.config.ConfigParser;
+import ferry.config.TunSection;
+import ferry.io.tun.PacketHandler;
+import ferry.io.tun.TunDataplane;
+import ferry.io.tun.TunDevice;
+import ferry.io.tun.TunException;
+import ferry.io.tun.TunInterfaceSetup;
+import ferry.io.tun.TunStat;
+import ferry.metrics.Counter;
+import ferry.metrics.Counters;
+import ferry.translate.Translator;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ferry run --config FILE}: the live translator on a Linux TUN device.
+ *
+ * <p>Start: parse and validate the configuration (exit 2 on any error), open the device named in its
+ * {@code "tun"} section (create it, or attach to an existing persistent one) with one queue per worker, set the
+ * MTU, bring it up, add the addresses and routes the section lists (with {@code ip}), start the workers, print
+ * {@code ready} on stderr.
+ *
+ * <p>Signals (through {@code sun.misc.Signal}, module jdk.unsupported): SIGTERM/SIGINT stop reading, let each
+ * worker finish its packet in flight, close the queues (which removes the device when ferry created it) and exit 0;
+ * a second SIGTERM/SIGINT exits at once (128 + signal number). SIGHUP re-reads the file, validates it completely,
+ * and swaps the translator configuration atomically; an invalid file is logged and the old configuration kept. The
+ * {@code "tun"} section itself is read only at start.
+ *
+ * <p>Faults: a worker whose reads keep failing (device removed: EBADFD; EIO; ENETDOWN) backs off and retries for
+ * {@code --give-up-after} seconds, then ferry exits 1 naming the device and errno.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Translate live traffic on a Linux TUN device (needs CAP_NET_ADMIN).",
+                "SIGTERM/SIGINT stop cleanly (a second one exits at once); SIGHUP reloads the configuration."})
+final class RunCommand implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE",
+            description = "configuration (Jool's SIIT JSON plus ferry's \"ferry\" and \"tun\" objects)")
+    Path config;
+
+    @Option(names = "--give-up-after", paramLabel = "SECONDS", defaultValue = "10",
+            description = "how long TUN read errors may persist (retried with backoff) before ferry exits 1 "
+                    + "(default: ${DEFAULT-VALUE})")
+    int giveUpAfter;
+
+    private final PrintStream err = System.err;
+    private final AtomicReference<RunTranslators> current = new AtomicReference<>();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private final AtomicReference<String> failure = new AtomicReference<>();
+    private final AtomicInteger stopSignals = new AtomicInteger();
+
+    @Override
+    public Integer call() {
+        Config cfg;
+        try {
+            cfg = ConfigParser.parse(config);
+        } catch (ConfigException e) {
+            for (ConfigError ce : e.errors()) err.println(ce.format(e.source()));
+            return 2;
+        }
+        if (giveUpAfter < 1) {
+            err.println("ferry run: --give-up-after must be at least 1 second, got " + giveUpAfter);
+            return 2;
+        }
+        TunSection tun = cfg.tun();
+        int queues = tun.queues() > 0 ? tun.queues() : Runtime.getRuntime().availableProcessors();
+        Counters[] counters = new Counters[queues];
+        Arrays.setAll(counters, i -> new Counters());
+        try {
+            current.set(new RunTranslators(cfg, counters));
+        } catch (IllegalArgumentException e) {
+            err.println(config + ": " + e.getMessage());
+            return 2;
+        }
+
+        TunDevice dev;
+        try {
+            dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(), tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM : 0);
+        } catch (TunException e) {
+            err.println("ferry run: " + e.getMessage());
+            return 1;
+        }
+        TunDataplane plane = null;
+        try {
+            TunInterfaceSetup.configure(dev.name(), tun.mtu(),
+                    tun.addresses().stream().map(TunSection.Address::text).toList(),
+                    tun.routes().stream().map(TunSection.Route::prefix).toList());
+            installSignals();
+            // the workers read the (volatile) current configuration between packets
+            plane = TunDataplane.start(dev, Translator.HEADROOM, this::factory,
+                    this::workerFailed, giveUpAfter, TimeUnit.SECONDS);
+            err.println("ferry run: ready: device " + dev.name() + (dev.created() ? " (created)" : " (attached)")
+                    + ", " + queues + " queue" + (queues == 1 ? "" : "s") + ", vnet header "
+                    + (dev.vnetHeader() ? "on (partial checksums; no TSO/USO)" : "off")
+                    + ", interface set up with ip(8)");
+            done.await();
+        } catch (TunException e) {
+            failure.compareAndSet(null, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure.compareAndSet(null, "interrupted");
+        }
+
+        boolean stopped = true;
+        if (plane != null) {
+            try {
+                stopped = plane.stop(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                stopped = false;
+            }
+        }
+        if (stopped) dev.close(); // after the workers exited; removes the device when ferry created it
+        else err.println("ferry run: a worker did not stop within 5 s; leaving its queue open");
+        printSummary(plane, counters, dev);
+        String f = failure.get();
+        if (f != null) {
+            err.println("ferry run: " + f);
+            return 1;
+        }
+        err.println("ferry run: stopped" + (dev.created() ? "; device " + dev.name() + " removed" : ""));
+        return 0;
+    }
+
+    private PacketHandler.Factory factory() {
+        return current.get();
+    }
+
+    private void workerFailed(int queue, String message) {
+        failure.compareAndSet(null, message);
+        done.countDown();
+    }
+
+    private void installSignals() {
+        sun.misc.SignalHandler stop = sig -> {
+            if (stopSignals.incrementAndGet() > 1) {
+                err.println("ferry run: second SIG" + sig.getName() + ": exiting at once");
+                Runtime.getRuntime().halt(128 + sig.getNumber());
+            }
+            err.println("ferry run: SIG" + sig.getName() + ": stopping (finishing packets in flight)");
+            done.countDown();
+        };
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload());
+    }
+
+    /** SIGHUP: parse and validate the whole file, then swap; keep the old configuration when anything is wrong. */
+    private void reload() {
+        RunTranslators old = current.get();
+        Config cfg;
+        try {
+            cfg = ConfigParser.parse(config);
+        } catch (ConfigException e) {
+            err.println("ferry run: SIGHUP: " + config + " is invalid; keeping the running configuration:");
+            for (ConfigError ce : e.errors()) err.println("  " + ce.format(e.source()));
+            return;
+        }
+        RunTranslators next;
+        try {
+            next = new RunTranslators(cfg, old.counters());
+        } catch (IllegalArgumentException e) {
+            err.println("ferry run: SIGHUP: " + config + ": " + e.getMessage()
+                    + "; keeping the running configuration");
+            return;
+        }
+        if (!cfg.tun().equals(old.config().tun())) {
+            err.println("ferry run: SIGHUP: the \"tun\" section changed; it is read only at start (restart ferry to"
+                    + " apply it)");
+        }
+        current.set(next);
+        err.println("ferry run: SIGHUP: configuration reloaded from " + config);
+    }
+
+    private void printSummary(TunDataplane plane, Counters[] counters, TunDevice dev) {
+        StringBuilder sb = new StringBuilder("ferry run: counters:");
+        if (plane != null) {
+            for (Map.Entry<TunStat, Long> e : plane.stats().entrySet())
+                sb.append(' ').append(e.getKey().id()).append('=').append(e.getValue());
+        }
+        for (Map.Entry<Counter, Long> e : Counters.sum(List.of(counters)).entrySet())
+            sb.append(' ').append(e.getKey().id()).append('=').append(e.getValue());
+        err.println(sb);
+    }
+}

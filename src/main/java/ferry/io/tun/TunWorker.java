@@ -1,0 +1,280 @@
+package ferry.io.tun;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The loop of one TUN queue, meant for its own platform thread (downcalls pin virtual threads): read until
+ * {@code EAGAIN}, hand each packet to the current {@link PacketHandler}, then {@code poll(2)} the queue fd together
+ * with a stop {@link EventFd}. Writes never block: {@code EAGAIN} drops the packet and counts
+ * {@link TunStat#TX_DROP_QUEUE_FULL}. No exception ends the loop: one escaping the handler is counted
+ * ({@link TunStat#HANDLER_EXCEPTION}) and the next packet is read.
+ *
+ * <p>Buffers: one confined {@link Arena} per worker, created and closed on its thread. Packets are read at offset
+ * {@code headroom + vnet header size}, so a handler can prepend a longer header in place.
+ *
+ * <p>Configuration swaps: the handler factory comes from a {@link Supplier} read (a volatile load) between packets;
+ * when it returns a different factory the worker makes a new handler with it before the next packet.
+ *
+ * <p>vnet headers ({@code IFF_VNET_HDR}): a packet with {@code gso_type != NONE} is dropped and counted (ferry does
+ * not enable TSO/USO, so the kernel sends none). A packet with {@code NEEDS_CSUM} and TCP/UDP right after the IP
+ * header is translated with its partial checksum: the field holds the non-inverted pseudo-header sum S; the worker
+ * stores ~S before the handler runs, so the handler's ordinary RFC 1624 update {@code ~(~field + ~old + new)} yields
+ * ~S', and inverts it back to S' = S + delta (the {@code field += delta} of DESIGN.md) in the translated packet,
+ * whose vnet header gets {@code csum_start} = its own L4 offset. Any other partial packet (other protocols,
+ * extension headers, IPv4 with DF clear that might be fragmented) has its checksum finished in software first.
+ */
+public final class TunWorker implements Runnable {
+    /** Called once when a worker gives up on its queue (persistent read errors). */
+    @FunctionalInterface
+    public interface FailureListener {
+        void failed(int queue, String message);
+    }
+
+    private static final int MAX_PACKET = 65535;
+
+    private final int queue;
+    private final int fd;
+    private final EventFd stopFd;
+    private final boolean vnet;
+    private final int vhs;
+    private final int readAt;
+    private final Supplier<PacketHandler.Factory> factories;
+    private final FailureListener onFailure;
+    private final long giveUpNanos;
+    private final long[] stats = new long[TunStat.values().length];
+    private volatile boolean stop;
+    private volatile boolean finished;
+
+    // worker-thread state
+    private MemorySegment cap;
+    private MemorySegment rx;
+    private MemorySegment tx;
+    private long rxAddr;
+    private long txAddr;
+    private PacketHandler.Factory factory;
+    private PacketHandler handler;
+    private final PacketOutput output = this::send;
+    // partial checksum of the packet in flight: protocol (0 = none) and its checksum field's offset in the L4 header
+    private int partialProto;
+    private int partialCsumOffset;
+
+    /**
+     * @param queue       index (for handlers and messages)
+     * @param fd          the queue's fd, non-blocking
+     * @param vnet        the device has {@code IFF_VNET_HDR}
+     * @param headroom    bytes the handler may write before a packet
+     * @param stopFd      written by {@link #stop()}; polled with the queue fd
+     * @param factories   the current handler factory (read between packets)
+     * @param onFailure   told when the worker gives up
+     * @param giveUpAfter how long read errors may persist (with backoff retries) before the worker gives up
+     */
+    public TunWorker(int queue, int fd, boolean vnet, int headroom, EventFd stopFd,
+                     Supplier<PacketHandler.Factory> factories, FailureListener onFailure, long giveUpAfter,
+                     TimeUnit unit) {
+        this.queue = queue;
+        this.fd = fd;
+        this.vnet = vnet;
+        this.vhs = vnet ? VnetHeader.SIZE : 0;
+        this.readAt = (headroom + VnetHeader.SIZE + 63) & ~63;
+        this.stopFd = stopFd;
+        this.factories = factories;
+        this.onFailure = onFailure;
+        this.giveUpNanos = unit.toNanos(giveUpAfter);
+    }
+
+    /** Asks the worker to stop after the packet in flight (it also needs the stop eventfd signalled). */
+    public void stop() {
+        stop = true;
+    }
+
+    /** True once {@link #run()} has returned. */
+    public boolean finished() {
+        return finished;
+    }
+
+    /** A counter (may be slightly stale when read from another thread). */
+    public long stat(TunStat s) {
+        return stats[s.ordinal()];
+    }
+
+    @Override
+    public void run() {
+        try (Arena arena = Arena.ofConfined()) {
+            cap = LinuxC.captureSegment(arena);
+            rx = arena.allocate(readAt + MAX_PACKET + 4096L, 64);
+            tx = arena.allocate(VnetHeader.SIZE + MAX_PACKET + 64L, 64);
+            rxAddr = rx.address();
+            txAddr = tx.address();
+            MemorySegment pfds = arena.allocate(16, 8);
+            pfds.set(ValueLayout.JAVA_INT, 0, fd);
+            pfds.set(ValueLayout.JAVA_SHORT, 4, LinuxC.POLLIN);
+            pfds.set(ValueLayout.JAVA_INT, 8, stopFd.fd());
+            pfds.set(ValueLayout.JAVA_SHORT, 12, LinuxC.POLLIN);
+            loop(pfds);
+        } catch (Throwable t) {
+            // Only a bug in this class gets here (downcalls do not throw); say so and let the supervisor decide.
+            onFailure.failed(queue, "TUN queue " + queue + " worker failed: " + t);
+        } finally {
+            finished = true;
+        }
+    }
+
+    private void loop(MemorySegment pfds) throws Throwable {
+        long failingSince = 0;
+        long backoffMs = 10;
+        while (!stop) {
+            refreshHandler();
+            long n = (long) LinuxC.READ.invokeExact(cap, fd, rxAddr + readAt - vhs, (long) (MAX_PACKET + vhs));
+            if (n >= 0) {
+                failingSince = 0;
+                backoffMs = 10;
+                onPacket((int) n);
+                continue;
+            }
+            int e = LinuxC.errno(cap);
+            if (e == LinuxC.EAGAIN) {
+                pfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+                pfds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+                int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address(), 2L, -1);
+                if (r < 0 && LinuxC.errno(cap) != LinuxC.EINTR) {
+                    throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
+                }
+                // POLLERR/POLLHUP on the queue: the next read reports the errno and takes the error path.
+                continue;
+            }
+            if (e == LinuxC.EINTR) continue;
+            stats[TunStat.RX_ERROR.ordinal()]++;
+            long now = System.nanoTime(); // error path only
+            if (failingSince == 0) {
+                failingSince = now;
+                System.err.println("ferry run: TUN queue " + queue + ": read failed: " + LinuxC.errnoName(e)
+                        + "; retrying with backoff");
+            } else if (now - failingSince > giveUpNanos) {
+                onFailure.failed(queue, "TUN queue " + queue + ": read keeps failing with " + LinuxC.errnoName(e)
+                        + " for " + TimeUnit.NANOSECONDS.toSeconds(now - failingSince) + " s"
+                        + (e == LinuxC.EBADFD ? " (the device was removed)" : "") + "; giving up");
+                return;
+            }
+            // Back off without spinning, but wake at once when stopped: poll only the stop eventfd.
+            pfds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+            int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address() + 8, 1L, (int) backoffMs);
+            if (r < 0 && LinuxC.errno(cap) != LinuxC.EINTR) {
+                throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
+            }
+            backoffMs = Math.min(backoffMs * 2, 1000);
+        }
+    }
+
+    private void refreshHandler() {
+        PacketHandler.Factory f = factories.get();
+        if (f != factory) {
+            factory = f;
+            handler = f.newHandler(queue, output);
+        }
+    }
+
+    private void onPacket(int n) {
+        if (n < vhs) {
+            stats[TunStat.RX_RUNT.ordinal()]++;
+            return;
+        }
+        stats[TunStat.RX_PACKETS.ordinal()]++;
+        int len = n - vhs;
+        partialProto = 0;
+        if (vnet && !prepareVnet(len)) return;
+        try {
+            handler.handle(rx, readAt, len);
+        } catch (Throwable t) {
+            stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
+        }
+    }
+
+    /** Reads the vnet header of the packet at {@code readAt}; false when the packet is dropped. */
+    private boolean prepareVnet(int len) {
+        long h = readAt - VnetHeader.SIZE;
+        int gso = VnetHeader.gsoType(rx, h);
+        if (gso != VnetHeader.GSO_NONE) {
+            stats[TunStat.RX_DROP_GSO.ordinal()]++;
+            return false;
+        }
+        if ((VnetHeader.flags(rx, h) & VnetHeader.F_NEEDS_CSUM) == 0) return true;
+        int csumOff = VnetHeader.csumOffset(rx, h);
+        int r = VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff);
+        if (r == VnetChecksum.BAD) {
+            stats[TunStat.RX_DROP_BAD_VNET.ordinal()]++;
+            return false;
+        }
+        if (r == VnetChecksum.COMPLETED) {
+            stats[TunStat.RX_CSUM_COMPLETED.ordinal()]++;
+        } else {
+            partialProto = r;
+            partialCsumOffset = csumOff;
+            stats[TunStat.RX_CSUM_PARTIAL.ordinal()]++;
+        }
+        return true;
+    }
+
+    /** {@link PacketOutput#send}: one write per packet; never blocks. */
+    private void send(MemorySegment buf, long off, int len) {
+        if (len <= 0 || len > MAX_PACKET) {
+            stats[TunStat.TX_ERROR.ordinal()]++;
+            return;
+        }
+        try {
+            if (vnet) sendVnet(buf, off, len);
+            else if (buf.isNative()) write(buf.address() + off, len);
+            else {
+                MemorySegment.copy(buf, off, tx, 0, len);
+                stats[TunStat.TX_COPIED.ordinal()]++;
+                write(txAddr, len);
+            }
+        } catch (Throwable t) {
+            stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
+        }
+    }
+
+    private void sendVnet(MemorySegment buf, long off, int len) throws Throwable {
+        boolean inPlace = buf.isNative() && off >= VnetHeader.SIZE;
+        MemorySegment s;
+        long at;
+        if (inPlace) {
+            s = buf;
+            at = off;
+        } else {
+            MemorySegment.copy(buf, off, tx, VnetHeader.SIZE, len);
+            stats[TunStat.TX_COPIED.ordinal()]++;
+            s = tx;
+            at = VnetHeader.SIZE;
+        }
+        long h = at - VnetHeader.SIZE;
+        // the handler may still need the bytes before this packet (fragments built one after the other): keep them
+        long saved8 = s.get(ValueLayout.JAVA_LONG_UNALIGNED, h);
+        short saved2 = s.get(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8);
+        int l4 = partialProto == 0 ? -1 : VnetChecksum.finish(s, at, len, partialProto, partialCsumOffset);
+        if (l4 >= 0) {
+            VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_NONE, l4 + partialCsumOffset + 2, 0, l4,
+                    partialCsumOffset);
+            partialProto = 0; // one translation per input packet carries the partial checksum
+        } else {
+            VnetHeader.putNone(s, h);
+        }
+        write(s.address() + h, len + VnetHeader.SIZE);
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, h, saved8);
+        s.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8, saved2);
+    }
+
+    private void write(long address, int len) throws Throwable {
+        long r = (long) LinuxC.WRITE.invokeExact(cap, fd, address, (long) len);
+        if (r >= 0) {
+            stats[TunStat.TX_PACKETS.ordinal()]++;
+            return;
+        }
+        int e = LinuxC.errno(cap);
+        if (e == LinuxC.EAGAIN) stats[TunStat.TX_DROP_QUEUE_FULL.ordinal()]++;
+        else stats[TunStat.TX_ERROR.ordinal()]++;
+    }
+}
