@@ -145,6 +145,25 @@ public enum Counter {
             "ICMPv6 error whose RFC 4884 length runs past the payload"),
     ICMP6_ERROR_NO_SOURCE("icmp6_error_no_source",
             "an ICMPv6 error was due but neither ipv6-address nor rfc6791v6-prefix is set (not a drop reason)"),
+
+    // --- clat ---
+    DROP_CLAT_DST_LOCAL("drop_clat_dst_local",
+            "IPv4 destination is a CLAT-side address (island or 192.0.0.0/29 host side): never sent to the PLAT"),
+    CLAT_RA_RECEIVED("clat_ra_received", "Router Advertisements read on the uplink (RFC 4861 §4.2)"),
+    CLAT_RA_MALFORMED("clat_ra_malformed",
+            "Router Advertisements ignored: short, not type 134 code 0, hop limit not 255, source not link-local, "
+                    + "or an option of length 0 or running past the end (RFC 4861 §6.1.2)"),
+    CLAT_PREF64_OK("clat_pref64_ok", "PREF64 options accepted from Router Advertisements (RFC 8781)"),
+    CLAT_PREF64_MALFORMED("clat_pref64_malformed",
+            "PREF64 options ignored: Length not 2, Prefix Length Code above 5, or a /96 with a non-zero u-octet "
+                    + "(RFC 8781 §4, RFC 6052 §2.2)"),
+    CLAT_RFC7050_QUERY("clat_rfc7050_query", "AAAA queries for ipv4only.arpa sent (RFC 7050 §3)"),
+    CLAT_RFC7050_FOUND("clat_rfc7050_found", "ipv4only.arpa answers that revealed a NAT64 prefix (RFC 7050 §3)"),
+    CLAT_RFC7050_NO_WKA("clat_rfc7050_no_wka",
+            "ipv4only.arpa answers (or AAAA records) holding neither 192.0.0.170 nor 192.0.0.171 at any RFC 6052 "
+                    + "position: no prefix learned"),
+    CLAT_RFC7050_FAILED("clat_rfc7050_failed", "ipv4only.arpa queries that timed out or failed (no answer)"),
+    CLAT_PREFIX_CHANGED("clat_prefix_changed", "times the PLAT prefix in use changed (applied atomically)"),
     ;
 
     private final String id;
