@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  *       over which this NAT64 prefix MAY be used"); a lifetime of 0 withdraws it at once. When several are valid,
  *       the one announced most recently wins.</li>
  *   <li>RFC 7050: the first prefix of the last answer, valid for the answer's TTL. An answer with no Well-Known
- *       Address withdraws it; a failed query leaves it to expire.</li>
+ *       Address is ignored (nothing is learned from it), and so is a failed query: what was learned before stays
+ *       until its TTL runs out.</li>
  * </ul>
  *
  * Every change is applied atomically (one volatile write of an immutable value) and logged. Time is an argument
@@ -65,12 +66,11 @@ public final class PlatPrefixSelector {
 
     /**
      * An RFC 7050 answer at {@code now}: the prefixes it revealed ({@link Rfc7050#prefixes}) and the smallest TTL of
-     * its AAAA records. No prefix withdraws the one learned before.
+     * its AAAA records. An empty list (no Well-Known Address in the answer) is ignored.
      */
     public synchronized void onRfc7050(List<Rfc6052> prefixes, long ttlSeconds, long now) {
         if (prefixes.isEmpty()) {
-            dns = null;
-            reselect(now, "ipv4only.arpa answer without a well-known address");
+            reselect(now, "lifetime ran out");
             return;
         }
         dns = prefixes.getFirst();

@@ -91,10 +91,14 @@ class PlatPrefixSelectorTest {
     }
 
     @Test
-    void anRfc7050AnswerWithoutWellKnownAddressWithdrawsTheDnsPrefix() {
+    void anRfc7050AnswerWithoutWellKnownAddressIsIgnoredAndTheLearnedPrefixKeepsItsTtl() {
         PlatPrefixSelector s = selector(null);
+        s.onRfc7050(List.of(), 600, 0);
+        assertThat(holder.get()).isEqualTo(PlatPrefix.FALLBACK);
         s.onRfc7050(List.of(DNS), 600, 0);
         s.onRfc7050(List.of(), 600, 1000);
+        assertThat(holder.get()).isEqualTo(new PlatPrefix(DNS, PlatSource.RFC7050_DNS, 600_000));
+        s.onRfc7050(List.of(), 600, 600_000);
         assertThat(holder.get()).isEqualTo(PlatPrefix.FALLBACK);
     }
 
