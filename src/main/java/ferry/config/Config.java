@@ -18,13 +18,21 @@ import java.util.List;
  * @param ferry     ferry's own settings
  * @param dns64     the DNS64 server's settings, or null when the file has no {@code "dns64"} object
  * @param tun       the TUN device of {@code ferry run} ({@link TunSection#defaults()} when the file has none)
+ * @param clat      the CLAT's settings, or null when the file has no {@code "clat"} object
  */
 public record Config(String instance, String framework, Globals global, List<EamEntry> eamt,
-                     List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun) {
+                     List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun,
+                     ClatSection clat) {
     public Config {
         eamt = List.copyOf(eamt);
         denylist4 = List.copyOf(denylist4);
         if (tun == null) tun = TunSection.defaults();
+    }
+
+    /** A configuration without a {@code "clat"} object. */
+    public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
+                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun) {
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, tun, null);
     }
 
     /** A configuration without a {@code "tun"} object (the TUN defaults). */

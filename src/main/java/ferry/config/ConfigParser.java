@@ -281,7 +281,7 @@ public final class ConfigParser {
         Config root(Json.Node root) {
             String[] instance = {"default"};
             String[] framework = {"netfilter"};
-            Json.Node[] global = {null}, eamt = {null}, denylist = {null}, ferry = {null}, dns64 = {null}, tun = {null};
+            Json.Node[] global = {null}, eamt = {null}, denylist = {null}, ferry = {null}, dns64 = {null}, tun = {null}, clat = {null};
             String[] denylistName = {null};
 
             Map<String, Handler> h = new LinkedHashMap<>();
@@ -316,6 +316,7 @@ public final class ConfigParser {
             h.put("ferry", (p, v) -> ferry[0] = v);
             h.put("dns64", (p, v) -> dns64[0] = v);
             h.put("tun", (p, v) -> tun[0] = v);
+            h.put("clat", (p, v) -> clat[0] = v);
             Map<String, String> refused = new HashMap<>();
             refused.put("pool4", "\"pool4\" is a stateful NAT64 setting; this is an SIIT configuration "
                     + "(ferry's nat64 mode is not implemented yet)");
@@ -334,6 +335,9 @@ public final class ConfigParser {
             if (ferry[0] != null) ferry(ferry[0], f);
             Dns64Section d = dns64[0] == null ? null : dns64(dns64[0], g.pool6);
             TunSection t = tun[0] == null ? TunSection.defaults() : TunSection.parse(tun[0], this::error);
+            ClatSection cl = clat[0] == null ? null : ClatSection.parse(clat[0], this::error);
+            if (f.mode == Mode.CLAT && clat[0] == null && ferry[0] != null)
+                error("ferry.mode", ferry[0], "mode \"clat\" needs a \"clat\" object (at least \"ipv6-address\" or \"dedicated-prefix\")");
 
             // Across keys.
             if (f.ipv6MtuNode != null || g.lowestNode != null) {
@@ -347,7 +351,7 @@ public final class ConfigParser {
             }
 
             Globals globals = g.build();
-            return new Config(instance[0], framework[0], globals, eams, deny4, f.build(), d, t);
+            return new Config(instance[0], framework[0], globals, eams, deny4, f.build(), d, t, cl);
         }
 
         // ------------------------------------------------------------------------------------------ global
@@ -527,7 +531,8 @@ public final class ConfigParser {
                 String s = string(p, v);
                 if (s == null) return;
                 if (s.equals("siit")) f.mode = Mode.SIIT;
-                else if (s.equals("nat64") || s.equals("clat"))
+                else if (s.equals("clat")) f.mode = Mode.CLAT;
+                else if (s.equals("nat64"))
                     error(p, v, Json.quote(s) + " is not implemented yet; only \"siit\" is");
                 else error(p, v, Json.quote(s) + " is not a mode; expected \"siit\", \"nat64\" or \"clat\"");
             });
