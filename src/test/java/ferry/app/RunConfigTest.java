@@ -1,0 +1,106 @@
+package ferry.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import ferry.config.Config;
+import ferry.config.ConfigError;
+import ferry.config.ConfigException;
+import ferry.config.ConfigParser;
+import ferry.config.TunSection;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code "tun"} section of the configuration and {@code ferry run}'s handling of bad configurations. */
+class RunConfigTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void withoutATunObjectTheDefaultsAreTheDeviceFerry0AndNothingElse() throws Exception {
+        Config c = ConfigParser.parse("{}", "t");
+        assertThat(c.tun()).isEqualTo(TunSection.defaults());
+        assertThat(c.tun().device()).isEqualTo("ferry0");
+        assertThat(c.tun().mtu()).as("left alone").isZero();
+        assertThat(c.tun().queues()).as("one per core").isZero();
+        assertThat(c.tun().vnetHeader()).isFalse();
+        assertThat(c.tun().addresses()).isEmpty();
+        assertThat(c.tun().routes()).isEmpty();
+    }
+
+    @Test
+    void everyTunKeyIsRead() throws Exception {
+        Config c = ConfigParser.parse("""
+                { "tun": { "device": "siit7", "mtu": 1400, "queues": 3, "vnet-header": true, "comment": "x",
+                           "addresses": ["192.0.2.1/24", "2001:db8::1/64"],
+                           "routes": ["198.51.100.0/24", "2001:db8:100:0::/40"] } }
+                """, "t");
+        TunSection t = c.tun();
+        assertThat(t.device()).isEqualTo("siit7");
+        assertThat(t.mtu()).isEqualTo(1400);
+        assertThat(t.queues()).isEqualTo(3);
+        assertThat(t.vnetHeader()).isTrue();
+        assertThat(t.addresses()).containsExactly(new TunSection.Address("192.0.2.1/24", false),
+                new TunSection.Address("2001:db8::1/64", true));
+        assertThat(t.routes()).containsExactly(new TunSection.Route("198.51.100.0/24", false),
+                new TunSection.Route("2001:db8:100::/40", true));
+    }
+
+    @Test
+    void everyBadTunValueIsReportedWithItsPath() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigParser.parse("""
+                { "tun": { "device": "a/b", "mtu": 1279, "queues": 0, "vnet-header": "yes",
+                           "addresses": ["192.0.2.1", "2001:db8::1/129", 5],
+                           "routes": ["198.51.100.1/24"], "offload": true } }
+                """, "t"));
+        assertThat(e).isNotNull();
+        List<String> paths = e.errors().stream().map(ConfigError::path).toList();
+        assertThat(paths).containsExactlyInAnyOrder("tun.device", "tun.mtu", "tun.queues", "tun.vnet-header",
+                "tun.addresses[0]", "tun.addresses[1]", "tun.addresses[2]", "tun.routes[0]", "tun.offload");
+        String all = e.errors().toString();
+        assertThat(all).contains("1280..65535").contains("1..256").contains("unknown key \"offload\"");
+    }
+
+    @Test
+    void aTunSectionThatIsNotAnObjectIsAnError() {
+        ConfigException e = catchThrowableOfType(ConfigException.class,
+                () -> ConfigParser.parse("{ \"tun\": [] }", "t"));
+        assertThat(e.errors()).extracting(ConfigError::path).containsExactly("tun");
+    }
+
+    @Test
+    void runWithAnInvalidConfigurationExitsTwoNamingTheFieldBeforeTouchingAnyDevice() throws Exception {
+        Path f = dir.resolve("bad.json");
+        Files.writeString(f, "{ \"tun\": { \"mtu\": 99999 } }");
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Main.run("run", "--config", f.toString());
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("tun.mtu").contains("99999");
+    }
+
+    @Test
+    void runWithoutConfigIsAUsageError() {
+        PrintStream old = System.err;
+        int code;
+        try {
+            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            code = Main.run("run");
+        } finally {
+            System.setErr(old);
+        }
+        assertThat(code).isEqualTo(2);
+    }
+}
