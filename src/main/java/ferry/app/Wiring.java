@@ -57,6 +57,7 @@ final class Wiring {
      */
     static Translator translator(Config c, Counters counters) {
         Mode mode = c.ferry().mode();
+        if (mode == Mode.CLAT) return ClatWiring.staticTranslator(c, counters);
         if (mode != Mode.SIIT) {
             throw new IllegalArgumentException("ferry.mode: \"" + mode.jsonName()
                     + "\" is not implemented yet; ferry translate runs \"siit\"");
