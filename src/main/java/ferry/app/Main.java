@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 SamplePcapCommand.class,
                 TranslateCommand.class,
                 RunCommand.class,
+                ClatCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
