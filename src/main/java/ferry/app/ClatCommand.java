@@ -50,7 +50,7 @@ import picocli.CommandLine.Option;
  * {@code ferry run} (same {@code "tun"} section and workers), with PLAT-prefix discovery and a status file.
  *
  * <p>Start: parse (exit 2 on any error; the mode must be "clat"), open the TUN device, set it up as {@code ferry run}
- * does, then give every IPv4 route into the device the IPv4-side MTU ({@code ip route replace P dev D mtu M}, M =
+ * does, then give every IPv4 route into the device the IPv4 hosts' MTU ({@code ip route replace P dev D mtu M}, M =
  * min(ipv4-mtu, ipv6-mtu − 28)) so the kernel sends Fragmentation Needed for DF packets that would not fit once
  * translated, start the workers, start discovery (unless a prefix is configured), and rewrite the status file once a
  * second. SIGTERM/SIGINT stop; the status file is removed.
@@ -115,8 +115,9 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
         PlatPrefixHolder holder = PlatPrefixSelector.initialHolder(configured);
         PlatPrefixSelector selector = new PlatPrefixSelector(configured, holder, this::log);
         ClatMapper mapper = new ClatMapper(holder, source, cfg.ferry().wkpStrict());
-        log("source mapping " + source + "; IPv4-side MTU " + settings.ipv4Mtu() + ", IPv6-side MTU "
-                + settings.ipv6Mtu());
+        int routeMtu = ClatWiring.routeMtu(cfg);
+        log("source mapping " + source + "; IPv4 route MTU " + routeMtu + " (IPv6-side MTU " + settings.ipv6Mtu()
+                + " - 28), island link MTU " + settings.ipv4Mtu());
 
         TunSection tun = cfg.tun();
         int queues = tun.queues() > 0 ? tun.queues() : Runtime.getRuntime().availableProcessors();
@@ -145,7 +146,7 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
             // RFC 6877 §7 / RFC 7915 §5.2: IPv4 packets grow by 20 bytes (28 with a Fragment header) on the way out
             for (TunSection.Route r : tun.routes()) {
                 if (!r.ipv6()) TunInterfaceSetup.ip("-4", "route", "replace", r.prefix(), "dev", dev.name(), "mtu",
-                        Integer.toString(settings.ipv4Mtu()));
+                        Integer.toString(routeMtu));
             }
             installSignals();
             plane = TunDataplane.start(dev, Translator.HEADROOM, () -> factory, this::workerFailed, giveUpAfter,
@@ -155,8 +156,8 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
             PlatDiscovery d = discovery;
             TunDataplane p = plane;
             status = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("ferry-clat-status").factory());
-            status.scheduleAtFixedRate(() -> writeState(state, dev.name(), selector, source, settings, sources, d, p,
-                    counters), 0, 1, TimeUnit.SECONDS);
+            status.scheduleAtFixedRate(() -> writeState(state, dev.name(), selector, source, routeMtu,
+                    settings.ipv6Mtu(), sources, d, counters), 0, 1, TimeUnit.SECONDS);
             log("ready: device " + dev.name() + ", " + queues + " queue" + (queues == 1 ? "" : "s") + ", PLAT prefix "
                     + holder.get() + ", discovery " + (sources.isEmpty() ? "off" : String.join(" + ", sources))
                     + ", status in " + state);
@@ -225,7 +226,7 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private void writeState(Path state, String device, PlatPrefixSelector selector, SourceMapping source,
-                            TranslatorSettings s, List<String> sources, PlatDiscovery discovery, TunDataplane plane,
+                            int ipv4Mtu, int ipv6Mtu, List<String> sources, PlatDiscovery discovery,
                             Counters[] counters) {
         try {
             Map<Counter, Long> c = Counters.sum(List.of(counters));
@@ -233,7 +234,7 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
             else selector.counters().forEach((k, v) -> c.merge(k, v, Long::sum));
             long now = System.currentTimeMillis();
             ClatState.write(state, ClatState.snapshot(ProcessHandle.current().pid(), device, now, selector.current(),
-                    selector.known(), source, s.ipv4Mtu(), s.ipv6Mtu(), sources, c));
+                    selector.known(), source, ipv4Mtu, ipv6Mtu, sources, c));
         } catch (IOException | RuntimeException e) {
             log("cannot write the status file " + state + ": " + e.getMessage());
         }

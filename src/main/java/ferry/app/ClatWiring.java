@@ -20,9 +20,14 @@ import ferry.translate.TranslatorSettings;
  *   <li>own IPv4 address (source of generated ICMPv4 errors, and of translated ICMPv6 errors from IPv6 routers, RFC
  *       6791): 192.0.0.2, the host-side range's next address after 192.0.0.1 (RFC 7335);</li>
  *   <li>own IPv6 address: the CLAT /128, or 192.0.0.2's image in the dedicated prefix;</li>
- *   <li>IPv4-side MTU: min({@code ipv4-mtu}, {@code ipv6-mtu} − 28) — the IPv6 header is 20 bytes longer and a
- *       fragmented IPv4 packet also needs an 8-byte Fragment header (RFC 7915 §5.2, RFC 6877 §7).</li>
  * </ul>
+ * The IPv4 hosts' path MTU through the CLAT is min({@code ipv4-mtu}, {@code ipv6-mtu} − 28) — the IPv6 header is
+ * 20 bytes longer and a fragmented IPv4 packet also needs an 8-byte Fragment header (RFC 7915 §5.2, RFC 6877 §7).
+ * {@code ferry clat} puts it on the IPv4 routes into its device ({@link #routeMtu}), so the kernel answers
+ * oversized DF packets with Fragmentation Needed before they reach the translator. The translator's own
+ * {@code ipv4-mtu} stays the island link's MTU: it bounds the 6→4 packets written towards the island, and lowering
+ * it would make the CLAT answer a remote's 1480-byte packets with a Packet Too Big of 1472 + 28 = 1500, which the
+ * PLAT turns back into 1480 — a black hole.
  */
 final class ClatWiring {
     /** The translator's own host-side IPv4 address by default (RFC 7335 range 192.0.0.0/29). */
@@ -37,8 +42,8 @@ final class ClatWiring {
                 : SourceMapping.single(c.ipv4Address(), c.ipv6Address());
     }
 
-    /** The IPv4-side MTU: min(ipv4-mtu, ipv6-mtu − 28). */
-    static int ipv4Mtu(Config c) {
+    /** The IPv4 hosts' MTU through the CLAT: min(ipv4-mtu, ipv6-mtu − 28). */
+    static int routeMtu(Config c) {
         return Math.max(68, Math.min(c.ferry().ipv4Mtu(), c.ferry().ipv6Mtu() - 28));
     }
 
@@ -48,7 +53,7 @@ final class ClatWiring {
         Prefix6 own6 = s.ipv6Address() != null ? s.ipv6Address() : source.ownIpv6(own4);
         return new TranslatorSettings(s.zeroizeTrafficClass(), s.overrideTos(), s.tos(), s.mtuPlateaus(),
                 s.amendUdpChecksumZero(), s.lowestIpv6Mtu(), s.rfc6791v4(), s.rfc6791v6(), s.randomizeRfc6791(),
-                own4, own6, ipv4Mtu(c), s.ipv6Mtu(), s.eamHairpinMode());
+                own4, own6, s.ipv4Mtu(), s.ipv6Mtu(), s.eamHairpinMode());
     }
 
     static ClatMapper mapper(Config c, PlatPrefixHolder holder) {

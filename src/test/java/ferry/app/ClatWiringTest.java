@@ -18,7 +18,8 @@ class ClatWiringTest {
         TranslatorSettings s = ClatWiring.settings(c, ClatWiring.sourceMapping(c.clat()));
         assertThat(s.ipv4Address()).isEqualTo(Prefix4.parse("192.0.0.2/32"));
         assertThat(s.ipv6Address()).isEqualTo(Prefix6.parse("2001:db8:1::c1a7/128"));
-        assertThat(s.ipv4Mtu()).isEqualTo(1472);
+        assertThat(s.ipv4Mtu()).as("the island link").isEqualTo(1500);
+        assertThat(ClatWiring.routeMtu(c)).as("IPv6 MTU - 28").isEqualTo(1472);
         assertThat(s.ipv6Mtu()).isEqualTo(1500);
     }
 
@@ -29,13 +30,14 @@ class ClatWiringTest {
                  "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"]}}""", "t");
         TranslatorSettings s = ClatWiring.settings(c, ClatWiring.sourceMapping(c.clat()));
         assertThat(s.ipv6Address()).isEqualTo(Prefix6.parse("2001:db8:1:2::c000:2/128"));
-        assertThat(s.ipv4Mtu()).as("min(1400, 1280 - 28)").isEqualTo(1252);
+        assertThat(ClatWiring.routeMtu(c)).as("min(1400, 1280 - 28)").isEqualTo(1252);
+        assertThat(s.ipv4Mtu()).isEqualTo(1400);
         Config d = ConfigParser.parse("""
                 {"ferry": {"mode": "clat", "ipv4-address": "192.0.0.6", "ipv4-mtu": 1200},
                  "clat": {"ipv6-address": "2001:db8:1::c1a7"}}""", "t");
         TranslatorSettings t = ClatWiring.settings(d, ClatWiring.sourceMapping(d.clat()));
         assertThat(t.ipv4Address()).isEqualTo(Prefix4.parse("192.0.0.6/32"));
-        assertThat(t.ipv4Mtu()).isEqualTo(1200);
+        assertThat(ClatWiring.routeMtu(d)).isEqualTo(1200);
     }
 
     @Test
