@@ -4,6 +4,7 @@ import ferry.config.Config;
 import ferry.config.ConfigError;
 import ferry.config.ConfigException;
 import ferry.config.ConfigParser;
+import ferry.config.Mode;
 import ferry.io.PacketReader;
 import ferry.io.PacketReaders;
 import ferry.io.PacketWriter;
@@ -50,6 +51,22 @@ final class TranslateCommand implements Callable<Integer> {
             description = "configuration (JSON; Jool's SIIT atomic configuration plus a \"ferry\" object)")
     Path config;
 
+    @Option(names = "--mode", paramLabel = "MODE", converter = ModeConverter.class,
+            description = "siit or nat64: overrides the file's \"ferry\": {\"mode\"}, so that Jool's NAT64 atomic"
+                    + " configuration works unchanged (NAT64 state lasts the whole capture; time is the packets'"
+                    + " timestamps)")
+    Mode mode;
+
+    /** --mode values: the JSON names. */
+    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<Mode> {
+        @Override
+        public Mode convert(String value) {
+            if (value.equals("siit")) return Mode.SIIT;
+            if (value.equals("nat64")) return Mode.NAT64;
+            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a mode; expected siit or nat64");
+        }
+    }
+
     @Option(names = "--input-hex", description = "IN is hex text: one raw IP packet per line; blank lines and"
             + " '#' comments are ignored")
     boolean inputHex;
@@ -83,7 +100,7 @@ final class TranslateCommand implements Callable<Integer> {
         PrintStream err = stderr != null ? stderr : System.err;
         Config cfg;
         try {
-            cfg = ConfigParser.parse(config);
+            cfg = ConfigParser.parse(config, false, mode);
         } catch (ConfigException e) {
             for (ConfigError ce : e.errors()) err.println(ce.format(e.source()));
             return 2;

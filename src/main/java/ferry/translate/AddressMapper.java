@@ -44,4 +44,11 @@ public interface AddressMapper {
     default AddressMapper hairpinMapper() {
         return null;
     }
+
+    /**
+     * Called by the facade with the time of every packet, before it is translated: a stateful mapper expires its
+     * sessions here (rate-limited by itself, so that the cost is O(1) amortised per packet). Stateless modes: no-op.
+     */
+    default void tick(long now) {
+    }
 }

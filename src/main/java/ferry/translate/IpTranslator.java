@@ -21,6 +21,7 @@ public final class IpTranslator implements Translator {
     private final Translator46 xlat46;
     private final Translator64 xlat64;
     private final Translator46 hairpin46;
+    private final AddressMapper mapper;
 
     // state of the call in progress (for the hairpin leg)
     private PacketSink current;
@@ -29,6 +30,7 @@ public final class IpTranslator implements Translator {
 
     public IpTranslator(TranslatorSettings settings, AddressMapper mapper, Counters counters) {
         this.counters = counters;
+        this.mapper = mapper;
         this.xlat46 = new Translator46(settings, mapper, counters);
         this.xlat64 = new Translator64(settings, mapper, counters);
         AddressMapper back = settings.eamHairpinMode() == null || settings.eamHairpinMode() == EamHairpinMode.OFF
@@ -39,7 +41,16 @@ public final class IpTranslator implements Translator {
 
     @Override
     public Verdict translate(MemorySegment buf, long off, int len, PacketSink sink) {
+        return translate(buf, off, len, 0L, sink);
+    }
+
+    @Override
+    public Verdict translate(MemorySegment buf, long off, int len, long now, PacketSink sink) {
         try {
+            mapper.tick(now);
+            xlat46.now = now;
+            xlat64.now = now;
+            if (hairpin46 != null) hairpin46.now = now;
             if (len < 1) {
                 counters.inc(Counter.DROP_TRUNCATED);
                 return Verdict.DROP;

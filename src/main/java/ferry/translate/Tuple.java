@@ -19,10 +19,34 @@ public final class Tuple {
     public boolean inner;
     /** True when the packet is an ICMP error (its source may be mapped with RFC 6791 if untranslatable). */
     public boolean icmpError;
+    /** The time of the packet in nanoseconds, from the caller (pcap timestamp, or one clock read per batch); 0 if unknown. */
+    public long now;
+    /** TCP flags octet (byte 13 of the TCP header) of an outer TCP packet that carries its header, else 0. */
+    public int tcpFlags;
+    /** True when the outer packet is a fragment (a non-first fragment has no ports: they read 0). */
+    public boolean fragmented;
+    /**
+     * Set by a mapper on the outer packet of an ICMP error: the translator takes the translation of the outer address
+     * on the translator's own side (6→4: the source; 4→6: the destination) from the inner packet's mapping (the
+     * inner destination / inner source), as a stateful NAT64 must (RFC 6146 §3.6: the error goes to and from the
+     * transport addresses of the session the inner packet belongs to).
+     */
+    public boolean outerFromInner;
+    /**
+     * When a mapper refuses an outer packet and wants it answered with an ICMP error (of the incoming packet's
+     * family: ICMPv6 for map64, ICMPv4 for map46), it sets the type here (and {@link #errorCode}); -1: no error.
+     */
+    public int errorType = -1;
+    public int errorCode;
 
+    /** Resets every field except {@link #now}. */
     public void clear() {
         srcHi = srcLo = dstHi = dstLo = 0;
         src4 = dst4 = proto = srcPort = dstPort = 0;
         inner = icmpError = false;
+        tcpFlags = 0;
+        fragmented = outerFromInner = false;
+        errorType = -1;
+        errorCode = 0;
     }
 }

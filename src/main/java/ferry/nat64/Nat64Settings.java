@@ -1,0 +1,47 @@
+package ferry.nat64;
+
+/**
+ * The NAT64 globals, in Jool's terms, with Jool's defaults. Durations are in seconds, as in Jool's files.
+ *
+ * @param udpTimeout                 {@code udp-timeout}, default 300 (RFC 6146 §4: UDP default 5 min)
+ * @param tcpEstTimeout              {@code tcp-est-timeout}, default 7440 (§4: TCP_EST 2 h 4 min)
+ * @param tcpTransTimeout            {@code tcp-trans-timeout}, default 240 (§4: TCP_TRANS 4 min)
+ * @param icmpTimeout                {@code icmp-timeout}, default 60 (§4: ICMP 60 s)
+ * @param maximumSimultaneousOpens   {@code maximum-simultaneous-opens}, default 10 (parsed; see the README)
+ * @param addressDependentFiltering  {@code address-dependent-filtering}, default false (§3.5.1: EIF)
+ * @param dropExternallyInitiatedTcp {@code drop-externally-initiated-tcp}, default false
+ * @param dropIcmpv6Info             {@code drop-icmpv6-info}, default false
+ * @param handleRstDuringFinRcv      {@code handle-rst-during-fin-rcv}, default false
+ * @param fArgs                      {@code f-args}, default 0b1011 (RFC 6056 F over source address, destination
+ *                                   address and destination port)
+ * @param maxSessions                ferry's {@code max-sessions}: most sessions per protocol (memory is allocated
+ *                                   for them at start)
+ */
+public record Nat64Settings(int udpTimeout, int tcpEstTimeout, int tcpTransTimeout, int icmpTimeout,
+                            int maximumSimultaneousOpens, boolean addressDependentFiltering,
+                            boolean dropExternallyInitiatedTcp, boolean dropIcmpv6Info,
+                            boolean handleRstDuringFinRcv, int fArgs, int maxSessions) {
+    /** RFC 6146 §4: TCP_INCOMING_SYN, "must be at least 6 seconds" (RFC 5382). */
+    public static final int TCP_INCOMING_SYN_SECONDS = 6;
+    public static final int DEFAULT_MAX_SESSIONS = 1 << 18;
+
+    public Nat64Settings {
+        if (udpTimeout < 120) throw new IllegalArgumentException("udp-timeout must be at least 120 s (RFC 4787 REQ-5), not " + udpTimeout);
+        if (tcpEstTimeout < 7440) throw new IllegalArgumentException("tcp-est-timeout must be at least 7440 s (RFC 5382 REQ-5), not " + tcpEstTimeout);
+        if (tcpTransTimeout < 240) throw new IllegalArgumentException("tcp-trans-timeout must be at least 240 s (RFC 5382 REQ-5), not " + tcpTransTimeout);
+        if (icmpTimeout < 1) throw new IllegalArgumentException("icmp-timeout must be positive, not " + icmpTimeout);
+        if (maxSessions < 1) throw new IllegalArgumentException("max-sessions must be positive, not " + maxSessions);
+        if (fArgs < 0 || fArgs > 15) throw new IllegalArgumentException("f-args must be 0..15, not " + fArgs);
+    }
+
+    /** Jool's defaults and {@link #DEFAULT_MAX_SESSIONS}. */
+    public static Nat64Settings defaults() {
+        return new Nat64Settings(300, 7440, 240, 60, 10, false, false, false, false, 0b1011, DEFAULT_MAX_SESSIONS);
+    }
+
+    /** A copy with another session cap. */
+    public Nat64Settings withMaxSessions(int n) {
+        return new Nat64Settings(udpTimeout, tcpEstTimeout, tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens,
+                addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs, n);
+    }
+}
