@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Timeout;
  *                        2001:db8:1:1::/64, 2001:db8:1:2::/64 -> clat0                                  (IPv4 only)
  * </pre>
  *
- * The PLAT is ferry's own SIIT ({@code ferry run}) standing in for the stateful NAT64 of its issue (not built yet):
+ * The PLAT is first ferry's own SIIT ({@code ferry run}, mode siit), later the stateful NAT64 (mode nat64, pool4
+ * 203.0.113.1). As SIIT it is a stateless PLAT:
  * pool6 = the PLAT prefix, and EAMs give the CLAT's IPv6 addresses public IPv4 addresses (2001:db8:1:2::c000:200/120
  * = 203.0.113.0/24 for the dedicated prefix, 2001:db8:1:1::c1a7 = 192.0.2.200 for the single address) — a
  * stateless PLAT, which is all a CLAT can tell apart anyway. Its lowest-ipv6-mtu is 1500, so it does not fragment
@@ -43,7 +44,9 @@ import org.junit.jupiter.api.Timeout;
  *
  * Order: dedicated-prefix mode with nothing configured (64:ff9b::/96 fallback): ping, HTTP, UDP, the IPv4 route MTU,
  * status; then the PLAT moves to 2001:db8:64::/96 and announces it in a Router Advertisement with PREF64: the CLAT
- * switches without a restart; then single-address mode with the island NAT44'd onto 192.0.0.1 by nftables.
+ * switches without a restart; then single-address mode with the island NAT44'd onto 192.0.0.1 by nftables; then
+ * the PLAT becomes the stateful NAT64 and both modes are run through it again (the dedicated one learning the prefix
+ * from a PREF64 Router Advertisement).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -256,6 +259,50 @@ class ClatEndToEndTest {
         Thread.sleep(1200);
         assertThat(status().out()).contains("from configured  (no expiry)")
                 .contains("mapping:     192.0.0.1/32 <-> 2001:db8:1:1::c1a7/128");
+    }
+
+    @Test
+    @Order(7)
+    void theStatefulNat64AsPlatCarriesTheSingleAddressClatsTraffic() throws Exception {
+        restartPlat("""
+                {"global": {"pool6": "2001:db8:64::/96", "lowest-ipv6-mtu": 1500},
+                 "pool4": [{"protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "1024-65535"},
+                           {"protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535"},
+                           {"protocol": "ICMP", "prefix": "203.0.113.1/32", "port range": "1024-65535"}],
+                 "ferry": {"mode": "nat64"},
+                 "tun": {"device": "ferry0", "mtu": 1500, "queues": 1, "routes": ["2001:db8:64::/96", "203.0.113.1/32"]}}""");
+        Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
+        assertThat(r.exit()).as(r.out()).isZero();
+        http();
+        udp();
+    }
+
+    @Test
+    @Order(8)
+    void theStatefulNat64AsPlatCarriesTheDedicatedPrefixClatsTrafficWithThePrefixFromPref64() throws Exception {
+        clat.signal("TERM");
+        assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        in(nsRtr, "nft", "delete", "table", "ip", "ferry_clat");
+        clat = startClat("""
+                {"ferry": {"mode": "clat"},
+                 "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"], "uplink": "r1",
+                          "rfc7050": false, "state-file": "%s"},
+                 "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
+                         "routes": ["0.0.0.0/0", "2001:db8:1:2::/64"]}}""".formatted(dir.resolve("clat.json")));
+        sendRa("2001:db8:64::/96", 1800);
+        clat.awaitStderr("-> 2001:db8:64::/96 (pref64-ra)", 10);
+        Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
+        assertThat(r.exit()).as(r.out()).isZero();
+        http();
+        udp();
+    }
+
+    void restartPlat(String json) throws Exception {
+        plat.signal("TERM");
+        assertThat(plat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        Path c = dir.resolve("plat-nat64.json");
+        Files.writeString(c, json);
+        plat = Child.start(this, nsPlat, "ferry run: ready", "run", "--config", c.toString());
     }
 
     static final String NFT_RULES = """
