@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 TranslateCommand.class,
                 RunCommand.class,
                 ClatCommand.class,
+                Dns64Command.class,
         })
 public final class Main {
     public static void main(String[] args) {

@@ -4,7 +4,10 @@ package ferry.translate;
 public enum Verdict {
     /** One or more translated packets (several when fragmenting) went to the sink. */
     EMIT,
-    /** Nothing was sent; exactly one drop counter was incremented. */
+    /**
+     * Nothing was sent; exactly one drop-reason counter was incremented (plus, when an ICMP error was due but no
+     * source address for it is configured, the informational {@code icmp4/6_error_no_source}).
+     */
     DROP,
     /** The packet was not translated; an ICMP error was sent back towards its source instead. */
     ICMP_ERROR

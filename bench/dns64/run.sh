@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# ferry dns64 against unbound's dns64 module, with dnsperf, on loopback only. Not run in CI.
+#
+# One upstream for both: the tests' in-process authoritative server (ferry.dns64.TestAuthority, test scope),
+# answering like a recursive resolver on 127.0.0.1. ferry dns64 and unbound (module-config "dns64 iterator",
+# forwarding everything to that upstream) then serve the same cached query mix: synthesized AAAA, real AAAA and
+# plain A, a third each. Two rounds: one server thread (server pinned to CPU 0, dnsperf to CPU 1), then all cores
+# (no pinning). Each round measures throughput (dnsperf at full load) and p99 latency (a second dnsperf run at a
+# fixed rate, -v, per-query latencies sorted; dnsperf 2.10 prints no percentiles), alternating ferry and unbound
+# REPS times, and prints the medians, ferry's as a ratio to unbound's from the same run.
+#
+# Usage: bench/dns64/run.sh   (env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, REPS=3)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$here"
+DURATION=${DURATION:-10}
+RATE=${RATE:-10000}
+REPS=${REPS:-3}
+AUTH_PORT=${AUTH_PORT:-25353}
+FERRY_PORT=${FERRY_PORT:-25354}
+UNBOUND_PORT=${UNBOUND_PORT:-25355}
+CORES=$(nproc)
+
+need=()
+command -v dnsperf >/dev/null || need+=(dnsperf)
+command -v unbound >/dev/null || need+=(unbound)
+command -v taskset >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "bench: ${need[*]} missing; installing from Debian with apt-get (needs root)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  { apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}"; } >&2 \
+    || { echo "bench: could not install ${need[*]}; install them and run again" >&2; exit 1; }
+fi
+
+. scripts/jdk.sh
+ferry_find_jdk || exit 1
+tmp=$(mktemp -d /tmp/ferry-bench-dns64.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+for port in "$AUTH_PORT" "$FERRY_PORT" "$UNBOUND_PORT"; do
+  if ss -Hlnu "sport = :$port" 2>/dev/null | grep -q .; then
+    echo "bench: UDP port $port on this machine is taken; set AUTH_PORT/FERRY_PORT/UNBOUND_PORT" >&2; exit 1
+  fi
+done
+
+echo "bench: building ferry and its test classes ..." >&2
+(mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >/dev/null 2>&1 \
+  || mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >&2)
+CP="target/classes:target/test-classes:$(cat "$tmp/cp.txt")"
+JAVA="$JAVA_HOME/bin/java"
+
+wait_port() { # wait until something answers DNS on 127.0.0.1:$1
+  for _ in $(seq 1 100); do
+    if dig @127.0.0.1 -p "$1" +tries=1 +time=1 +short ipv4only.arpa A >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  echo "bench: nothing answers on 127.0.0.1:$1" >&2; return 1
+}
+
+"$JAVA" -cp "$CP" ferry.dns64.TestAuthority "$AUTH_PORT" >"$tmp/auth.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do grep -q "test authority on" "$tmp/auth.log" && break; sleep 0.2; done
+grep -q "test authority on" "$tmp/auth.log" || { echo "bench: the test upstream did not start:" >&2; cat "$tmp/auth.log" >&2; exit 1; }
+
+# the query mix: synthesized AAAA, real AAAA, plain A (a third each), all cacheable (TTL >= 30 s)
+cat >"$tmp/queries.txt" <<'Q'
+a-only.dns64.example AAAA
+cname.dns64.example AAAA
+target.other.example AAAA
+host.other.example AAAA
+aaaa-only.dns64.example AAAA
+both.dns64.example AAAA
+v6.other.example AAAA
+mixed.dns64.example AAAA
+a-only.dns64.example A
+both.dns64.example A
+target.other.example A
+host.other.example A
+Q
+
+start_ferry() { # $1 threads, $2 cpu list or ""
+  local pin=()
+  [ -n "$2" ] && pin=(taskset -c "$2")
+  # ferry's JVM threads (GC, JIT) share the pinned core like everything else; in round 1 the JVM sees one CPU
+  "${pin[@]}" "$JAVA" -Xms256m -Xmx256m -cp "$CP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" \
+    --upstream "127.0.0.1:$AUTH_PORT" --prefix 64:ff9b::/96 --threads "$1" --cache-size 10000 >"$tmp/ferry.log" 2>&1 &
+  FERRY_PID=$!
+  pids+=($FERRY_PID)
+  wait_port "$FERRY_PORT"
+  kill -0 "$FERRY_PID" 2>/dev/null || { echo "bench: ferry dns64 exited:" >&2; cat "$tmp/ferry.log" >&2; exit 1; }
+}
+
+start_unbound() { # $1 threads, $2 cpu list or ""
+  cat >"$tmp/unbound.conf" <<U
+server:
+  interface: 127.0.0.1
+  port: $UNBOUND_PORT
+  num-threads: $1
+  so-reuseport: yes
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "$tmp"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 0
+  do-ip6: no
+  do-not-query-localhost: no
+  access-control: 127.0.0.0/8 allow
+  module-config: "dns64 iterator"
+  dns64-prefix: 64:ff9b::/96
+  qname-minimisation: no
+  msg-cache-size: 16m
+  rrset-cache-size: 32m
+  auto-trust-anchor-file: ""
+forward-zone:
+  name: "."
+  forward-addr: 127.0.0.1@$AUTH_PORT
+U
+  local pin=()
+  [ -n "$2" ] && pin=(taskset -c "$2")
+  "${pin[@]}" unbound -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
+  UNBOUND_PID=$!
+  pids+=($UNBOUND_PID)
+  wait_port "$UNBOUND_PORT"
+  kill -0 "$UNBOUND_PID" 2>/dev/null || { echo "bench: unbound exited:" >&2; cat "$tmp/unbound.log" >&2; exit 1; }
+}
+
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+qps() { # $1 port, $2 dnsperf threads, $3 cpu list or ""
+  local pin=()
+  [ -n "$3" ] && pin=(taskset -c "$3")
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l "$DURATION" -T "$2" -c $((10 * $2)) -q $((100 * $2)) \
+    >"$tmp/perf.txt" 2>&1
+  awk '/Queries per second:/ {print $4}' "$tmp/perf.txt"
+  grep -E "Queries lost|Response codes" "$tmp/perf.txt" | sed 's/^ */    /' >&2
+}
+
+p99() { # $1 port, $2 cpu list or "": latency at a fixed rate, 99th percentile in ms
+  local pin=()
+  [ -n "$2" ] && pin=(taskset -c "$2")
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l 5 -Q "$RATE" -c 10 -v 2>/dev/null \
+    | awk '/^> / {print $NF}' | sort -g >"$tmp/lat.txt"
+  awk '{a[NR]=$1} END {if (NR == 0) {print "nan"; exit} i=int(NR*0.99); if (i < 1) i=1; printf "%.3f\n", a[i]*1000}' "$tmp/lat.txt"
+}
+
+warm() { # $1 port: fill the cache and give the JIT its work
+  dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l 5 -c 10 -q 100 >/dev/null 2>&1 || true
+}
+
+rss_kb() { ps -o rss= -p "$1" | tr -d ' ' || echo 0; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'; }
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo
+echo "ferry dns64 vs unbound $(unbound -V | head -1 | awk '{print $2}') (dns64 module), dnsperf $(dnsperf -h 2>&1 | awk '/Version/ {print $2}'), $CORES cores,"
+echo "median of $REPS alternating runs: ${DURATION}s at full load for qps, 5s at ${RATE} qps for p99"
+printf "%-10s %12s %12s %7s %10s %10s %7s %10s %10s\n" round ferry_qps unbound_qps ratio ferry_p99 unb_p99 ratio ferry_rss unb_rss
+for round in 1 "$CORES"; do
+  if [ "$round" = 1 ]; then srv_cpu=0; cli_cpu=1; cli_threads=1; else srv_cpu=""; cli_cpu=""; cli_threads=$CORES; fi
+  start_ferry "$round" "$srv_cpu"
+  start_unbound "$round" "$srv_cpu"
+  warm "$FERRY_PORT"
+  warm "$UNBOUND_PORT"
+  : >"$tmp/fq"; : >"$tmp/uq"; : >"$tmp/fp"; : >"$tmp/up"
+  for _ in $(seq 1 "$REPS"); do # alternate, so drift in the machine's load hits both alike
+    qps "$FERRY_PORT" "$cli_threads" "$cli_cpu" >>"$tmp/fq"
+    qps "$UNBOUND_PORT" "$cli_threads" "$cli_cpu" >>"$tmp/uq"
+    p99 "$FERRY_PORT" "$cli_cpu" >>"$tmp/fp"
+    p99 "$UNBOUND_PORT" "$cli_cpu" >>"$tmp/up"
+  done
+  fq=$(median <"$tmp/fq"); uq=$(median <"$tmp/uq"); fp=$(median <"$tmp/fp"); up=$(median <"$tmp/up")
+  echo "    runs: ferry qps $(tr '\n' ' ' <"$tmp/fq")| unbound qps $(tr '\n' ' ' <"$tmp/uq")| ferry p99 $(tr '\n' ' ' <"$tmp/fp")| unbound p99 $(tr '\n' ' ' <"$tmp/up")" >&2
+  frss=$(rss_kb "$FERRY_PID"); urss=$(rss_kb "$UNBOUND_PID")
+  stop "$FERRY_PID"
+  stop "$UNBOUND_PID"
+  printf "%-10s %12.0f %12.0f %7s %8sms %8sms %7s %8sMB %8sMB\n" "threads=$round" "$fq" "$uq" "$(ratio "$fq" "$uq")" \
+    "$fp" "$up" "$(ratio "$fp" "$up")" $((frss / 1024)) $((urss / 1024))
+done
+echo "(qps ratio > 1 and p99 ratio < 1 favour ferry; rss after the runs)"

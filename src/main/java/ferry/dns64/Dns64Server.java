@@ -1,0 +1,474 @@
+package ferry.dns64;
+
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The DNS64 server: UDP and TCP listeners on every configured address (IPv4 and IPv6), the bad-input rules, EDNS0
+ * and answer sizes, and the cache in front of {@link Dns64Resolver}. Cache hits are answered on the receiving
+ * thread from rendered bytes; misses go to a virtual thread that waits for the upstream. Over TCP (RFC 7766)
+ * queries on one connection are handled concurrently and answered as they complete, possibly out of order.
+ */
+public final class Dns64Server implements AutoCloseable {
+    /** RFC 7766 §6.2.3: close TCP connections idle this long. */
+    static final int TCP_IDLE_MS = 10_000;
+    static final int MAX_TCP_CONNECTIONS = 512;
+    static final int MAX_TCP_PIPELINE = 128;
+    private static final byte[] DROP = new byte[0];
+
+    private final Dns64Settings settings;
+    private final Dns64Counters counters;
+    private final Dns64Resolver resolver;
+    private final AnswerCache cache;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore pendingResolves;
+    private final List<DatagramChannel> udp = new ArrayList<>();
+    private final List<ServerSocket> tcp = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<ExecutorService> senders = new ArrayList<>();
+    private final Set<Socket> connections = ConcurrentHashMap.newKeySet();
+    private final Semaphore connectionSlots = new Semaphore(MAX_TCP_CONNECTIONS);
+    private final List<InetSocketAddress> bound = new ArrayList<>();
+    private volatile boolean closed;
+
+    /** Starts a server that asks the configured upstream servers. */
+    public static Dns64Server start(Dns64Settings settings) throws IOException {
+        Dns64Counters c = new Dns64Counters();
+        UpstreamClient up = new UpstreamClient(settings.upstream(), settings.timeoutMs(), settings.retries(), settings.maxInflight(), c);
+        return new Dns64Server(settings, up, c);
+    }
+
+    /** Starts a server that asks {@code upstream} (tests use their own). */
+    Dns64Server(Dns64Settings settings, Upstream upstream, Dns64Counters counters) throws IOException {
+        this.settings = settings;
+        this.counters = counters;
+        this.resolver = new Dns64Resolver(settings, upstream, counters);
+        this.cache = new AnswerCache(settings.cacheSize(), counters);
+        this.pendingResolves = new Semaphore(Math.max(64, settings.maxInflight() * 2));
+        try {
+            for (InetSocketAddress a : settings.listen()) bind(a);
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The addresses actually bound (UDP and TCP share each port), in the order of {@code settings.listen()}. */
+    public List<InetSocketAddress> addresses() {
+        return List.copyOf(bound);
+    }
+
+    public Dns64Counters counters() {
+        return counters;
+    }
+
+    public Dns64Settings settings() {
+        return settings;
+    }
+
+    /** Answers currently cached. */
+    int cachedAnswers() {
+        return cache.size();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // listeners
+
+    private void bind(InetSocketAddress want) throws IOException {
+        StandardProtocolFamily fam = want.getAddress() instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+        int threadsPer = settings.udpThreads() == 0 ? Runtime.getRuntime().availableProcessors() : settings.udpThreads();
+        IOException last = null;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            List<DatagramChannel> chans = new ArrayList<>();
+            ServerSocket ss = null;
+            try {
+                DatagramChannel first = openUdp(fam, want, threadsPer > 1);
+                chans.add(first);
+                InetSocketAddress got = (InetSocketAddress) first.getLocalAddress();
+                // SO_REUSEPORT: one socket per receive thread, the kernel spreads clients over them
+                boolean reuse = first.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+                for (int i = 1; i < threadsPer && reuse; i++) chans.add(openUdp(fam, got, true));
+                ss = new ServerSocket();
+                ss.setReuseAddress(true);
+                ss.bind(got, 256);
+                udp.addAll(chans);
+                tcp.add(ss);
+                bound.add(got);
+                int n = 0;
+                for (DatagramChannel ch : chans) {
+                    ExecutorService sender = Executors.newSingleThreadExecutor(
+                            Thread.ofPlatform().daemon().name("dns64-udp-send-" + got + "-", 0).factory());
+                    senders.add(sender);
+                    int per = reuse ? 1 : threadsPer; // without SO_REUSEPORT several threads share the socket
+                    for (int k = 0; k < per; k++) {
+                        Thread t = Thread.ofPlatform().daemon().name("dns64-udp-" + got + "-" + n++).start(() -> udpLoop(ch, sender));
+                        threads.add(t);
+                    }
+                }
+                ServerSocket acceptOn = ss;
+                threads.add(Thread.ofVirtual().name("dns64-tcp-" + got).start(() -> acceptLoop(acceptOn)));
+                return;
+            } catch (IOException e) {
+                for (DatagramChannel c : chans) c.close();
+                if (ss != null) ss.close();
+                last = e;
+                if (want.getPort() != 0) break; // a fixed port that is taken stays taken
+            }
+        }
+        throw new IOException("dns64.listen: cannot bind " + want + ": " + (last == null ? "?" : last.getMessage()), last);
+    }
+
+    private static DatagramChannel openUdp(StandardProtocolFamily fam, InetSocketAddress at, boolean reusePort) throws IOException {
+        DatagramChannel ch = DatagramChannel.open(fam);
+        try {
+            if (reusePort && ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT))
+                ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 21);
+            ch.bind(at);
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private void udpLoop(DatagramChannel ch, ExecutorService sender) {
+        ByteBuffer buf = ByteBuffer.allocate(65535);
+        byte[] arr = buf.array();
+        while (!closed) {
+            SocketAddress from;
+            try {
+                buf.clear();
+                from = ch.receive(buf);
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (closed) return;
+                continue;
+            }
+            if (from == null) continue;
+            int len = buf.position();
+            try {
+                Wire.Query q = Wire.parseQuery(arr, len);
+                long now = System.nanoTime();
+                byte[] r = quick(arr, len, q, true, now);
+                if (r == null) {
+                    if (!pendingResolves.tryAcquire()) {
+                        counters.inc(Dns64Counter.UPSTREAM_INFLIGHT_LIMIT);
+                        counters.inc(Dns64Counter.SERVFAIL_SENT);
+                        send(ch, Wire.errorAnswer(arr, Rcode.SERVFAIL), from); // shed load: answer at once
+                        continue;
+                    }
+                    byte[] copy = Arrays.copyOf(arr, len);
+                    SocketAddress to = from;
+                    workers.execute(() -> {
+                        try {
+                            byte[] rr = slow(copy, len, q, true, now);
+                            // A virtual thread that touches the channel turns its socket non-blocking for good,
+                            // and the receive loop would then poll before every read: platform threads send.
+                            if (rr != DROP) sender.execute(() -> send(ch, rr, to));
+                        } catch (Throwable t) {
+                            counters.inc(Dns64Counter.INTERNAL_ERROR);
+                        } finally {
+                            pendingResolves.release();
+                        }
+                    });
+                } else if (r != DROP) {
+                    send(ch, r, from);
+                }
+            } catch (Throwable t) { // nothing a client sends stops the listener
+                counters.inc(Dns64Counter.INTERNAL_ERROR);
+            }
+        }
+    }
+
+    private void send(DatagramChannel ch, byte[] r, SocketAddress to) {
+        try {
+            ch.send(ByteBuffer.wrap(r), to);
+        } catch (IOException e) {
+            // the client went away; nothing to do
+        }
+    }
+
+    private void acceptLoop(ServerSocket ss) {
+        while (!closed) {
+            Socket s;
+            try {
+                s = ss.accept();
+            } catch (IOException e) {
+                if (closed || ss.isClosed()) return;
+                continue;
+            }
+            if (!connectionSlots.tryAcquire()) {
+                counters.inc(Dns64Counter.TCP_CONNECTIONS_REFUSED);
+                try { s.close(); } catch (IOException ignored) { }
+                continue;
+            }
+            counters.inc(Dns64Counter.TCP_CONNECTIONS);
+            connections.add(s);
+            Thread.ofVirtual().name("dns64-tcp-conn").start(() -> {
+                try {
+                    serveTcp(s);
+                } catch (Throwable t) {
+                    // connection-level failure: the connection ends, the server does not
+                } finally {
+                    connections.remove(s);
+                    try { s.close(); } catch (IOException ignored) { }
+                    connectionSlots.release();
+                }
+            });
+        }
+    }
+
+    private void serveTcp(Socket s) throws IOException, InterruptedException {
+        s.setSoTimeout(TCP_IDLE_MS);
+        s.setTcpNoDelay(true);
+        DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 8192));
+        OutputStream out = s.getOutputStream();
+        ReentrantLock writeLock = new ReentrantLock();
+        Semaphore pipeline = new Semaphore(MAX_TCP_PIPELINE);
+        try {
+            while (!closed) {
+                int len;
+                try {
+                    len = in.readUnsignedShort();
+                } catch (SocketTimeoutException e) {
+                    if (pipeline.availablePermits() == MAX_TCP_PIPELINE) {
+                        counters.inc(Dns64Counter.TCP_IDLE_CLOSED);
+                        return;
+                    }
+                    continue;
+                } catch (EOFException e) {
+                    return;
+                }
+                byte[] msg = new byte[len];
+                in.readFully(msg);
+                Wire.Query q = Wire.parseQuery(msg, len);
+                long now = System.nanoTime();
+                byte[] r = quick(msg, len, q, false, now);
+                if (r == null) {
+                    // RFC 7766 §6.2.1.1: pipelined queries are processed concurrently and answered in any order
+                    pipeline.acquire();
+                    workers.execute(() -> {
+                        try {
+                            byte[] rr = slow(msg, len, q, false, now);
+                            if (rr != DROP) writeFramed(out, writeLock, rr);
+                        } catch (Throwable t) {
+                            counters.inc(Dns64Counter.INTERNAL_ERROR);
+                        } finally {
+                            pipeline.release();
+                        }
+                    });
+                } else if (r != DROP) {
+                    writeFramed(out, writeLock, r);
+                }
+            }
+        } finally {
+            // let the answers still being worked on go out before the connection closes
+            if (pipeline.tryAcquire(MAX_TCP_PIPELINE, settings.clientBudgetMs() + 1000L, TimeUnit.MILLISECONDS))
+                pipeline.release(MAX_TCP_PIPELINE);
+        }
+    }
+
+    private static void writeFramed(OutputStream out, ReentrantLock lock, byte[] r) {
+        byte[] framed = new byte[r.length + 2];
+        Wire.put16(framed, 0, r.length);
+        System.arraycopy(r, 0, framed, 2, r.length);
+        lock.lock();
+        try {
+            out.write(framed);
+            out.flush();
+        } catch (IOException e) {
+            // the client closed; nothing to do
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // answering
+
+    /** Answers one raw query, waiting for the upstream if needed; an empty array means "send nothing". */
+    byte[] answer(byte[] b, int len, boolean udp) {
+        Wire.Query q = Wire.parseQuery(b, len);
+        long now = System.nanoTime();
+        byte[] r = quick(b, len, q, udp, now);
+        return r != null ? r : slow(b, len, q, udp, now);
+    }
+
+    /** The part that needs no upstream: bad input, BADVERS, cache hits. Null when the query must be resolved. */
+    private byte[] quick(byte[] b, int len, Wire.Query q, boolean udp, long now) {
+        if (q.problem != null) {
+            counters.inc(q.problem);
+            int rcode = Wire.rcodeFor(q.problem);
+            return rcode < 0 ? DROP : Wire.errorAnswer(b, rcode);
+        }
+        counters.inc(udp ? Dns64Counter.QUERIES_UDP : Dns64Counter.QUERIES_TCP);
+        if (q.edns && q.ednsVersion != 0) {
+            counters.inc(Dns64Counter.BADVERS);
+            return Wire.badversAnswer(b, q);
+        }
+        if (q.qnameCompressed) return null;
+        AnswerCache.Entry e = cache.get(AnswerCache.Key.ofRaw(b, q.qnameEnd, q.qtype, q.qclass, q.dnssecOk, q.cd), now);
+        if (e == null) return null;
+        counters.inc(Dns64Counter.CACHE_HIT);
+        return finish(AnswerCache.render(e, now, q.edns ? 11 : 0), b, q, udp);
+    }
+
+    /** Parses the query with dnsjava, resolves it, caches the answer and renders it for this client. */
+    private byte[] slow(byte[] b, int len, Wire.Query q, boolean udp, long now) {
+        Message query;
+        try {
+            query = new Message(Arrays.copyOf(b, len));
+        } catch (IOException | RuntimeException e) {
+            counters.inc(Dns64Counter.FORMERR_MALFORMED);
+            return Wire.errorAnswer(b, Rcode.FORMERR);
+        }
+        Record question = query.getQuestion();
+        if (question == null) {
+            counters.inc(Dns64Counter.FORMERR_MALFORMED);
+            return Wire.errorAnswer(b, Rcode.FORMERR);
+        }
+        counters.inc(Dns64Counter.CACHE_MISS);
+        Name qname = question.getName();
+        long deadline = now + TimeUnit.MILLISECONDS.toNanos(settings.clientBudgetMs());
+        Dns64Resolver.Answer a;
+        try {
+            a = resolver.resolve(qname, q.qtype, q.qclass, q.dnssecOk, q.cd, deadline);
+        } catch (RuntimeException e) {
+            counters.inc(Dns64Counter.INTERNAL_ERROR);
+            a = Dns64Resolver.servfail();
+        }
+        Message m = a.message();
+        Message out = new Message();
+        out.getHeader().setFlag(Flags.QR);
+        out.getHeader().setFlag(Flags.RA);
+        // RFC 6147 §5.5: "the DNS64 MUST NOT set the AD bit" on synthesized answers
+        if (!a.synthesized() && m.getHeader().getFlag(Flags.AD)) out.getHeader().setFlag(Flags.AD);
+        out.getHeader().setRcode(m.getHeader().getRcode());
+        out.addRecord(Record.newRecord(qname, q.qtype, q.qclass), Section.QUESTION);
+        for (int s : new int[] {Section.ANSWER, Section.AUTHORITY, Section.ADDITIONAL})
+            for (Record r : m.getSection(s)) out.addRecord(r, s);
+        if (m.getHeader().getRcode() == Rcode.SERVFAIL) counters.inc(Dns64Counter.SERVFAIL_SENT);
+        byte[] wire = out.toWire();
+        int[] ttls = Wire.ttlOffsets(wire, wire.length);
+        long ttl = cacheTtl(m, q.qtype);
+        if (!q.qnameCompressed)
+            cache.put(new AnswerCache.Key(qname.toWireCanonical(), q.qtype, q.qclass, (q.dnssecOk ? 1 : 0) | (q.cd ? 2 : 0)),
+                    wire, ttls, ttl, now);
+        return finish(q.edns ? Arrays.copyOf(wire, wire.length + 11) : wire.clone(), b, q, udp);
+    }
+
+    /** Seconds an answer may be cached: the smallest TTL of a positive answer, the SOA's negative TTL otherwise. */
+    static long cacheTtl(Message m, int qtype) {
+        int rc = m.getHeader().getRcode();
+        if (rc != Rcode.NOERROR && rc != Rcode.NXDOMAIN) return 0;
+        long min = Long.MAX_VALUE;
+        boolean positive = false;
+        for (Record r : m.getSection(Section.ANSWER)) {
+            min = Math.min(min, r.getTTL());
+            if (r.getType() == qtype || qtype == Type.ANY) positive = true;
+        }
+        if (positive && rc == Rcode.NOERROR) return min;
+        for (Record r : m.getSection(Section.AUTHORITY)) {
+            if (r instanceof SOARecord soa) {
+                // RFC 2308 §5: negative answers are cached for min(SOA TTL, SOA MINIMUM)
+                return Math.min(min, Math.min(soa.getTTL(), soa.getMinimum()));
+            }
+        }
+        return 0; // a negative answer without SOA is not cached (RFC 2308 §5)
+    }
+
+    /**
+     * Makes a rendered answer this client's: its ID, RD and CD, its spelling of the name, an OPT when it sent one,
+     * and TC with the answer cut when it does not fit the client's UDP buffer. {@code r} has 11 spare bytes at the
+     * end when the query had EDNS.
+     */
+    private byte[] finish(byte[] r, byte[] q, Wire.Query info, boolean udp) {
+        r[0] = q[0];
+        r[1] = q[1];
+        r[2] = (byte) ((r[2] & 0xfe) | (info.rd ? 1 : 0));
+        r[3] = (byte) ((r[3] & 0xef) | (info.cd ? 0x10 : 0));
+        if (!info.qnameCompressed) System.arraycopy(q, Wire.HEADER, r, Wire.HEADER, info.qnameEnd - Wire.HEADER);
+        if (info.edns) {
+            // RFC 6891 §7: an OPT in the answer only when the query had one
+            Wire.appendOpt(r, r.length - 11, 0, info.dnssecOk);
+            Wire.put16(r, 10, Wire.u16(r, 10) + 1);
+        }
+        if (udp && r.length > info.udpLimit()) {
+            // RFC 1035 §4.2.1 / RFC 6891 §7: answers over 512 bytes, or over the advertised EDNS buffer, are
+            // truncated and TC set; the client asks again over TCP. We keep the question (and OPT) only.
+            counters.inc(Dns64Counter.TRUNCATED);
+            int qEnd = Wire.HEADER + (info.questionEnd - Wire.HEADER);
+            byte[] t = new byte[qEnd + (info.edns ? 11 : 0)];
+            System.arraycopy(r, 0, t, 0, Wire.HEADER);
+            System.arraycopy(q, Wire.HEADER, t, Wire.HEADER, info.questionEnd - Wire.HEADER);
+            t[2] |= 0x02; // TC
+            Wire.put16(t, 4, 1);
+            Wire.put16(t, 6, 0);
+            Wire.put16(t, 8, 0);
+            Wire.put16(t, 10, info.edns ? 1 : 0);
+            if (info.edns) Wire.appendOpt(t, qEnd, 0, info.dnssecOk);
+            return t;
+        }
+        return r;
+    }
+
+    /** Stops every listener, waits briefly for the threads, and leaves the counters readable. */
+    @Override
+    public void close() {
+        closed = true;
+        for (DatagramChannel c : udp) {
+            try { c.close(); } catch (IOException ignored) { }
+        }
+        for (ServerSocket s : tcp) {
+            try { s.close(); } catch (IOException ignored) { }
+        }
+        for (Socket s : connections) {
+            try { s.close(); } catch (IOException ignored) { }
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        workers.shutdownNow();
+        senders.forEach(ExecutorService::shutdownNow);
+    }
+}
