@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Timeout;
  * status; then the PLAT moves to 2001:db8:64::/96 and announces it in a Router Advertisement with PREF64: the CLAT
  * switches without a restart; then single-address mode with the island NAT44'd onto 192.0.0.1 by nftables; then
  * the PLAT becomes the stateful NAT64 and both modes are run through it again (the dedicated one learning the prefix
- * from a PREF64 Router Advertisement).
+ * from a PREF64 Router Advertisement); last, the CLAT learns the prefix through RFC 7050 from {@code ferry dns64}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -295,6 +295,32 @@ class ClatEndToEndTest {
         assertThat(r.exit()).as(r.out()).isZero();
         http();
         udp();
+    }
+
+    @Test
+    @Order(9)
+    void theDedicatedPrefixClatLearnsThePrefixThroughRfc7050FromFerrysDns64() throws Exception {
+        // ferry dns64 next to the PLAT answers ipv4only.arpa itself (RFC 7050 §2.2, RFC 8880) under the PLAT prefix;
+        // the upstream is never asked for that name
+        Child dns = Child.start(this, nsPlat, "ferry dns64: serving on", "dns64", "--listen", "[2001:db8:1::1]:53",
+                "--upstream", "[2001:db8:ff::53]:53", "--prefix", "2001:db8:64::/96");
+        clat.signal("TERM");
+        assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        clat = startClat("""
+                {"ferry": {"mode": "clat"},
+                 "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"], "pref64": false,
+                          "resolvers": ["[2001:db8:1::1]:53"], "state-file": "%s"},
+                 "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
+                         "routes": ["0.0.0.0/0", "2001:db8:1:2::/64"]}}""".formatted(dir.resolve("clat.json")));
+        clat.awaitStderr("64:ff9b::/96 (fallback-wkp) -> 2001:db8:64::/96 (rfc7050-dns)", 15);
+        Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
+        assertThat(r.exit()).as(r.out()).isZero();
+        http();
+        udp();
+        Thread.sleep(1200);
+        assertThat(status().out()).containsPattern("PLAT prefix:   2001:db8:64::/96  from rfc7050-dns  \\(\\d+ s left\\)")
+                .contains("RFC 7050 via").containsPattern("clat_rfc7050_found +1");
+        dns.signal("TERM");
     }
 
     void restartPlat(String json) throws Exception {
