@@ -87,6 +87,11 @@ class ClatStatusCommandTest {
     }
 
     @Test
+    void statusIsASubcommandOfClat() {
+        assertThat(Main.run("clat", "status", "--state-file", dir.resolve("absent.json").toString())).isEqualTo(3);
+    }
+
+    @Test
     void clatWithoutConfigOrWithTheWrongModeIsAUsageError() throws Exception {
         assertThat(Main.run("clat")).isEqualTo(2);
         Path cfg = dir.resolve("siit.json");
