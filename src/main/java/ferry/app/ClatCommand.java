@@ -148,6 +148,7 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
                 if (!r.ipv6()) TunInterfaceSetup.ip("-4", "route", "replace", r.prefix(), "dev", dev.name(), "mtu",
                         Integer.toString(routeMtu));
             }
+            if (cs.proxyNdp()) proxyNdp(cs, true);
             installSignals();
             plane = TunDataplane.start(dev, Translator.HEADROOM, () -> factory, this::workerFailed, giveUpAfter,
                     TimeUnit.SECONDS);
@@ -181,6 +182,13 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
         }
         if (stopped) dev.close();
         else err.println("ferry clat: a worker did not stop within 5 s; leaving its queue open");
+        if (cs.proxyNdp()) {
+            try {
+                proxyNdp(cs, false);
+            } catch (TunException e) {
+                log("removing the proxy NDP entry: " + e.getMessage());
+            }
+        }
         try {
             Files.deleteIfExists(state);
         } catch (IOException e) {
@@ -197,6 +205,26 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
         }
         log("stopped" + (dev.created() ? "; device " + dev.name() + " removed" : ""));
         return 0;
+    }
+
+    /**
+     * Proxy NDP for the CLAT /128 on the uplink, for a CLAT address taken from the uplink's on-link prefix (then the
+     * upstream router resolves it with neighbour discovery): net.ipv6.conf.UPLINK.proxy_ndp = 1 and
+     * {@code ip -6 neigh replace proxy ADDR dev UPLINK}; removed again at stop.
+     */
+    private void proxyNdp(ClatSection cs, boolean add) throws TunException {
+        String addr = ferry.addr.Ipv6.format(cs.ipv6Address().hi(), cs.ipv6Address().lo());
+        if (add) {
+            try {
+                Files.writeString(Path.of("/proc/sys/net/ipv6/conf", cs.uplink(), "proxy_ndp"), "1");
+            } catch (IOException e) {
+                throw new TunException("cannot enable proxy_ndp on " + cs.uplink() + ": " + e.getMessage(), 0);
+            }
+            TunInterfaceSetup.ip("-6", "neigh", "replace", "proxy", addr, "dev", cs.uplink());
+            log("proxy NDP for " + addr + " on " + cs.uplink());
+        } else {
+            TunInterfaceSetup.ip("-6", "neigh", "del", "proxy", addr, "dev", cs.uplink());
+        }
     }
 
     /** Starts PREF64 and RFC 7050 discovery as configured; a configured prefix needs none. */

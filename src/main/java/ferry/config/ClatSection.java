@@ -29,6 +29,7 @@ import java.util.TreeSet;
  *   "ipv4-address": "192.0.0.1",           // ... and the host-side address it maps (default 192.0.0.1, RFC 7335)
  *   "dedicated-prefix": "2001:db8:1:2::/64", // or dedicated-prefix mode: a delegated prefix up to /96 ...
  *   "island": ["192.0.2.0/24"],            // ... and the island prefixes mapped into it (P::A)
+ *   "proxy-ndp": false,                    // answer NDP for ipv6-address on the uplink (when it is on-link there)
  *   "state-file": "/run/ferry-clat.json"   // where `ferry clat` writes its status for `ferry clat status`
  * }
  * </pre>
@@ -45,10 +46,11 @@ import java.util.TreeSet;
  * @param dedicatedPrefix the dedicated prefix (dedicated mode), or null
  * @param island          the island prefixes (dedicated mode), else empty
  * @param stateFile       status file path
+ * @param proxyNdp        have the kernel answer neighbour solicitations for {@code ipv6Address} on the uplink
  */
 public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boolean rfc7050,
                           List<InetSocketAddress> resolvers, Prefix6 ipv6Address, Prefix4 ipv4Address,
-                          Prefix6 dedicatedPrefix, List<Prefix4> island, String stateFile) {
+                          Prefix6 dedicatedPrefix, List<Prefix4> island, String stateFile, boolean proxyNdp) {
     public static final String DEFAULT_STATE_FILE = "/run/ferry-clat.json";
 
     public ClatSection {
@@ -67,7 +69,7 @@ public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boo
     }
 
     private static final Set<String> KEYS = new TreeSet<>(List.of("plat-prefix", "pref64", "uplink", "rfc7050",
-            "resolvers", "ipv6-address", "ipv4-address", "dedicated-prefix", "island", "state-file"));
+            "resolvers", "ipv6-address", "ipv4-address", "dedicated-prefix", "island", "state-file", "proxy-ndp"));
 
     /** Parses the {@code "clat"} object, reporting every problem to {@code errors}; never throws (null if not an object). */
     static ClatSection parse(Json.Node node, Errors errors) {
@@ -76,7 +78,8 @@ public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boo
             return null;
         }
         Rfc6052 plat = null;
-        boolean pref64 = true, rfc7050 = true;
+        boolean pref64 = true, rfc7050 = true, proxyNdp = false;
+        Json.Node proxyNode = null;
         String uplink = null, stateFile = DEFAULT_STATE_FILE;
         List<InetSocketAddress> resolvers = new ArrayList<>();
         Prefix6 v6 = null, dedicated = null;
@@ -106,6 +109,10 @@ public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boo
                 }
                 case "pref64" -> pref64 = bool(path, v, errors, pref64);
                 case "rfc7050" -> rfc7050 = bool(path, v, errors, rfc7050);
+                case "proxy-ndp" -> {
+                    proxyNdp = bool(path, v, errors, proxyNdp);
+                    proxyNode = v;
+                }
                 case "uplink" -> {
                     if (v instanceof Json.Str s && s.value().length() >= 1 && s.value().length() <= 15
                             && s.value().chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '/' && c != ':'))
@@ -176,9 +183,14 @@ public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boo
         if (v4Node != null && seen.contains("dedicated-prefix"))
             errors.error("clat.ipv4-address", v4Node, "\"ipv4-address\" applies only to single-address mode"
                     + " (\"ipv6-address\")");
+        if (proxyNdp && (dedicated != null || uplink == null))
+            errors.error("clat.proxy-ndp", proxyNode, dedicated != null
+                    ? "\"proxy-ndp\" answers for one address (single-address mode); route a dedicated prefix to the"
+                    + " router instead"
+                    : "\"proxy-ndp\" needs \"uplink\": the interface to answer neighbour solicitations on");
         return new ClatSection(plat, pref64, uplink, rfc7050, resolvers, v6,
                 v4 != null ? v4 : Prefix4.parse("192.0.0.1/32"), dedicated, dedicated != null ? island : List.of(),
-                stateFile);
+                stateFile, proxyNdp);
     }
 
     private static boolean bool(String path, Json.Node v, Errors errors, boolean dflt) {

@@ -41,6 +41,18 @@ class ClatConfigTest {
         assertThat(s.ipv4Address()).isEqualTo(Prefix4.parse("192.0.0.1/32"));
         assertThat(s.dedicated()).isFalse();
         assertThat(s.stateFile()).isEqualTo(ClatSection.DEFAULT_STATE_FILE);
+        assertThat(s.proxyNdp()).isFalse();
+    }
+
+    @Test
+    void proxyNdpIsForASingleAddressOnANamedUplink() throws Exception {
+        assertThat(parse("{\"clat\": {\"ipv6-address\": \"2001:db8:1::c1a7\", \"uplink\": \"eth0\", \"proxy-ndp\": true}}")
+                .clat().proxyNdp()).isTrue();
+        assertThat(errors("{\"clat\": {\"ipv6-address\": \"2001:db8:1::c1a7\", \"proxy-ndp\": true}}"))
+                .singleElement().satisfies(e -> assertThat(e.message()).contains("needs \"uplink\""));
+        assertThat(errors("{\"clat\": {\"dedicated-prefix\": \"2001:db8:1:2::/64\", \"island\": [\"192.0.2.0/24\"],"
+                + " \"uplink\": \"eth0\", \"proxy-ndp\": true}}"))
+                .singleElement().satisfies(e -> assertThat(e.path()).isEqualTo("clat.proxy-ndp"));
     }
 
     @Test

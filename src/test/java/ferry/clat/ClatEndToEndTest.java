@@ -229,9 +229,7 @@ class ClatEndToEndTest {
     @Test
     @Order(6)
     void singleAddressModeWithTheIslandNattedOnto192_0_0_1() throws Exception {
-        boolean nft = new ProcessBuilder("sh", "-c", "command -v nft").start().waitFor() == 0;
-        if (!nft) System.err.println("ClatEndToEndTest: single-address mode skipped: nft (nftables) is not installed");
-        assumeTrue(nft, "nft is not installed");
+        assumeTrue(hasNft(), "nft is not installed");
         clat.signal("TERM");
         assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
         assertThat(clat.process.exitValue()).as(clat.stderr()).isZero();
@@ -271,6 +269,7 @@ class ClatEndToEndTest {
                            {"protocol": "ICMP", "prefix": "203.0.113.1/32", "port range": "1024-65535"}],
                  "ferry": {"mode": "nat64"},
                  "tun": {"device": "ferry0", "mtu": 1500, "queues": 1, "routes": ["2001:db8:64::/96", "203.0.113.1/32"]}}""");
+        assumeTrue(hasNft(), "nft is not installed (the single-address CLAT of test 6 is not running)");
         Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
         assertThat(r.exit()).as(r.out()).isZero();
         http();
@@ -282,7 +281,7 @@ class ClatEndToEndTest {
     void theStatefulNat64AsPlatCarriesTheDedicatedPrefixClatsTrafficWithThePrefixFromPref64() throws Exception {
         clat.signal("TERM");
         assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
-        in(nsRtr, "nft", "delete", "table", "ip", "ferry_clat");
+        in(nsRtr, 20, "nft", "delete", "table", "ip", "ferry_clat"); // if test 6 made it
         clat = startClat("""
                 {"ferry": {"mode": "clat"},
                  "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"], "uplink": "r1",
@@ -323,12 +322,42 @@ class ClatEndToEndTest {
         dns.signal("TERM");
     }
 
+    @Test
+    @Order(10)
+    void aSingleAddressTakenFromTheUplinksOnLinkPrefixIsAnsweredForWithProxyNdp() throws Exception {
+        assumeTrue(hasNft(), "nft is not installed");
+        clat.signal("TERM");
+        assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        Files.writeString(dir.resolve("clat.nft"), NFT_RULES);
+        in(nsRtr, "nft", "-f", dir.resolve("clat.nft").toString());
+        // 2001:db8:1::c1a7 lies in the uplink's on-link 2001:db8:1::/64: the PLAT finds it with neighbour discovery
+        clat = startClat("""
+                {"ferry": {"mode": "clat"},
+                 "clat": {"ipv6-address": "2001:db8:1::c1a7", "uplink": "r1", "proxy-ndp": true,
+                          "plat-prefix": "2001:db8:64::/96", "state-file": "%s"},
+                 "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
+                         "routes": ["0.0.0.0/0", "2001:db8:1::c1a7/128"]}}""".formatted(dir.resolve("clat.json")));
+        assertThat(in(nsRtr, 10, "ip", "-6", "neigh", "show", "proxy").out()).contains("2001:db8:1::c1a7 dev r1");
+        Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
+        assertThat(r.exit()).as(r.out()).isZero();
+        http();
+        clat.signal("TERM");
+        assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(in(nsRtr, 10, "ip", "-6", "neigh", "show", "proxy").out()).doesNotContain("2001:db8:1::c1a7");
+    }
+
     void restartPlat(String json) throws Exception {
         plat.signal("TERM");
         assertThat(plat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
         Path c = dir.resolve("plat-nat64.json");
         Files.writeString(c, json);
         plat = Child.start(this, nsPlat, "ferry run: ready", "run", "--config", c.toString());
+    }
+
+    static boolean hasNft() throws Exception {
+        boolean nft = new ProcessBuilder("sh", "-c", "command -v nft").start().waitFor() == 0;
+        if (!nft) System.err.println("ClatEndToEndTest: single-address mode skipped: nft (nftables) is not installed");
+        return nft;
     }
 
     static final String NFT_RULES = """
