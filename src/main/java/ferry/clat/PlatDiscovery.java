@@ -19,8 +19,10 @@ import java.util.function.LongSupplier;
 public final class PlatDiscovery implements AutoCloseable {
     /** Re-query when this fraction of the TTL has passed (RFC 7050 §3: re-query before the TTL runs out). */
     static final double REQUERY_AT = 0.8;
-    /** Never re-query sooner than this, even for a tiny TTL (and retry a failed query after it). */
+    /** Never re-query sooner than this, even for a tiny TTL (and retry a first failed query after it). */
     static final long MIN_REQUERY_MS = 10_000;
+    /** Failed queries back off, doubling from {@link #MIN_REQUERY_MS} up to this. */
+    static final long MAX_RETRY_MS = 300_000;
     /** How long to wait after an answer without any AAAA record or well-known address. */
     static final long NO_PREFIX_REQUERY_MS = 300_000;
     /** The longest wait between queries. */
@@ -35,6 +37,7 @@ public final class PlatDiscovery implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private Thread raThread;
     private volatile boolean stopping;
+    private int failures; // consecutive failed queries (the scheduler thread only)
 
     /**
      * @param selector  receives what is learned
@@ -93,17 +96,29 @@ public final class PlatDiscovery implements AutoCloseable {
             synchronized (dnsCounters) {
                 dnsCounters.inc(Counter.CLAT_RFC7050_FAILED);
             }
-            log.accept("RFC 7050: ipv4only.arpa query to " + dns.servers() + " failed: " + e.getMessage()
-                    + "; retrying in " + MIN_REQUERY_MS / 1000 + " s");
+            failures++;
+            long retry = retryDelay(failures);
+            // log the first failure and then every tenth, not every retry
+            if (failures == 1 || failures % 10 == 0)
+                log.accept("RFC 7050: ipv4only.arpa query to " + dns.servers() + " failed (" + failures + " in a row): "
+                        + e.getMessage() + "; retrying in " + retry / 1000 + " s");
             selector.tick(clock.getAsLong());
-            return MIN_REQUERY_MS;
+            return retry;
         }
+        if (failures > 0) log.accept("RFC 7050: " + dns.servers() + " answers again after " + failures + " failures");
+        failures = 0;
         List<ferry.addr.Rfc6052> found = Rfc7050.prefixes(a.aaaa());
         synchronized (dnsCounters) {
             dnsCounters.inc(found.isEmpty() ? Counter.CLAT_RFC7050_NO_WKA : Counter.CLAT_RFC7050_FOUND);
         }
         selector.onRfc7050(found, a.ttlSeconds(), clock.getAsLong());
         return requeryDelay(found.isEmpty(), a.ttlSeconds());
+    }
+
+    /** When to retry after {@code failures} consecutive failures: 10 s, 20 s, 40 s ... at most 5 minutes. */
+    static long retryDelay(int failures) {
+        int doublings = Math.min(Math.max(0, failures - 1), 20);
+        return Math.min(MAX_RETRY_MS, MIN_REQUERY_MS << doublings);
     }
 
     /** When to ask again after an answer: at 80 % of its TTL, within [10 s, 1 day]; 5 minutes when it had no prefix. */

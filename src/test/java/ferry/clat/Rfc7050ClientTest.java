@@ -115,9 +115,19 @@ class Rfc7050ClientTest {
             List<String> log = new ArrayList<>();
             PlatDiscovery d = new PlatDiscovery(sel, client(silent), null, () -> 0, log::add);
             assertThat(d.queryOnce()).isEqualTo(PlatDiscovery.MIN_REQUERY_MS);
-            assertThat(d.counters()).containsEntry(Counter.CLAT_RFC7050_FAILED, 1L);
-            assertThat(log.getFirst()).contains("ipv4only.arpa query", "failed");
+            assertThat(d.queryOnce()).as("backing off").isEqualTo(2 * PlatDiscovery.MIN_REQUERY_MS);
+            assertThat(d.counters()).containsEntry(Counter.CLAT_RFC7050_FAILED, 2L);
+            assertThat(log).hasSize(1).first().asString().contains("ipv4only.arpa query", "failed (1 in a row)");
         }
+    }
+
+    @Test
+    void retriesBackOffTo5Minutes() {
+        assertThat(PlatDiscovery.retryDelay(1)).isEqualTo(10_000);
+        assertThat(PlatDiscovery.retryDelay(2)).isEqualTo(20_000);
+        assertThat(PlatDiscovery.retryDelay(5)).isEqualTo(160_000);
+        assertThat(PlatDiscovery.retryDelay(6)).isEqualTo(300_000);
+        assertThat(PlatDiscovery.retryDelay(1000)).isEqualTo(300_000);
     }
 
     @Test
