@@ -346,6 +346,34 @@ class ClatEndToEndTest {
         assertThat(in(nsRtr, 10, "ip", "-6", "neigh", "show", "proxy").out()).doesNotContain("2001:db8:1::c1a7");
     }
 
+    @Test
+    @Order(11)
+    void aPacketTooBigFromAnIpv6RouterReachesTheDeviceAsFragmentationNeededWithTheMtuMinus20() throws Exception {
+        if (clat.process.isAlive()) {
+            clat.signal("TERM");
+            assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        }
+        in(nsRtr, 20, "nft", "delete", "table", "ip", "ferry_clat");
+        clat = startClat("""
+                {"ferry": {"mode": "clat"},
+                 "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"],
+                          "plat-prefix": "2001:db8:64::/96", "state-file": "%s"},
+                 "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
+                         "routes": ["0.0.0.0/0", "2001:db8:1:2::/64"]}}""".formatted(dir.resolve("clat.json")));
+        // the island router's own IPv6 uplink route gets MTU 1400: its kernel answers the CLAT's 1492-byte packets
+        // with Packet Too Big (1400) from 2001:db8:1::2, an address with no IPv4 form
+        in(nsRtr, "ip", "-6", "route", "replace", "default", "via", "2001:db8:1::1", "mtu", "1400");
+        try {
+            Result big = in(nsDev, 30, "ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1444", SERVER);
+            // RFC 7915 §5.2: 1400 - 20; RFC 6791: sourced from the CLAT's own 192.0.0.2
+            assertThat(big.out()).contains("From 192.0.0.2").contains("Frag needed and DF set (mtu = 1380)");
+            Result fits = in(nsDev, 30, "ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1352", SERVER);
+            assertThat(fits.exit()).as(fits.out()).isZero();
+        } finally {
+            in(nsRtr, "ip", "-6", "route", "replace", "default", "via", "2001:db8:1::1");
+        }
+    }
+
     void restartPlat(String json) throws Exception {
         plat.signal("TERM");
         assertThat(plat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
