@@ -68,7 +68,7 @@ public final class PlatDiscovery implements AutoCloseable {
                         if (opts == null) continue;
                         long now = clock.getAsLong();
                         for (Pref64Option o : opts) selector.onPref64(o, now);
-                    } catch (IOException e) {
+                    } catch (IOException | RuntimeException e) {
                         if (stopping) break;
                         log.accept("router advertisements: " + e.getMessage() + "; retrying in 1 s");
                         try { Thread.sleep(1000); } catch (InterruptedException ie) { break; }

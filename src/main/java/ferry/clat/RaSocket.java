@@ -208,7 +208,14 @@ public final class RaSocket implements RaReceiver {
         if (closed) return;
         closed = true;
         closeFd(fd);
-        // the arena stays open: a receive() in progress may still use it; it is freed with this object
+        // the caller stops the receiving thread first (PlatDiscovery joins it); a receive() still running would fail
+        // with an IllegalStateException, which its loop treats as the end
+        try {
+            arena.close();
+        } catch (IllegalStateException e) {
+            // a receive() is still inside recvmsg (its segments are acquired): leave the memory to the GC-less end
+            // of the process rather than fail the shutdown
+        }
     }
 
     /**
