@@ -5,7 +5,7 @@
 #   kernel-nogso  the same with GSO/GRO/TSO off on every veth
 #   tayga       TAYGA (Debian's tayga package), the userspace baseline
 #   ferry       ferry run (vnet headers off)
-#   ferry-csum  ferry run with vnet headers and partial checksums (TUN_F_CSUM; no TSO/USO yet)
+#   ferry-csum  ferry run with vnet headers: partial checksums, TSO4/TSO6 and USO super-packets translated whole
 # with iperf3: TCP 1 and 4 streams (IPv6 host -> IPv4 host), UDP 64-byte datagrams at rising offered loads from
 # several senders (delivered packets/s and loss), translator CPU seconds per gigabit, and ferry's resident memory
 # (idle, and after the load). Median of RUNS runs each; before each run it waits (up to IDLE_WAIT s) until the
@@ -116,7 +116,7 @@ EOT
       [ -f "$here/target/ferry.jar" ] || "$here/ferry" --version >/dev/null
       bg xlat_pid "$work/ferry.err" $X "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED $FERRY_JAVA_OPTS \
                    -jar "$here/target/ferry.jar" run --config "$work/ferry.json"
-      for _ in $(seq 100); do grep -q 'ready' "$work/ferry.err" 2>/dev/null && break; sleep 0.1; done
+      for _ in $(seq 600); do grep -q ready "$work/ferry.err" 2>/dev/null && break; sleep 0.1; done
       grep -q ready "$work/ferry.err" || { cat "$work/ferry.err" >&2; exit 1; }
       TARGET=$V4_AS_V6; SERVER=198.51.100.2 ;;
   esac
@@ -131,6 +131,7 @@ EOT
 stop_mode() {
   local mode=$1
   if [ -n "$xlat_pid" ]; then stop "$xlat_pid"; xlat_pid=; fi
+  case $mode in ferry*) grep 'counters:' "$work/ferry.err" | sed 's/^/  /' >&2 || true;; esac
   [ $mode = tayga ] && { ns $X tayga -c "$work/tayga.conf" --rmtun >/dev/null 2>&1 || true; }
   return 0
 }
@@ -217,8 +218,9 @@ echo
 printf "%-14s %10s %10s %12s %12s %9s %9s" mode "TCPx1 Gb/s" "TCPx4 Gb/s" "CPUs/Gbit x1" "CPUs/Gbit x4" "RSS idle" "RSS load"
 for rate in $UDP_RATES; do printf " %16s" "UDP@$rate pps/loss"; done; echo
 for mode in $MODES; do
-  printf "%-14s %10s %10s %12s %12s %8sM %8sM" $mode "${R[$mode,tcp1]}" "${R[$mode,tcp4]}" "${R[$mode,cpg1]}" "${R[$mode,cpg4]}" \
-    "${R[$mode,rss_idle]:--}" "${R[$mode,rss_load]:--}"
+  idle=${R[$mode,rss_idle]:+${R[$mode,rss_idle]}M}; load=${R[$mode,rss_load]:+${R[$mode,rss_load]}M}
+  printf "%-14s %10s %10s %12s %12s %9s %9s" $mode "${R[$mode,tcp1]}" "${R[$mode,tcp4]}" "${R[$mode,cpg1]}" "${R[$mode,cpg4]}" \
+    "${idle:--}" "${load:--}"
   for rate in $UDP_RATES; do printf " %16s" "${R[$mode,udp$rate]}/${R[$mode,loss$rate]}%"; done; echo
 done
 ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f"{a/b:.2f}" if b else "nan")' "$1" "$2"; }

@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
         subcommands = {CommandLine.HelpCommand.class,
                 SamplePcapCommand.class,
                 TranslateCommand.class,
+                Dns64Command.class,
                 RunCommand.class,
                 ClatCommand.class,
-                Dns64Command.class,
         })
 public final class Main {
     public static void main(String[] args) {

@@ -88,7 +88,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
         TunDevice dev;
         try {
-            dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(), tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM : 0);
+            dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(),
+                    tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM | TunDevice.OFFLOAD_TSO | TunDevice.OFFLOAD_USO : 0);
         } catch (TunException e) {
             err.println("ferry run: " + e.getMessage());
             return 1;
@@ -104,7 +105,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                     this::workerFailed, giveUpAfter, TimeUnit.SECONDS);
             err.println("ferry run: ready: device " + dev.name() + (dev.created() ? " (created)" : " (attached)")
                     + ", " + queues + " queue" + (queues == 1 ? "" : "s") + ", vnet header "
-                    + (dev.vnetHeader() ? "on (partial checksums; no TSO/USO)" : "off")
+                    + (!dev.vnetHeader() ? "off" : "on (partial checksums, TSO4/TSO6"
+                            + ((dev.offload() & TunDevice.OFFLOAD_USO) != 0 ? ", USO)" : "; no USO: kernel < 6.2)"))
                     + ", interface set up with ip(8)");
             done.await();
         } catch (TunException e) {
@@ -124,7 +126,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         if (stopped) dev.close(); // after the workers exited; removes the device when ferry created it
         else err.println("ferry run: a worker did not stop within 5 s; leaving its queue open");
-        printSummary(plane, counters, dev);
+        printSummary(plane, counters);
         String f = failure.get();
         if (f != null) {
             err.println("ferry run: " + f);
@@ -158,7 +160,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** SIGHUP: parse and validate the whole file, then swap; keep the old configuration when anything is wrong. */
-    private void reload() {
+    private synchronized void reload() {
         RunTranslators old = current.get();
         Config cfg;
         try {
@@ -184,7 +186,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         err.println("ferry run: SIGHUP: configuration reloaded from " + config);
     }
 
-    private void printSummary(TunDataplane plane, Counters[] counters, TunDevice dev) {
+    private void printSummary(TunDataplane plane, Counters[] counters) {
         StringBuilder sb = new StringBuilder("ferry run: counters:");
         if (plane != null) {
             for (Map.Entry<TunStat, Long> e : plane.stats().entrySet())

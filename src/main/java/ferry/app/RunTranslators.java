@@ -1,21 +1,34 @@
 package ferry.app;
 
 import ferry.config.Config;
+import ferry.io.tun.GsoPackets;
 import ferry.io.tun.PacketHandler;
 import ferry.io.tun.PacketOutput;
 import ferry.metrics.Counters;
+import ferry.packet.Bytes;
+import ferry.packet.Checksum;
+import ferry.translate.IpTranslator;
 import ferry.translate.PacketSink;
 import ferry.translate.Translator;
+import ferry.translate.TranslatorSettings;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * One immutable translator configuration of {@code ferry run}, as the TUN workers see it: each worker makes its own
- * {@link Translator} from it (translators are single-threaded) and keeps incrementing its own queue's
- * {@link Counters} across configuration swaps. A SIGHUP builds a new instance and publishes it through a volatile
- * reference; the workers pick it up between packets.
+ * translators from it (translators are single-threaded) and keeps incrementing its own queue's {@link Counters}
+ * across configuration swaps. A SIGHUP builds a new instance and publishes it through a volatile reference; the
+ * workers pick it up between packets.
+ *
+ * <p>TCP super-packets (GSO) go to a second translator whose MTUs are 65535, so the length of the whole
+ * super-packet is not held against the link MTUs; the MTU rules are applied here to the segment length instead
+ * (RFC 7915 §4.1/§5.1 apply per packet on the wire, and each segment is such a packet).
  */
 final class RunTranslators implements PacketHandler.Factory {
     private final Config config;
     private final Counters[] counters;
+    private final TranslatorSettings settings;
+    private final TranslatorSettings gsoSettings;
 
     /**
      * Builds the factory and one throw-away translator, so an unsupported configuration fails here, before the swap.
@@ -26,6 +39,14 @@ final class RunTranslators implements PacketHandler.Factory {
         this.config = config;
         this.counters = counters;
         Wiring.translator(config, new Counters());
+        this.settings = Wiring.settings(config);
+        this.gsoSettings = withMtus(settings, 65535, 65535, 65535);
+    }
+
+    static TranslatorSettings withMtus(TranslatorSettings s, int ipv4Mtu, int ipv6Mtu, int lowestIpv6Mtu) {
+        return new TranslatorSettings(s.zeroizeTrafficClass(), s.overrideTos(), s.tos(), s.mtuPlateaus(),
+                s.amendUdpChecksumZero(), lowestIpv6Mtu, s.rfc6791v4(), s.rfc6791v6(), s.randomizeRfc6791(),
+                s.ipv4Address(), s.ipv6Address(), ipv4Mtu, ipv6Mtu, s.eamHairpinMode());
     }
 
     Counters[] counters() {
@@ -39,7 +60,76 @@ final class RunTranslators implements PacketHandler.Factory {
     @Override
     public PacketHandler newHandler(int queue, PacketOutput out) {
         Translator t = Wiring.translator(config, counters[queue]);
-        PacketSink sink = out::send;
-        return (buf, off, len) -> t.translate(buf, off, len, sink);
+        Translator gso = new IpTranslator(gsoSettings, Wiring.siitMapper(config), counters[queue]);
+        return new Handler(t, gso, out, settings);
+    }
+
+    /** The handler of one worker: its two translators and sinks; no allocation per packet. */
+    private static final class Handler implements PacketHandler {
+        private final Translator t;
+        private final Translator gso;
+        private final PacketSink sink;
+        private final PacketSink gso64Sink;
+        private final PacketOutput out;
+        private final int ipv4Mtu;
+        private final int ipv6Mtu;
+        private final int lowestIpv6Mtu;
+
+        Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings) {
+            this.t = t;
+            this.gso = gso;
+            this.out = out;
+            this.sink = out::send;
+            this.gso64Sink = this::emit64;
+            this.ipv4Mtu = settings.ipv4Mtu();
+            this.ipv6Mtu = settings.ipv6Mtu();
+            this.lowestIpv6Mtu = settings.lowestIpv6Mtu();
+        }
+
+        @Override
+        public void handle(MemorySegment buf, long off, int len) {
+            t.translate(buf, off, len, sink);
+        }
+
+        @Override
+        public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
+            boolean v4 = (buf.get(ValueLayout.JAVA_BYTE, off) & 0xf0) == 0x40;
+            if (v4 && (buf.get(ValueLayout.JAVA_BYTE, off + 6) & 0x40) == 0) {
+                // DF clear: RFC 7915 §4.1 would fragment each segment bigger than lowest-ipv6-mtu once translated;
+                // a super-packet cannot be fragmented segment by segment
+                if (segmentLength + 20 > lowestIpv6Mtu) return false;
+                gso.translate(buf, off, len, sink);
+                return true;
+            }
+            // each translated segment grows (4->6) or shrinks (6->4) by the 20-byte header difference
+            boolean fits = v4 ? segmentLength + 20 <= ipv6Mtu : segmentLength - 20 <= ipv4Mtu;
+            if (!fits) {
+                // answered as its first segment would be: Fragmentation Needed / Packet Too Big
+                t.translate(buf, off, GsoPackets.firstSegment(buf, off, len, segmentLength), sink);
+            } else if (v4) {
+                gso.translate(buf, off, len, sink);
+            } else {
+                segment64 = segmentLength - 20;
+                gso.translate(buf, off, len, gso64Sink);
+            }
+            return true;
+        }
+
+        private int segment64;
+
+        /**
+         * RFC 7915 §5.1: "If the size of the translated IPv4 packet is less than or equal to 1260 bytes, [DF] is set
+         * to zero; otherwise, it is set to one." The translator judged the whole super-packet; the packets on the
+         * wire are its segments, so a super-packet of segments of at most 1260 bytes leaves with DF clear.
+         */
+        private void emit64(MemorySegment b, long o, int l) {
+            if (segment64 <= 1260 && l >= 20 && (b.get(ValueLayout.JAVA_BYTE, o) & 0xf0) == 0x40
+                    && (b.get(ValueLayout.JAVA_BYTE, o + 6) & 0x40) != 0 && l > 1260) {
+                int flags = Bytes.u16(b, o + 6);
+                Bytes.put16(b, o + 6, flags & ~0x4000);
+                Bytes.put16(b, o + 10, Checksum.update16(Bytes.u16(b, o + 10), flags, flags & ~0x4000));
+            }
+            out.send(b, o, l);
+        }
     }
 }

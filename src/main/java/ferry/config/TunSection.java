@@ -18,7 +18,7 @@ import java.util.TreeSet;
  *   "device": "ferry0",                 // interface name, 1..15 characters
  *   "mtu": 1500,                        // set with `ip link`; absent: left as it is
  *   "queues": 2,                        // 1..256; absent: one per available processor
- *   "vnet-header": false,               // IFF_VNET_HDR + TUN_F_CSUM (partial checksums); no TSO/USO
+ *   "vnet-header": false,               // IFF_VNET_HDR, TUN_F_CSUM + TSO4/TSO6 + USO offloads
  *   "addresses": ["192.0.2.1/24", "2001:db8::1/64"],   // `ip addr add ... dev DEVICE`
  *   "routes": ["198.51.100.0/24", "64:ff9b::/96"]       // `ip route add ... dev DEVICE`
  * }
@@ -27,7 +27,7 @@ import java.util.TreeSet;
  * @param device     interface name
  * @param mtu        MTU to set, or 0 to leave it alone
  * @param queues     number of queues, or 0 for one per available processor
- * @param vnetHeader open the queues with vnet headers and partial-checksum offload
+ * @param vnetHeader open the queues with vnet headers, partial checksums and TCP segmentation offload
  * @param addresses  interface addresses (address/prefix length, IPv4 or IPv6), in file order
  * @param routes     prefixes routed into the device, in file order
  */

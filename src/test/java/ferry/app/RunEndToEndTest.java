@@ -98,10 +98,17 @@ class RunEndToEndTest {
         in(nsX, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
         in(nsV6, "ip", "-6", "route", "add", "2001:db8:100::/40", "via", "2001:db8:6::1");
         in(nsV4, "ip", "route", "add", "192.0.2.0/24", "via", "198.51.100.1");
-        in(nsX, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
+        // (through /proc/sys rather than sysctl(8): procps may be missing on a minimal CI image)
+        in(nsX, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding");
         // a 1280-MTU path towards the IPv6 host, a 1400-MTU path towards the IPv4 host
         in(nsX, "ip", "-6", "route", "add", "2001:db8:6::/120", "dev", "v6b", "mtu", "1280");
         in(nsX, "ip", "route", "add", V4_HOST + "/32", "dev", "v4b", "mtu", "1400");
+        // wait out link-local DAD and resolve the neighbours once, so no first packet of a test waits for them
+        for (String[] n : new String[][] {{nsX, V6_HOST}, {nsX, V6_HOST2}, {nsX, V4_HOST}, {nsV6, "2001:db8:6::1"},
+                {nsV4, "198.51.100.1"}}) {
+            Result r = in(n[0], 30, "ping", "-n", "-c", "1", "-w", "10", n[1]);
+            assertThat(r.exit()).as("topology: %s reaches %s: %s", n[0], n[1], r.out()).isZero();
+        }
         config = dir.resolve("siit.json");
         Files.writeString(config, config("203.0.113.1", false));
         ferry = Ferry.start(this, nsX, config, 10);
@@ -121,15 +128,20 @@ class RunEndToEndTest {
     }
 
     String config(String ipv4Address, boolean vnet) {
+        return config(ipv4Address, vnet, "ferry0", 2);
+    }
+
+    String config(String ipv4Address, boolean vnet, String device, int queues) {
         return """
                 {
                   "global": { "pool6": "2001:db8:100::/40" },
                   "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
                   "ferry": { "ipv4-address": "%s", "ipv6-address": "2001:db8:ff::1" },
-                  "tun": { "device": "ferry0", "mtu": 1500, "queues": 2, "vnet-header": %s,
+                  "tun": { "device": "%s", "mtu": %d, "queues": %d, "vnet-header": %s, "addresses": %s,
                            "routes": [ "2001:db8:100::/40", "192.0.2.0/24" ] }
                 }
-                """.formatted(ipv4Address, vnet);
+                """.formatted(ipv4Address, device, device.equals("ferry0") ? 1500 : 1400, queues, vnet,
+                device.equals("ferry0") ? "[]" : "[ \"203.0.113.254/32\", \"2001:db8:ff::fe/128\" ]");
     }
 
     @AfterAll
@@ -168,7 +180,8 @@ class RunEndToEndTest {
         Result second = in(nsV4, 60, "ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1452", V6_HOST2_AS_V4);
         assertThat(second.out()).contains("Frag needed and DF set (mtu = 1260)");
         // and a packet that fits gets its echo reply
-        Result third = in(nsV4, 60, "ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1232", V6_HOST2_AS_V4);
+        Result third = in(nsV4, 60, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "3", "-M", "do", "-s", "1232",
+                V6_HOST2_AS_V4);
         assertThat(third.exit()).as(third.out()).isZero();
     }
 
@@ -300,6 +313,7 @@ class RunEndToEndTest {
         ferry.signal("TERM");
         assertThat(ferry.process.waitFor(15, TimeUnit.SECONDS)).as("exited").isTrue();
         String err = ferry.stderr();
+        System.err.print("RunEndToEndTest: ferry's stderr:\n" + err);
         assertThat(ferry.process.exitValue()).as(err).isZero();
         assertThat(err).contains("stopped; device ferry0 removed");
         // every kind of traffic above was translated, and the generated errors were counted
@@ -330,16 +344,59 @@ class RunEndToEndTest {
         assertThat(ferry.stderr()).contains("vnet header on");
         httpBothWays();
         udpBothWays();
+        udpGsoBothWays();
         assertThat(snmp(nsV4, "Tcp", "InCsumErrors") + snmp(nsV4, "Udp", "InCsumErrors")).isEqualTo(csumErrors4);
         assertThat(snmp(nsV6, "Tcp", "InCsumErrors") + snmp6(nsV6, "Udp6InCsumErrors")).isEqualTo(csumErrors6);
 
         in(nsX, "ip", "link", "del", "ferry0");
         assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited after the device was removed").isTrue();
         String err = ferry.stderr();
+        System.err.print("RunEndToEndTest: ferry's stderr (vnet run):\n" + err);
         assertThat(ferry.process.exitValue()).as(err).isEqualTo(1);
         assertThat(err).contains("the device was removed").contains("giving up");
         assertThat(counter(err, "tun_rx_csum_partial")).as("partial checksums were handed over").isPositive();
+        assertThat(counter(err, "tun_rx_gso_tcp")).as("TCP super-packets were translated whole").isPositive();
+        assertThat(counter(err, "tun_rx_gso_udp")).as("UDP super-packets were translated whole").isPositive();
+        assertThat(counter(err, "tun_rx_drop_gso")).isZero();
         assertThat(counter(err, "xlat_64_ok")).isPositive();
+    }
+
+    @Test
+    @Order(13)
+    void anExistingPersistentDeviceIsAttachedToAndLeftInPlaceAndAQueueFlagMismatchIsAClearError() throws Exception {
+        in(nsX, "ip", "tuntap", "add", "dev", "ferry1", "mode", "tun", "multi_queue");
+        try {
+            Files.writeString(config, config("203.0.113.1", false, "ferry1", 2));
+            ferry = Ferry.start(this, nsX, config, 10);
+            assertThat(ferry.stderr()).contains("device ferry1 (attached)");
+            // the "tun" section's MTU, addresses and routes, installed with ip(8)
+            String link = in(nsX, 20, "ip", "-d", "link", "show", "ferry1").out();
+            assertThat(link).contains("mtu 1400").contains("UP").contains("tun type tun").contains("multi_queue");
+            String addr = in(nsX, 20, "ip", "addr", "show", "dev", "ferry1").out();
+            assertThat(addr).contains("inet 203.0.113.254/32").contains("inet6 2001:db8:ff::fe/128");
+            assertThat(in(nsX, 20, "ip", "-6", "route", "show", "dev", "ferry1").out()).contains("2001:db8:100::/40");
+            assertThat(in(nsX, 20, "ip", "-4", "route", "show", "dev", "ferry1").out()).contains("192.0.2.0/24");
+            Result r = in(nsV6, 60, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
+            assertThat(r.out()).contains("2 received");
+            ferry.signal("TERM");
+            assertThat(ferry.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            assertThat(ferry.process.exitValue()).as(ferry.stderr()).isZero();
+            assertThat(ferry.stderr()).contains("ferry run: stopped").doesNotContain("removed");
+            assertThat(in(nsX, 20, "ip", "link", "show", "ferry1").exit()).as("still there").isZero();
+
+            // one queue without IFF_MULTI_QUEUE on a multi-queue device: TUNSETIFF says EINVAL
+            Files.writeString(config, config("203.0.113.1", false, "ferry1", 1));
+            Ferry bad = new Ferry(spawn(nsX, ProcessHandle.current().info().command().orElse("java"),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    "ferry.app.Main", "run", "--config", config.toString()));
+            assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(200);
+            assertThat(bad.process.exitValue()).as(bad.stderr()).isEqualTo(1);
+            assertThat(bad.stderr()).contains("ioctl(TUNSETIFF) for TUN device ferry1 failed: EINVAL (22)")
+                    .contains("other queue/vnet flags");
+        } finally {
+            in(nsX, 20, "ip", "tuntap", "del", "dev", "ferry1", "mode", "tun", "multi_queue");
+        }
     }
 
     // ------------------------------------------------------------------------------------------------- traffic
@@ -392,6 +449,44 @@ class RunEndToEndTest {
             else:
                 print('no echo')
             """;
+
+    static final String UDP_GSO_CLIENT = """
+            import socket, sys
+            fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
+            s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(1)
+            s.setsockopt(socket.SOL_UDP, 103, 1000)  # UDP_SEGMENT: one send, eight 1000-byte datagrams
+            segments = [bytes([i]) * 1000 for i in range(8)]
+            for attempt in range(5):
+                s.sendto(b''.join(segments), (sys.argv[1], int(sys.argv[2])))
+                got = set()
+                try:
+                    while len(got) < 8:
+                        d, a = s.recvfrom(65535)
+                        if d in segments: got.add(d[0])
+                except socket.timeout:
+                    pass
+                if len(got) == 8: break
+            print('gso echo ok' if len(got) == 8 else 'gso echo got %d of 8' % len(got))
+            """;
+
+    /** UDP_SEGMENT sends: super-packets when the device has USO; eight echoed datagrams either way. */
+    void udpGsoBothWays() throws Exception {
+        Files.writeString(dir.resolve("echo.py"), UDP_ECHO);
+        Files.writeString(dir.resolve("gso.py"), UDP_GSO_CLIENT);
+        Process e4 = spawn(nsV4, "python3", dir.resolve("echo.py").toString(), V4_HOST, "7008");
+        Process e6 = spawn(nsV6, "python3", dir.resolve("echo.py").toString(), V6_HOST, "7008");
+        try {
+            Result a = in(nsV6, 30, "python3", dir.resolve("gso.py").toString(), V4_HOST_AS_V6, "7008");
+            assertThat(a.out()).contains("gso echo ok");
+            Result b = in(nsV4, 30, "python3", dir.resolve("gso.py").toString(), V6_HOST_AS_V4, "7008");
+            assertThat(b.out()).contains("gso echo ok");
+        } finally {
+            e4.destroy();
+            e6.destroy();
+            e4.waitFor(5, TimeUnit.SECONDS);
+            e6.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
 
     void udpBothWays() throws Exception {
         Files.writeString(dir.resolve("echo.py"), UDP_ECHO);
@@ -460,7 +555,8 @@ class RunEndToEndTest {
         }
 
         void signal(String sig) throws Exception {
-            Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
+            // the shell's kill builtin: /bin/kill comes with procps, which a minimal image may lack
+            Process k = new ProcessBuilder("sh", "-c", "kill -" + sig + " " + process.pid()).start();
             assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).as("kill -" + sig).isTrue();
         }
     }

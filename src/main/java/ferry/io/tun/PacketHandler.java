@@ -8,9 +8,21 @@ import java.lang.foreign.MemorySegment;
  * number of packets through the {@link PacketOutput} it was created with before returning. One instance per worker
  * thread; never shared.
  */
-@FunctionalInterface
 public interface PacketHandler {
     void handle(MemorySegment buf, long off, int len);
+
+    /**
+     * A TCP or UDP GSO super-packet (TSO/USO, up to 64 KiB) with a partial checksum: translate it once as a whole,
+     * without applying MTU rules to its length; the kernel cuts it into segments of {@code segmentLength} bytes
+     * each (IP header, TCP or UDP header and {@code gso_size} payload bytes) after the write. Apply MTU rules to
+     * {@code segmentLength} instead: when a translated segment would not fit, {@link GsoPackets#firstSegment} turns
+     * the packet into its first segment, which the ordinary rules then answer (Fragmentation Needed / Packet Too
+     * Big).
+     *
+     * @return false when the super-packet cannot be translated whole (each segment would have to be fragmented):
+     *         the worker drops and counts it
+     */
+    boolean handleGso(MemorySegment buf, long off, int len, int segmentLength);
 
     /** Makes the handler of one worker; called on the worker's thread, again after each configuration swap. */
     @FunctionalInterface

@@ -39,8 +39,9 @@ public final class TunDevice implements AutoCloseable {
      * @param name       interface name, 1..15 characters ({@code %d} lets the kernel number it)
      * @param queues     number of queues (fds), ≥ 1; more than one sets {@code IFF_MULTI_QUEUE}
      * @param vnetHeader set {@code IFF_VNET_HDR} and {@code TUNSETVNETHDRSZ} ({@link VnetHeader#SIZE} bytes)
-     * @param offload    {@code TUNSETOFFLOAD} flags (only {@code TUN_F_CSUM}, {@link #OFFLOAD_CSUM}, is supported);
-     *                   must be 0 without vnet headers
+     * @param offload    {@code TUNSETOFFLOAD} flags: 0, or {@link #OFFLOAD_CSUM} with any of {@link #OFFLOAD_TSO}
+     *                   and {@link #OFFLOAD_USO}; must be 0 without vnet headers. A kernel without USO (before 6.2)
+     *                   refuses it with EINVAL: the device is then opened without it ({@link #offload()} tells)
      * @throws TunException when a call fails (the message names it, the device and the errno)
      */
     public static TunDevice open(String name, int queues, boolean vnetHeader, int offload) throws TunException {
@@ -49,14 +50,19 @@ public final class TunDevice implements AutoCloseable {
             throw new IllegalArgumentException("TUN device name must be 1..15 ASCII characters without '/': " + name);
         if (queues < 1) throw new IllegalArgumentException("queues must be >= 1: " + queues);
         if (!vnetHeader && offload != 0) throw new IllegalArgumentException("offloads need vnet headers");
-        if ((offload & ~OFFLOAD_CSUM) != 0)
-            throw new IllegalArgumentException("only TUN_F_CSUM is supported: TSO/USO super-packets are not translated");
+        if ((offload & ~(OFFLOAD_CSUM | OFFLOAD_TSO | OFFLOAD_USO)) != 0)
+            throw new IllegalArgumentException("only TUN_F_CSUM, TSO4/TSO6/TSO_ECN and USO4+USO6 are supported (no UFO)");
+        if ((offload & (OFFLOAD_TSO | OFFLOAD_USO)) != 0 && (offload & OFFLOAD_CSUM) == 0)
+            throw new IllegalArgumentException("TSO/USO need TUN_F_CSUM (super-packets always carry partial checksums)");
+        if ((offload & OFFLOAD_USO) != 0 && (offload & OFFLOAD_USO) != OFFLOAD_USO)
+            throw new IllegalArgumentException("USO4 and USO6 go together (the kernel accepts only both)");
         boolean existed = !name.contains("%") && Files.exists(Path.of("/sys/class/net", name));
         short flags = (short) (LinuxC.IFF_TUN | LinuxC.IFF_NO_PI
                 | (queues > 1 ? LinuxC.IFF_MULTI_QUEUE : 0) | (vnetHeader ? LinuxC.IFF_VNET_HDR : 0));
         int[] fds = new int[queues];
         Arrays.fill(fds, -1);
         String actual = name;
+        int granted = offload;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cap = LinuxC.captureSegment(arena);
             MemorySegment path = arena.allocateFrom("/dev/net/tun");
@@ -80,7 +86,11 @@ public final class TunDevice implements AutoCloseable {
                     if (r < 0) throw fail("ioctl(TUNSETVNETHDRSZ)", actual, LinuxC.errno(cap));
                 }
                 // Offload flags are device state: always set them, 0 when vnet headers are off (DESIGN.md).
-                r = (int) LinuxC.IOCTL_VALUE.invokeExact(cap, fd, LinuxC.TUNSETOFFLOAD, (long) offload);
+                r = (int) LinuxC.IOCTL_VALUE.invokeExact(cap, fd, LinuxC.TUNSETOFFLOAD, (long) granted);
+                if (r < 0 && LinuxC.errno(cap) == LinuxC.EINVAL && (granted & OFFLOAD_USO) != 0) {
+                    granted &= ~OFFLOAD_USO; // kernel before 6.2: no USO
+                    r = (int) LinuxC.IOCTL_VALUE.invokeExact(cap, fd, LinuxC.TUNSETOFFLOAD, (long) granted);
+                }
                 if (r < 0) throw fail("ioctl(TUNSETOFFLOAD)", actual, LinuxC.errno(cap));
             }
         } catch (TunException e) {
@@ -90,11 +100,15 @@ public final class TunDevice implements AutoCloseable {
             for (int fd : fds) LinuxC.closeQuietly(fd);
             throw new AssertionError("unexpected downcall failure", t);
         }
-        return new TunDevice(actual, fds, vnetHeader, offload, !existed);
+        return new TunDevice(actual, fds, vnetHeader, granted, !existed);
     }
 
     /** {@code TUN_F_CSUM}: the kernel may hand over and accept packets with a partial L4 checksum. */
     public static final int OFFLOAD_CSUM = LinuxC.TUN_F_CSUM;
+    /** {@code TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN}: the kernel may hand over and accept TCP super-packets. */
+    public static final int OFFLOAD_TSO = LinuxC.TUN_F_TSO4 | LinuxC.TUN_F_TSO6 | LinuxC.TUN_F_TSO_ECN;
+    /** {@code TUN_F_USO4 | TUN_F_USO6}: UDP segmentation offload super-packets (Linux 6.2+). */
+    public static final int OFFLOAD_USO = LinuxC.TUN_F_USO4 | LinuxC.TUN_F_USO6;
 
     private static TunException fail(String call, String dev, int errno) {
         String hint = switch (errno) {
@@ -126,6 +140,7 @@ public final class TunDevice implements AutoCloseable {
         return vnetHeader;
     }
 
+    /** The offload flags in force (USO dropped when the kernel lacks it). */
     public int offload() {
         return offload;
     }

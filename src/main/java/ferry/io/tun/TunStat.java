@@ -10,8 +10,11 @@ public enum TunStat {
             "packets copied into the worker's native send buffer (emitted from a translator scratch buffer)"),
     RX_ERROR("tun_rx_error", "read failed with an errno other than EAGAIN/EINTR (device removed: EBADFD ...)"),
     RX_RUNT("tun_rx_runt", "read returned fewer bytes than the vnet header"),
-    RX_DROP_GSO("tun_rx_drop_gso",
-            "GSO super-packet received although no TSO/USO offload was enabled (not translated; dropped)"),
+    RX_GSO_TCP("tun_rx_gso_tcp", "TCP GSO super-packets (TSO4/TSO6) translated whole, vnet header rewritten"),
+    RX_GSO_UDP("tun_rx_gso_udp", "UDP GSO super-packets (USO) translated whole, vnet header rewritten"),
+    RX_DROP_GSO("tun_rx_drop_gso", "GSO packet ferry does not translate whole (not TCP/UDP right after the IP"
+            + " header, no partial checksum, UFO, IPv4 without DF whose segments would need fragmenting): dropped,"
+            + " never segmented in userspace"),
     RX_CSUM_PARTIAL("tun_rx_csum_partial",
             "packets with a partial checksum (NEEDS_CSUM) translated and handed back still partial"),
     RX_CSUM_COMPLETED("tun_rx_csum_completed",

@@ -19,13 +19,13 @@ import java.util.function.Supplier;
  * <p>Configuration swaps: the handler factory comes from a {@link Supplier} read (a volatile load) between packets;
  * when it returns a different factory the worker makes a new handler with it before the next packet.
  *
- * <p>vnet headers ({@code IFF_VNET_HDR}): a packet with {@code gso_type != NONE} is dropped and counted (ferry does
- * not enable TSO/USO, so the kernel sends none). A packet with {@code NEEDS_CSUM} and TCP/UDP right after the IP
- * header is translated with its partial checksum: the field holds the non-inverted pseudo-header sum S; the worker
- * stores ~S before the handler runs, so the handler's ordinary RFC 1624 update {@code ~(~field + ~old + new)} yields
- * ~S', and inverts it back to S' = S + delta (the {@code field += delta} of DESIGN.md) in the translated packet,
- * whose vnet header gets {@code csum_start} = its own L4 offset. Any other partial packet (other protocols,
- * extension headers, IPv4 with DF clear that might be fragmented) has its checksum finished in software first.
+ * <p>vnet headers ({@code IFF_VNET_HDR}): a packet with {@code NEEDS_CSUM} is handled by {@link VnetChecksum}: kept
+ * partial across translation when it is TCP/UDP right after the IP header (the translated packet's vnet header gets
+ * {@code csum_start} = its own L4 offset), finished in software otherwise. A TCP GSO super-packet (TSO4/TSO6) goes
+ * to {@link PacketHandler#handleGso} whole, and its translation leaves with the other family's GSO type (ECN bit
+ * kept), the same {@code gso_size}, and {@code hdr_len}/{@code csum_start} moved by the header-size difference: it
+ * is never segmented in userspace. UDP super-packets (USO, {@code GSO_UDP_L4}) likewise. Other GSO packets (UFO,
+ * other protocols, and those the handler cannot translate whole) are dropped and counted.
  */
 public final class TunWorker implements Runnable {
     /** Called once when a worker gives up on its queue (persistent read errors). */
@@ -34,7 +34,8 @@ public final class TunWorker implements Runnable {
         void failed(int queue, String message);
     }
 
-    private static final int MAX_PACKET = 65535;
+    /** Largest packet read or written: an IPv6 super-packet may total 65536 bytes (GSO_LEGACY_MAX_SIZE), plus slack. */
+    private static final int MAX_PACKET = 65536 + 64;
 
     private final int queue;
     private final int fd;
@@ -61,6 +62,9 @@ public final class TunWorker implements Runnable {
     // partial checksum of the packet in flight: protocol (0 = none) and its checksum field's offset in the L4 header
     private int partialProto;
     private int partialCsumOffset;
+    // GSO super-packet in flight: its gso_type (0 = none, with the ECN bit) and gso_size
+    private int gsoType;
+    private int gsoSize;
 
     /**
      * @param queue       index (for handlers and messages)
@@ -127,26 +131,17 @@ public final class TunWorker implements Runnable {
         long failingSince = 0;
         long backoffMs = 10;
         while (!stop) {
-            refreshHandler();
-            long n = (long) LinuxC.READ.invokeExact(cap, fd, rxAddr + readAt - vhs, (long) (MAX_PACKET + vhs));
-            if (n >= 0) {
+            readOk = false;
+            int e = readBurst();
+            if (readOk) {
                 failingSince = 0;
                 backoffMs = 10;
-                onPacket((int) n);
-                continue;
             }
-            int e = LinuxC.errno(cap);
+            if (e == 0) continue; // stopped
             if (e == LinuxC.EAGAIN) {
-                pfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-                pfds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
-                int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address(), 2L, -1);
-                if (r < 0 && LinuxC.errno(cap) != LinuxC.EINTR) {
-                    throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
-                }
-                // POLLERR/POLLHUP on the queue: the next read reports the errno and takes the error path.
+                waitReadable(pfds);
                 continue;
             }
-            if (e == LinuxC.EINTR) continue;
             stats[TunStat.RX_ERROR.ordinal()]++;
             long now = System.nanoTime(); // error path only
             if (failingSince == 0) {
@@ -169,6 +164,40 @@ public final class TunWorker implements Runnable {
         }
     }
 
+    /** Set by {@link #readBurst} when a read succeeded. */
+    private boolean readOk;
+
+    /**
+     * Reads and handles packets until a read fails or the worker is stopped (a small method of its own, so the JIT
+     * compiles the hot loop whole rather than through on-stack replacement of {@link #loop}).
+     *
+     * @return the errno of the failed read (EAGAIN: nothing more to read), or 0 when stopped
+     */
+    private int readBurst() throws Throwable {
+        while (!stop) {
+            refreshHandler();
+            long n = (long) LinuxC.READ.invokeExact(cap, fd, rxAddr + readAt - vhs, (long) (MAX_PACKET + vhs));
+            if (n >= 0) {
+                readOk = true;
+                onPacket((int) n);
+                continue;
+            }
+            int e = LinuxC.errno(cap);
+            if (e != LinuxC.EINTR) return e;
+        }
+        return 0;
+    }
+
+    /** poll(2) on the queue and the stop eventfd until either is readable (POLLERR/POLLHUP: the next read says). */
+    private void waitReadable(MemorySegment pfds) throws Throwable {
+        pfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        pfds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+        int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address(), 2L, -1);
+        if (r < 0 && LinuxC.errno(cap) != LinuxC.EINTR) {
+            throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
+        }
+    }
+
     private void refreshHandler() {
         PacketHandler.Factory f = factories.get();
         if (f != factory) {
@@ -185,9 +214,11 @@ public final class TunWorker implements Runnable {
         stats[TunStat.RX_PACKETS.ordinal()]++;
         int len = n - vhs;
         partialProto = 0;
+        gsoType = 0;
         if (vnet && !prepareVnet(len)) return;
         try {
-            handler.handle(rx, readAt, len);
+            if (gsoType == 0) handler.handle(rx, readAt, len);
+            else if (!handler.handleGso(rx, readAt, len, segmentLength(len))) stats[TunStat.RX_DROP_GSO.ordinal()]++;
         } catch (Throwable t) {
             stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
         }
@@ -197,11 +228,9 @@ public final class TunWorker implements Runnable {
     private boolean prepareVnet(int len) {
         long h = readAt - VnetHeader.SIZE;
         int gso = VnetHeader.gsoType(rx, h);
-        if (gso != VnetHeader.GSO_NONE) {
-            stats[TunStat.RX_DROP_GSO.ordinal()]++;
-            return false;
-        }
-        if ((VnetHeader.flags(rx, h) & VnetHeader.F_NEEDS_CSUM) == 0) return true;
+        boolean partial = (VnetHeader.flags(rx, h) & VnetHeader.F_NEEDS_CSUM) != 0;
+        if (gso != VnetHeader.GSO_NONE) return prepareGso(len, h, gso, partial);
+        if (!partial) return true;
         int csumOff = VnetHeader.csumOffset(rx, h);
         int r = VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff);
         if (r == VnetChecksum.BAD) {
@@ -216,6 +245,40 @@ public final class TunWorker implements Runnable {
             stats[TunStat.RX_CSUM_PARTIAL.ordinal()]++;
         }
         return true;
+    }
+
+    /**
+     * A GSO super-packet: only TCP (TSO4/TSO6, what ferry enables) with its partial checksum, the transport header
+     * right after the IP header, and for IPv4 DF set (the translator would fragment it otherwise). Anything else is
+     * dropped and counted: ferry never segments in userspace.
+     */
+    private boolean prepareGso(int len, long h, int gso, boolean partial) {
+        int base = gso & ~VnetHeader.GSO_ECN;
+        int version = len > 0 ? (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0xff) >>> 4 : 0;
+        boolean udp = base == VnetHeader.GSO_UDP_L4 && (version == 4 || version == 6);
+        boolean ok = partial && VnetHeader.gsoSize(rx, h) > 0 && (udp
+                || base == VnetHeader.GSO_TCPV4 && version == 4 || base == VnetHeader.GSO_TCPV6 && version == 6);
+        int csumOff = VnetHeader.csumOffset(rx, h);
+        int want = udp ? VnetChecksum.PROTO_UDP : VnetChecksum.PROTO_TCP;
+        if (ok && VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff, true) == want) {
+            partialProto = want;
+            partialCsumOffset = csumOff;
+            gsoType = gso;
+            gsoSize = VnetHeader.gsoSize(rx, h);
+            stats[(udp ? TunStat.RX_GSO_UDP : TunStat.RX_GSO_TCP).ordinal()]++;
+            return true;
+        }
+        stats[TunStat.RX_DROP_GSO.ordinal()]++;
+        return false;
+    }
+
+    /** IP + TCP/UDP header + gso_size: the size of each segment the kernel would cut the super-packet into. */
+    private int segmentLength(int len) {
+        int l4 = (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0xf0) == 0x40
+                ? (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0x0f) * 4 : 40;
+        if (partialProto == VnetChecksum.PROTO_UDP) return l4 + 8 + gsoSize;
+        int tcpHeader = l4 + 13 <= len ? ((rx.get(ValueLayout.JAVA_BYTE, readAt + l4 + 12) & 0xf0) >>> 2) : 20;
+        return l4 + tcpHeader + gsoSize;
     }
 
     /** {@link PacketOutput#send}: one write per packet; never blocks. */
@@ -255,7 +318,17 @@ public final class TunWorker implements Runnable {
         long saved8 = s.get(ValueLayout.JAVA_LONG_UNALIGNED, h);
         short saved2 = s.get(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8);
         int l4 = partialProto == 0 ? -1 : VnetChecksum.finish(s, at, len, partialProto, partialCsumOffset);
-        if (l4 >= 0) {
+        if (l4 >= 0 && gsoType != 0) {
+            // the translated super-packet: GSO type of its new family (ECN bit kept), same gso_size (the TCP payload
+            // per segment does not change), hdr_len and csum_start moved by the header-size difference
+            // (UDP_L4 serves both families)
+            boolean udp = partialProto == VnetChecksum.PROTO_UDP;
+            int type = udp ? VnetHeader.GSO_UDP_L4 : ((s.get(ValueLayout.JAVA_BYTE, at) & 0xf0) == 0x40
+                    ? VnetHeader.GSO_TCPV4 : VnetHeader.GSO_TCPV6) | (gsoType & VnetHeader.GSO_ECN);
+            int l4Header = udp ? 8 : (s.get(ValueLayout.JAVA_BYTE, at + l4 + 12) & 0xf0) >>> 2;
+            VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, type, l4 + l4Header, gsoSize, l4, partialCsumOffset);
+            partialProto = 0;
+        } else if (l4 >= 0) {
             VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, VnetHeader.GSO_NONE, l4 + partialCsumOffset + 2, 0, l4,
                     partialCsumOffset);
             partialProto = 0; // one translation per input packet carries the partial checksum

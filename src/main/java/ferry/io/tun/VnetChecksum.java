@@ -38,6 +38,14 @@ final class VnetChecksum {
      *         translation), {@link #COMPLETED}, or {@link #BAD}
      */
     static int prepare(MemorySegment s, long p, int len, int csumStart, int csumOffset) {
+        return prepare(s, p, len, csumStart, csumOffset, false);
+    }
+
+    /**
+     * As {@link #prepare(MemorySegment, long, int, int, int)}; {@code superPacket}: a GSO super-packet, which keeps
+     * its partial checksum even with DF clear (its handler makes sure no segment gets fragmented).
+     */
+    static int prepare(MemorySegment s, long p, int len, int csumStart, int csumOffset, boolean superPacket) {
         if (len < 1 || (long) csumStart + csumOffset + 2 > len) return BAD;
         int version = (s.get(ValueLayout.JAVA_BYTE, p) & 0xff) >>> 4;
         int l4 = -1;
@@ -46,7 +54,8 @@ final class VnetChecksum {
             int frag = s.get(BE16, p + 6) & 0xffff;
             proto = s.get(ValueLayout.JAVA_BYTE, p + 9) & 0xff;
             // DF set and not a fragment: the translation is one packet (RFC 7915 §4.1 never fragments DF=1)
-            if ((frag & 0x4000) != 0 && (frag & 0x3fff) == 0) l4 = (s.get(ValueLayout.JAVA_BYTE, p) & 0x0f) * 4;
+            if ((superPacket || (frag & 0x4000) != 0) && (frag & 0x3fff) == 0)
+                l4 = (s.get(ValueLayout.JAVA_BYTE, p) & 0x0f) * 4;
         } else if (version == 6 && len >= 40) {
             proto = s.get(ValueLayout.JAVA_BYTE, p + 6) & 0xff;
             l4 = 40;

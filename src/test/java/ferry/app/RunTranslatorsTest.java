@@ -1,0 +1,153 @@
+package ferry.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ferry.config.ConfigParser;
+import ferry.io.tun.PacketHandler;
+import ferry.metrics.Counter;
+import ferry.metrics.Counters;
+import ferry.packet.Bytes;
+import ferry.packet.PacketBuilder;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The per-worker handlers of {@code ferry run}: ordinary packets follow the configured MTUs; TCP super-packets are
+ * translated whole when each of their segments fits the other side, and answered as their first segment would be
+ * when it does not.
+ */
+class RunTranslatorsTest {
+    static final String CONFIG = """
+            { "global": { "pool6": "2001:db8:100::/40" },
+              "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
+              "ferry": { "ipv4-address": "203.0.113.1", "ipv6-address": "2001:db8:ff::1",
+                         "ipv4-mtu": 1400, "ipv6-mtu": 1500 } }
+            """;
+    static final int OFF = 128;
+
+    final Arena arena = Arena.ofConfined();
+    final Counters counters = new Counters();
+    final List<byte[]> out = new ArrayList<>();
+    final PacketHandler handler;
+
+    RunTranslatorsTest() throws Exception {
+        RunTranslators f = new RunTranslators(ConfigParser.parse(CONFIG, "t"), new Counters[] {counters});
+        handler = f.newHandler(0, (b, o, l) -> out.add(b.asSlice(o, l).toArray(ValueLayout.JAVA_BYTE)));
+    }
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    MemorySegment place(byte[] p) {
+        MemorySegment s = arena.allocate(OFF + p.length + 1024L);
+        MemorySegment.copy(p, 0, s, ValueLayout.JAVA_BYTE, OFF, p.length);
+        return s;
+    }
+
+    static byte[] tcp4(int payload) {
+        return PacketBuilder.ipv4("198.51.100.2", "192.0.2.2").df(true).tcp(80, 40000).payload(payload).build();
+    }
+
+    static byte[] tcp6(int payload) {
+        return PacketBuilder.ipv6("2001:db8:6::2", "2001:db8:1c6:3364:2::").tcp(40000, 80).payload(payload).build();
+    }
+
+    @Test
+    void anOrdinaryDfPacketTooBigForTheIpv6SideGetsFragmentationNeeded() {
+        byte[] p = tcp4(20_000);
+        handler.handle(place(p), OFF, p.length);
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0)[0] >>> 4).as("an ICMPv4 error").isEqualTo(4);
+        assertThat(out.get(0)[9]).isEqualTo((byte) 1);
+        assertThat(counters.get(Counter.DROP_46_PACKET_TOO_BIG)).isEqualTo(1);
+    }
+
+    @Test
+    void anIpv4SuperPacketWhoseSegmentsFitIsTranslatedWhole() {
+        byte[] p = tcp4(20_000);
+        // 1480-byte segments (1440 payload) become 1500 bytes of IPv6: they fit ipv6-mtu 1500
+        handler.handleGso(place(p), OFF, p.length, 20 + 20 + 1440);
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0)).hasSize(p.length + 20);
+        assertThat(out.get(0)[0] >>> 4).isEqualTo(6);
+        assertThat(counters.get(Counter.XLAT_46_OK)).isEqualTo(1);
+    }
+
+    @Test
+    void anIpv4SuperPacketWhoseSegmentsDoNotFitIsAnsweredForItsFirstSegment() {
+        byte[] p = tcp4(20_000);
+        handler.handleGso(place(p), OFF, p.length, 20 + 20 + 1460); // 1500 -> 1520 > ipv6-mtu 1500
+        assertThat(out).hasSize(1);
+        byte[] icmp = out.get(0);
+        assertThat(icmp[9]).as("ICMPv4").isEqualTo((byte) 1);
+        assertThat(icmp[20] & 0xff).as("type 3").isEqualTo(3);
+        assertThat(icmp[21] & 0xff).as("code 4").isEqualTo(4);
+        assertThat(Bytes.u16(MemorySegment.ofArray(icmp), 26)).as("next-hop MTU 1500 - 20").isEqualTo(1480);
+        // the quoted packet is the first segment, not the 20 kB super-packet
+        assertThat(Bytes.u16(MemorySegment.ofArray(icmp), 28 + 2)).as("quoted Total Length").isEqualTo(1500);
+    }
+
+    @Test
+    void anIpv6SuperPacketWhoseSegmentsFitIsTranslatedWholeAndOneThatDoesNotGetsPacketTooBig() {
+        byte[] p = tcp6(30_000);
+        handler.handleGso(place(p), OFF, p.length, 40 + 20 + 1360); // 1420 -> 1400 = ipv4-mtu: fits
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0)).hasSize(p.length - 20);
+        assertThat(out.get(0)[0] >>> 4).isEqualTo(4);
+
+        out.clear();
+        byte[] q = tcp6(30_000);
+        handler.handleGso(place(q), OFF, q.length, 40 + 20 + 1361); // 1421 -> 1401 > 1400
+        assertThat(out).hasSize(1);
+        byte[] ptb = out.get(0);
+        assertThat(ptb[0] >>> 4).isEqualTo(6);
+        assertThat(ptb[6]).as("ICMPv6").isEqualTo((byte) 58);
+        assertThat(ptb[40] & 0xff).as("Packet Too Big").isEqualTo(2);
+        assertThat(Bytes.u32(MemorySegment.ofArray(ptb), 44)).as("MTU 1400 + 20").isEqualTo(1420);
+    }
+
+    static byte[] udp4(int payload) {
+        return PacketBuilder.ipv4("198.51.100.2", "192.0.2.2").df(false).udp(53, 40000).payload(payload).build();
+    }
+
+    @Test
+    void anIpv4SuperPacketWithDfClearIsTranslatedWholeWhenNoSegmentNeedsFragmenting() {
+        byte[] p = udp4(8000);
+        boolean handled = handler.handleGso(place(p), OFF, p.length, 20 + 8 + 1000); // 1048 -> 1068 <= 1280
+        assertThat(handled).isTrue();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0)).hasSize(p.length + 20);
+        assertThat(out.get(0)[6]).as("no Fragment header: next header UDP").isEqualTo((byte) 17);
+    }
+
+    @Test
+    void anIpv4SuperPacketWithDfClearWhoseSegmentsWouldNeedFragmentingIsRefused() {
+        byte[] p = udp4(8000);
+        boolean handled = handler.handleGso(place(p), OFF, p.length, 20 + 8 + 1300); // 1328 -> 1348 > 1280
+        assertThat(handled).isFalse();
+        assertThat(out).isEmpty();
+    }
+
+    @Test
+    void anIpv6SuperPacketOfSmallSegmentsLeavesWithDfClearAsEachSegmentWould() {
+        byte[] p = PacketBuilder.ipv6("2001:db8:6::2", "2001:db8:1c6:3364:2::").udp(40000, 53).payload(8000).build();
+        assertThat(handler.handleGso(place(p), OFF, p.length, 40 + 8 + 1000)).isTrue();
+        assertThat(out).hasSize(1);
+        MemorySegment v4 = MemorySegment.ofArray(out.get(0));
+        assertThat(Bytes.u16(v4, 6) & 0x4000).as("DF: segments of 1028 bytes <= 1260 (RFC 7915 §5.1)").isZero();
+        assertThat(ferry.packet.Checksum.sum(v4, 0, 20)).as("header checksum still verifies").isEqualTo(0xffff);
+
+        out.clear();
+        byte[] q = tcp6(30_000);
+        assertThat(handler.handleGso(place(q), OFF, q.length, 40 + 20 + 1300)).isTrue();
+        assertThat(Bytes.u16(MemorySegment.ofArray(out.get(0)), 6) & 0x4000).as("DF: 1340-byte segments")
+                .isEqualTo(0x4000);
+    }
+}
