@@ -123,11 +123,14 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
         int queues = tun.queues() > 0 ? tun.queues() : Runtime.getRuntime().availableProcessors();
         Counters[] counters = new Counters[queues];
         Arrays.setAll(counters, i -> new Counters());
-        PacketHandler.Factory factory = (queue, out) -> {
-            Translator t = new IpTranslator(settings, mapper, counters[queue]);
-            PacketSink sink = out::send;
-            return (buf, off, len) -> t.translate(buf, off, len, sink);
-        };
+        if (tun.vnetHeader()) {
+            // GSO super-packets need the segment-length MTU rules of ferry run's handler, not shared with ferry clat
+            err.println(config + ": tun.vnet-header: ferry clat does not support vnet headers (GSO) yet; set it to"
+                    + " false");
+            return 2;
+        }
+        PacketHandler.Factory factory = (queue, out) -> new ClatHandler(
+                new IpTranslator(settings, mapper, counters[queue]), out::send);
 
         TunDevice dev;
         try {
@@ -224,6 +227,19 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
             log("proxy NDP for " + addr + " on " + cs.uplink());
         } else {
             TunInterfaceSetup.ip("-6", "neigh", "del", "proxy", addr, "dev", cs.uplink());
+        }
+    }
+
+    /** One worker's handler: whole packets only (the device is opened without vnet headers, so no GSO). */
+    private record ClatHandler(Translator t, PacketSink sink) implements PacketHandler {
+        @Override
+        public void handle(java.lang.foreign.MemorySegment buf, long off, int len) {
+            t.translate(buf, off, len, sink);
+        }
+
+        @Override
+        public boolean handleGso(java.lang.foreign.MemorySegment buf, long off, int len, int segmentLength) {
+            return false; // never called without vnet headers; would be dropped and counted by the worker
         }
     }
 

@@ -107,8 +107,15 @@ final class TranslateCommand implements Callable<Integer> {
         }
         Counters counters = new Counters();
         Translator translator;
+        ferry.nat64.Nat64Log nat64Log = null;
         try {
-            translator = Wiring.translator(cfg, counters);
+            if (cfg.ferry().mode() == Mode.NAT64) {
+                ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(cfg);
+                translator = Wiring.translator(cfg, counters, m);
+                nat64Log = m.log();
+            } else {
+                translator = Wiring.translator(cfg, counters);
+            }
         } catch (IllegalArgumentException e) {
             err.println(config + ": " + e.getMessage());
             return 2;
@@ -135,6 +142,8 @@ final class TranslateCommand implements Callable<Integer> {
             }
             IOException failure = null;
             boolean inputFailed = false;
+            // RFC 6888 REQ-12 records (logging-bib / logging-session) go to stderr as they are made
+            if (nat64Log != null) nat64Log.start(err::println);
             try (writer) {
                 x.run(reader, writer, err);
             } catch (PcapFormatException e) {
@@ -145,6 +154,14 @@ final class TranslateCommand implements Callable<Integer> {
             }
             err.println("ferry translate: " + ("-".equals(in) ? "stdin" : in) + " (" + reader.format() + ") -> "
                     + ("-".equals(out) ? "stdout" : out) + (outputHex ? " (hex)" : " (pcap, RAW, ns)"));
+            if (nat64Log != null) {
+                try {
+                    nat64Log.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (nat64Log.dropped() > 0) err.println("  nat64 log records dropped (queue full): " + nat64Log.dropped());
+            }
             x.printSummary(err, reader);
             if (failure != null) {
                 err.println("ferry: " + (inputFailed ? failure.getMessage() : "I/O error: " + reason(failure)));

@@ -76,10 +76,13 @@ final class Wiring {
         }
         Nat64Settings s = new Nat64Settings(n.udpTimeout(), n.tcpEstTimeout(), n.tcpTransTimeout(), n.icmpTimeout(),
                 n.maximumSimultaneousOpens(), n.addressDependentFiltering(), n.dropExternallyInitiatedTcp(),
-                n.dropIcmpv6Info(), n.handleRstDuringFinRcv(), n.fArgs(), n.maxSessions());
+                n.dropIcmpv6Info(), n.handleRstDuringFinRcv(), n.fArgs(), n.maxSessions(),
+                n.maxSessionsPerSubscriber(), n.maxPortsPerSubscriber(), n.subscriberPrefixLength());
         long secret = new java.security.SecureRandom().nextLong();
-        return new Nat64Mapper(c.global().pool6(), c.ferry().wkpStrict(), new Pool4(pool4, n.fArgs(), secret),
+        Nat64Mapper m = new Nat64Mapper(c.global().pool6(), c.ferry().wkpStrict(), new Pool4(pool4, n.fArgs(), secret),
                 statics, s);
+        if (n.loggingBib() || n.loggingSession()) m.log(new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16));
+        return m;
     }
 
     /**

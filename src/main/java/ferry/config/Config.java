@@ -30,6 +30,13 @@ public record Config(String instance, String framework, Globals global, List<Eam
         if (tun == null) tun = TunSection.defaults();
     }
 
+    /** A configuration without CLAT settings. */
+    public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
+                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun,
+                  Nat64Section nat64) {
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, tun, nat64, null);
+    }
+
     /** A configuration with a TUN section, without NAT64 or CLAT settings. */
     public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
                   List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun) {

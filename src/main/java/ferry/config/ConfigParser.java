@@ -562,6 +562,7 @@ public final class ConfigParser {
             boolean wkpStrict = true;
             int maxSessions = Nat64Section.DEFAULT_MAX_SESSIONS;
             Json.Node maxSessionsNode;
+            int maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength = 128;
 
             FerrySection build() {
                 return new FerrySection(mode, ipv4Address, ipv6Address, ipv4Mtu, ipv6Mtu, wkpStrict);
@@ -592,6 +593,21 @@ public final class ConfigParser {
             h.put("max-sessions", (p, v) -> {
                 Long l = integer(p, v, 1, 1 << 26);
                 if (l != null) { f.maxSessions = l.intValue(); f.maxSessionsNode = v; }
+            });
+            // RFC 6888 REQ-4 limits (nat64 mode; ignored otherwise)
+            h.put("max-sessions-per-subscriber", (p, v) -> {
+                Long l = integer(p, v, 0, 1 << 26);
+                if (l != null) f.maxSessionsPerSubscriber = l.intValue();
+            });
+            h.put("max-ports-per-subscriber", (p, v) -> {
+                Long l = integer(p, v, 0, 65536);
+                if (l != null) f.maxPortsPerSubscriber = l.intValue();
+            });
+            h.put("subscriber-prefix-length", (p, v) -> {
+                Long l = integer(p, v, 64, 128);
+                if (l == null) return;
+                if (l != 64 && l != 128) error(p, v, l + " is not a subscriber prefix length; expected 64 or 128");
+                else f.subscriberPrefixLength = l.intValue();
             });
             object(node, "ferry", h, Map.of());
         }
@@ -719,7 +735,8 @@ public final class ConfigParser {
             return new Nat64Section(pool4, bib, g.udpTimeout, g.tcpEstTimeout, g.tcpTransTimeout, g.icmpTimeout,
                     g.maximumSimultaneousOpens, g.addressDependentFiltering, g.dropExternallyInitiatedTcp,
                     g.dropIcmpv6Info, g.handleRstDuringFinRcv, g.fArgs, g.sourceIcmpv6ErrorsBetter, g.loggingBib,
-                    g.loggingSession, f.maxSessions);
+                    g.loggingSession, f.maxSessions, f.maxSessionsPerSubscriber, f.maxPortsPerSubscriber,
+                    f.subscriberPrefixLength);
         }
 
         static boolean overlap(Prefix4 a, Prefix4 b) {

@@ -22,13 +22,17 @@ import java.util.List;
  * @param loggingBib                 {@code logging-bib}, default false (accepted; logging is not implemented yet)
  * @param loggingSession             {@code logging-session}, default false (likewise)
  * @param maxSessions                ferry's {@code max-sessions}: most sessions per protocol, default 262144
+ * @param maxSessionsPerSubscriber   ferry's {@code max-sessions-per-subscriber} (RFC 6888), 0 = none (default)
+ * @param maxPortsPerSubscriber      ferry's {@code max-ports-per-subscriber} (RFC 6888), 0 = none (default)
+ * @param subscriberPrefixLength     ferry's {@code subscriber-prefix-length}: 128 (default) or 64
  */
 public record Nat64Section(List<Pool4Entry> pool4, List<BibEntry> bib, int udpTimeout, int tcpEstTimeout,
                            int tcpTransTimeout, int icmpTimeout, int maximumSimultaneousOpens,
                            boolean addressDependentFiltering, boolean dropExternallyInitiatedTcp,
                            boolean dropIcmpv6Info, boolean handleRstDuringFinRcv, int fArgs,
                            boolean sourceIcmpv6ErrorsBetter, boolean loggingBib, boolean loggingSession,
-                           int maxSessions) {
+                           int maxSessions, int maxSessionsPerSubscriber, int maxPortsPerSubscriber,
+                           int subscriberPrefixLength) {
     public static final int DEFAULT_MAX_SESSIONS = 1 << 18;
 
     public Nat64Section {

@@ -42,6 +42,8 @@ public final class Nat64Mapper implements AddressMapper {
     private final SessionTable tcp, udp, icmp;
     private final AtomicLong nextTick = new AtomicLong(Long.MIN_VALUE);
     private final SessionTable.OnExpiry tcpExpiry = this::tcpExpired;
+    private final HeldSyns heldSyns;
+    private final FragmentMap fragments;
     private static final SessionTable.OnExpiry DELETE = (t, s) -> -1;
 
     /**
@@ -58,6 +60,8 @@ public final class Nat64Mapper implements AddressMapper {
         this.checkWkp = wkpStrict && pool6.isWellKnown();
         this.pool4 = pool4;
         this.settings = settings;
+        this.heldSyns = new HeldSyns(settings.maximumSimultaneousOpens());
+        this.fragments = new FragmentMap(FRAGMENT_DATAGRAMS, FRAGMENT_TIMEOUT_SECONDS * SECOND);
         long s = SECOND;
         tcp = table(IpProto.TCP, statics, new long[]{settings.tcpEstTimeout() * s, settings.tcpTransTimeout() * s,
                 Nat64Settings.TCP_INCOMING_SYN_SECONDS * s});
@@ -71,7 +75,10 @@ public final class Nat64Mapper implements AddressMapper {
         if (p == null) return null;
         long n = statics.stream().filter(b -> b.proto() == proto).count();
         int bibCap = (int) Math.max(1, Math.min((long) settings.maxSessions() + n, p.size));
-        return new SessionTable(proto, p, settings.maxSessions(), bibCap, timeouts);
+        SubscriberLimits limits = new SubscriberLimits(settings.maxSessionsPerSubscriber(),
+                settings.maxPortsPerSubscriber(), settings.subscriberPrefixLength(),
+                settings.maxSessionsPerSubscriber() > 0 || settings.maxPortsPerSubscriber() > 0 ? settings.maxSessions() : 8);
+        return new SessionTable(proto, p, settings.maxSessions(), bibCap, timeouts, limits);
     }
 
     private SessionTable tableOf(int proto) {
@@ -98,7 +105,7 @@ public final class Nat64Mapper implements AddressMapper {
             if (!Pool4.claim(t.pool, slot, b, Long.MIN_VALUE / 2)) {
                 throw new IllegalArgumentException("bib entry " + e + ": the IPv4 transport address is already bound");
             }
-            t.linkBib(b, bucket, e.v6Hi(), e.v6Lo(), e.port6(), slot, true);
+            t.linkBib(b, bucket, e.v6Hi(), e.v6Lo(), e.port6(), slot, true, 0);
         } finally {
             t.unlock(stripe);
         }
@@ -119,13 +126,17 @@ public final class Nat64Mapper implements AddressMapper {
             t.outerFromInner = true; // the source becomes the session's pool4 address (inner destination)
             return null;
         }
-        if (t.fragmented) return Counter.DROP_NAT64_FRAGMENT;
         if (t.proto != IpProto.TCP && t.proto != IpProto.UDP && t.proto != IpProto.ICMP)
             return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
+        if (t.fragmented && !t.firstFragment) {
+            // a later fragment: no ports; its IPv4 source is what the first fragment of the datagram mapped to
+            if (fragments.get(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto, t.now, t, true)) return null;
+            return Counter.DROP_NAT64_FRAGMENT;
+        }
         boolean isIcmp = t.proto == IpProto.ICMP;
         if (isIcmp && settings.dropIcmpv6Info()) return Counter.DROP_NAT64_ICMPV6_INFO;
         SessionTable tab = tableOf(t.proto);
-        if (tab == null) return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3);
+        if (tab == null) return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, t.now);
         int port6 = t.srcPort; // TCP/UDP source port, or the ICMP identifier
         int remotePort = isIcmp ? 0 : t.dstPort;
         long now = t.now;
@@ -143,30 +154,41 @@ public final class Nat64Mapper implements AddressMapper {
                 if (TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED) return Counter.DROP_NAT64_TCP_NO_SESSION;
             }
             if (b == SessionTable.NIL) {
+                // RFC 6888 REQ-4: a subscriber over its port limit gets no new binding
+                if (tab.limits != null && !tab.limits.acquire(t.srcHi, t.srcLo, true))
+                    return refuse6(t, Counter.DROP_NAT64_SUBSCRIBER_LIMIT, 1, now);
                 b = tab.allocBib(stripe);
                 if (b == SessionTable.NIL) {
+                    if (tab.limits != null) tab.limits.release(t.srcHi, t.srcLo, true);
                     // every row taken: when there are as many rows as pool4 pairs, that is pool4 exhaustion
-                    return tab.bibCap >= tab.pool.size ? refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3)
-                            : refuse6(t, Counter.DROP_NAT64_SESSION_LIMIT, 1);
+                    return tab.bibCap >= tab.pool.size ? refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, now)
+                            : refuse6(t, Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
                 }
-                // RFC 6146 §3.5.1.1: "If it is not possible to allocate an appropriate IPv4 transport address or
-                // create a BIB entry, then the packet is discarded. The NAT64 SHOULD send an ICMPv6 Destination
-                // Unreachable error message with Code 3 (Address Unreachable)."
+                // RFC 6146 §3.5.1.1 (paraphrased): when no IPv4 transport address can be allocated or no BIB entry
+                // created, the packet is discarded and an ICMPv6 Destination Unreachable, Code 3 (Address
+                // Unreachable), SHOULD be returned.
                 int slot = pool4.allocate(t.proto, t.srcHi, t.srcLo, port6, dst4, t.dstPort, b, now / SECOND);
                 if (slot < 0) {
                     tab.freeBibRow(stripe, b);
-                    return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3);
+                    if (tab.limits != null) tab.limits.release(t.srcHi, t.srcLo, true);
+                    return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, now);
                 }
-                tab.linkBib(b, bucket, t.srcHi, t.srcLo, port6, slot, false);
+                tab.linkBib(b, bucket, t.srcHi, t.srcLo, port6, slot, false, now);
             }
             if (s == SessionTable.NIL) {
                 int state = t.proto == IpProto.TCP ? TcpStateMachine.state(outcome) : 0;
                 int cls = t.proto == IpProto.TCP ? TcpStateMachine.timer(outcome) - 1 : 0;
                 s = tab.newSession(stripe, b, dst4, remotePort, state, cls, now);
-                if (s == SessionTable.NIL) {
-                    if (tab.bSessions[b] == SessionTable.NIL && !tab.bStatic[b]) tab.deleteBib(stripe, b, now / SECOND);
+                if (s < 0) {
+                    if (tab.bSessions[b] == SessionTable.NIL && !tab.bStatic[b]) tab.deleteBib(stripe, b, now);
                     // RFC 6888 REQ-3/REQ-4: the new flow is refused; existing sessions are never evicted
-                    return refuse6(t, Counter.DROP_NAT64_SESSION_LIMIT, 1);
+                    return refuse6(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
+                            : Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
+                }
+                if (t.proto == IpProto.TCP) {
+                    // §3.5.2.2: the IPv6 host opened the connection an IPv4 SYN was held for; that SYN is discarded
+                    int slot = tab.bSlot[b];
+                    heldSyns.opened(tab.pool.addrOf(slot), tab.pool.portOf(slot), dst4, remotePort);
                 }
             } else {
                 update(tab, stripe, s, outcome, now);
@@ -174,6 +196,10 @@ public final class Nat64Mapper implements AddressMapper {
             int slot = tab.bSlot[b];
             t.src4 = tab.pool.addrOf(slot);
             t.srcPort = tab.pool.portOf(slot);
+            if (t.fragmented && !fragments.put(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto,
+                    t.src4 & 0xffffffffL, 0, now)) {
+                return Counter.DROP_NAT64_FRAGMENT; // no room to remember the datagram: its fragments would be lost
+            }
             return null;
         } finally {
             tab.unlock(stripe);
@@ -191,21 +217,44 @@ public final class Nat64Mapper implements AddressMapper {
         if (timer != TcpStateMachine.KEEP) tab.refresh(stripe, s, timer - 1, now);
     }
 
-    private static Counter refuse6(Tuple t, Counter c, int code) {
-        t.errorType = 1; // ICMPv6 Destination Unreachable
-        t.errorCode = code;
+    /**
+     * Refuses a new flow with ICMPv6 Destination Unreachable {@code code}, within the error rate limit (RFC 6888:
+     * limits are hit under attack, and answering every refused packet would turn the NAT64 into a reflector).
+     */
+    private Counter refuse6(Tuple t, Counter c, int code, long now) {
+        if (errorBudget(now)) {
+            t.errorType = 1;
+            t.errorCode = code;
+        }
         return c;
     }
 
-    private static Counter refuse4(Tuple t, Counter c, int code) {
-        t.errorType = 3; // ICMPv4 Destination Unreachable
-        t.errorCode = code;
+    /** Likewise on the IPv4 side (ICMPv4 Destination Unreachable). */
+    private Counter refuse4(Tuple t, Counter c, int code, long now) {
+        if (errorBudget(now)) {
+            t.errorType = 3;
+            t.errorCode = code;
+        }
         return c;
+    }
+
+    /** ICMP errors for refused flows: at most {@link #ERRORS_PER_SECOND} per second, bursts of as many (GCRA). */
+    static final int ERRORS_PER_SECOND = 100;
+    private static final long ERROR_INTERVAL = SECOND / ERRORS_PER_SECOND;
+    private final AtomicLong errorTat = new AtomicLong(Long.MIN_VALUE / 2);
+
+    private boolean errorBudget(long now) {
+        while (true) {
+            long tat = errorTat.get();
+            long start = Math.max(tat, now);
+            if (start - now >= SECOND) return false; // the burst is spent
+            if (errorTat.compareAndSet(tat, start + ERROR_INTERVAL)) return true;
+        }
     }
 
     /**
      * The inner packet of an ICMPv6 error: a packet the NAT64 translated from IPv4 (source pool6 + Y, destination the
-     * IPv6 host X). Its session is looked up, never created or refreshed (RFC 5508 REQ-? / issue 4 item 4).
+     * IPv6 host X). Its session is looked up, never created or refreshed (issue 4 item 4, RFC 5508).
      */
     private Counter inner64(Tuple t) {
         if (!pool6.matches(t.srcHi, t.srcLo)) return Counter.DROP_NAT64_ICMP_NO_SESSION;
@@ -248,9 +297,17 @@ public final class Nat64Mapper implements AddressMapper {
             return null;
         }
         if (checkWkp && NonGlobal.forbiddenUnderWkp(t.src4)) return Counter.DROP_WKP_NON_GLOBAL;
-        if (t.fragmented) return Counter.DROP_NAT64_FRAGMENT;
         if (t.proto != IpProto.TCP && t.proto != IpProto.UDP && t.proto != IpProto.ICMP)
             return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
+        if (t.fragmented && !t.firstFragment) {
+            if (fragments.get(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto, t.now, t,
+                    false)) {
+                t.srcHi = pool6.embedHi(t.src4);
+                t.srcLo = pool6.embedLo(t.src4);
+                return null;
+            }
+            return Counter.DROP_NAT64_FRAGMENT;
+        }
         boolean isIcmp = t.proto == IpProto.ICMP;
         boolean isTcp = t.proto == IpProto.TCP;
         boolean syn = isTcp && (t.tcpFlags & (TcpStateMachine.SYN_FLAG | TcpStateMachine.RST)) == TcpStateMachine.SYN_FLAG;
@@ -260,11 +317,10 @@ public final class Nat64Mapper implements AddressMapper {
         int slot = tab == null ? -1 : tab.pool.slotOf(t.dst4, port4);
         int b = slot < 0 ? SessionTable.NIL : tab.lockBibOfSlot(slot);
         if (b == SessionTable.NIL) {
-            if (!isTcp) return refuse4(t, Counter.DROP_NAT64_NO_BIB, 1);
+            if (!isTcp) return refuse4(t, Counter.DROP_NAT64_NO_BIB, 1, t.now);
             if (!syn) return Counter.DROP_NAT64_NO_BIB;
             if (settings.dropExternallyInitiatedTcp()) return Counter.DROP_NAT64_TCP_EXTERNAL;
-            // RFC 5382 REQ-4: no answer to an unsolicited SYN for at least 6 s; without storage, none at all
-            return Counter.DROP_NAT64_TCP_SYN4_NO_BIB;
+            return holdSyn(t);
         }
         int stripe = tab.stripeOfBib(b);
         try {
@@ -279,14 +335,18 @@ public final class Nat64Mapper implements AddressMapper {
                 if (isTcp && syn && settings.dropExternallyInitiatedTcp()) return Counter.DROP_NAT64_TCP_EXTERNAL;
                 // RFC 6146 §3.5.1: with address-dependent filtering, only an address the BIB entry already has a
                 // session with may open another; otherwise the packet is discarded (ICMP 3/13 "SHOULD").
-                if (settings.addressDependentFiltering() && !tab.hasSessionWith(b, t.src4))
-                    return refuse4(t, Counter.DROP_NAT64_FILTERED, 13);
+                if (settings.addressDependentFiltering() && !tab.hasSessionWith(b, t.src4)) {
+                    // §3.5.2.2: a filtered IPv4 SYN is kept like one without a binding (simultaneous open)
+                    if (syn) return holdSyn(t);
+                    return refuse4(t, Counter.DROP_NAT64_FILTERED, 13, now);
+                }
                 if (isTcp && TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED)
                     return Counter.DROP_NAT64_TCP_NO_SESSION;
                 int state = isTcp ? TcpStateMachine.state(outcome) : 0;
                 int cls = isTcp ? TcpStateMachine.timer(outcome) - 1 : 0;
                 s = tab.newSession(stripe, b, t.src4, remotePort, state, cls, now);
-                if (s == SessionTable.NIL) return refuse4(t, Counter.DROP_NAT64_SESSION_LIMIT, 13);
+                if (s < 0) return refuse4(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
+                        : Counter.DROP_NAT64_SESSION_LIMIT, 13, now);
             } else {
                 update(tab, stripe, s, outcome, now);
             }
@@ -296,6 +356,10 @@ public final class Nat64Mapper implements AddressMapper {
             t.dstLo = tab.bLo[b];
             if (isIcmp) t.srcPort = tab.bPort6[b];
             else t.dstPort = tab.bPort6[b];
+            if (t.fragmented && !fragments.put(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff),
+                    t.proto, t.dstHi, t.dstLo, now)) {
+                return Counter.DROP_NAT64_FRAGMENT;
+            }
             return null;
         } finally {
             tab.unlock(stripe);
@@ -327,6 +391,15 @@ public final class Nat64Mapper implements AddressMapper {
 
     // ================================================================================================ the rest
 
+    /** Fragmented datagrams remembered at once (first fragment seen, later ones expected). */
+    static final int FRAGMENT_DATAGRAMS = 1 << 14;
+    /** How long the mapping of a fragmented datagram is kept (RFC 8200 §4.5 reassembles for 60 s; at least 2 s). */
+    static final int FRAGMENT_TIMEOUT_SECONDS = 2;
+
+    private static long fragKey(int addr4, int id) {
+        return (addr4 & 0xffffffffL) << 32 | (id & 0xffffffffL);
+    }
+
     /** RFC 6146 §3.8: a packet to a pool4 address is for this NAT64, so an IPv6 packet to it hairpins. */
     @Override
     public boolean explicit4(int v4) {
@@ -336,6 +409,23 @@ public final class Nat64Mapper implements AddressMapper {
     @Override
     public AddressMapper hairpinMapper() {
         return this;
+    }
+
+    /**
+     * RFC 6146 §3.5.2.2: an IPv4 SYN without a binding is kept 6 s (at most maximum-simultaneous-opens of them); RFC
+     * 5382 REQ-4: it gets no ICMP error before that. No room (or storage disabled): dropped without an error.
+     */
+    private Counter holdSyn(Tuple t) {
+        if (t.packet == null) return Counter.DROP_NAT64_TCP_SYN4_NO_BIB;
+        int r = heldSyns.hold(t.packet, t.packetOff, t.packetLen, t.dst4, t.dstPort, t.src4, t.srcPort,
+                t.now + Nat64Settings.TCP_INCOMING_SYN_SECONDS * SECOND);
+        return r >= 0 ? Counter.NAT64_TCP_SYN4_HELD : Counter.DROP_NAT64_TCP_SYN4_NO_BIB;
+    }
+
+    /** Hands over an IPv4 SYN held for 6 s in vain, for ICMP Port Unreachable (RFC 5382 REQ-4, issue 4). */
+    @Override
+    public int takeExpired(long now, java.lang.foreign.MemorySegment into, long off) {
+        return heldSyns.takeExpired(now, into, off);
     }
 
     /** Expires sessions at most once a second of packet time, in whichever worker gets there first. */
@@ -429,6 +519,22 @@ public final class Nat64Mapper implements AddressMapper {
             }
         }
         return out;
+    }
+
+    /**
+     * Sends BIB and/or session creation and deletion records to {@code log} from now on (RFC 6888 REQ-12); call
+     * before traffic flows. Static entries are not logged.
+     */
+    public void log(Nat64Log log) {
+        this.log = log;
+        for (SessionTable t : new SessionTable[] {tcp, udp, icmp}) if (t != null) t.log = log;
+    }
+
+    private Nat64Log log;
+
+    /** The log attached with {@link #log(Nat64Log)}, or null. */
+    public Nat64Log log() {
+        return log;
     }
 
     public Nat64Settings settings() {

@@ -16,11 +16,18 @@ package ferry.nat64;
  *                                   address and destination port)
  * @param maxSessions                ferry's {@code max-sessions}: most sessions per protocol (memory is allocated
  *                                   for them at start)
+ * @param maxSessionsPerSubscriber   ferry's {@code max-sessions-per-subscriber} (RFC 6888 REQ-4), per protocol;
+ *                                   0: no limit (default)
+ * @param maxPortsPerSubscriber      ferry's {@code max-ports-per-subscriber} (RFC 6888 REQ-3/REQ-4): dynamic BIB
+ *                                   entries per subscriber and protocol; 0: no limit (default)
+ * @param subscriberPrefixLength     ferry's {@code subscriber-prefix-length}: a subscriber is an IPv6 /128
+ *                                   (default) or /64
  */
 public record Nat64Settings(int udpTimeout, int tcpEstTimeout, int tcpTransTimeout, int icmpTimeout,
                             int maximumSimultaneousOpens, boolean addressDependentFiltering,
                             boolean dropExternallyInitiatedTcp, boolean dropIcmpv6Info,
-                            boolean handleRstDuringFinRcv, int fArgs, int maxSessions) {
+                            boolean handleRstDuringFinRcv, int fArgs, int maxSessions,
+                            int maxSessionsPerSubscriber, int maxPortsPerSubscriber, int subscriberPrefixLength) {
     /** RFC 6146 §4: TCP_INCOMING_SYN, "must be at least 6 seconds" (RFC 5382). */
     public static final int TCP_INCOMING_SYN_SECONDS = 6;
     public static final int DEFAULT_MAX_SESSIONS = 1 << 18;
@@ -32,6 +39,27 @@ public record Nat64Settings(int udpTimeout, int tcpEstTimeout, int tcpTransTimeo
         if (icmpTimeout < 1) throw new IllegalArgumentException("icmp-timeout must be positive, not " + icmpTimeout);
         if (maxSessions < 1) throw new IllegalArgumentException("max-sessions must be positive, not " + maxSessions);
         if (fArgs < 0 || fArgs > 15) throw new IllegalArgumentException("f-args must be 0..15, not " + fArgs);
+        if (maxSessionsPerSubscriber < 0 || maxPortsPerSubscriber < 0)
+            throw new IllegalArgumentException("per-subscriber limits must be 0 (none) or positive");
+        if (subscriberPrefixLength != 64 && subscriberPrefixLength != 128)
+            throw new IllegalArgumentException("subscriber-prefix-length must be 64 or 128, not " + subscriberPrefixLength);
+    }
+
+    /** Without per-subscriber limits. */
+    public Nat64Settings(int udpTimeout, int tcpEstTimeout, int tcpTransTimeout, int icmpTimeout,
+                         int maximumSimultaneousOpens, boolean addressDependentFiltering,
+                         boolean dropExternallyInitiatedTcp, boolean dropIcmpv6Info, boolean handleRstDuringFinRcv,
+                         int fArgs, int maxSessions) {
+        this(udpTimeout, tcpEstTimeout, tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens,
+                addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs,
+                maxSessions, 0, 0, 128);
+    }
+
+    /** A copy with per-subscriber limits (RFC 6888). */
+    public Nat64Settings withSubscriberLimits(int sessions, int ports, int prefixLength) {
+        return new Nat64Settings(udpTimeout, tcpEstTimeout, tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens,
+                addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs,
+                maxSessions, sessions, ports, prefixLength);
     }
 
     /** Jool's defaults and {@link #DEFAULT_MAX_SESSIONS}. */
@@ -42,6 +70,7 @@ public record Nat64Settings(int udpTimeout, int tcpEstTimeout, int tcpTransTimeo
     /** A copy with another session cap. */
     public Nat64Settings withMaxSessions(int n) {
         return new Nat64Settings(udpTimeout, tcpEstTimeout, tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens,
-                addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs, n);
+                addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs, n,
+                maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength);
     }
 }

@@ -62,6 +62,14 @@ final class SessionTable {
     private final int classes;
     private final int[] listHead, listTail;
 
+    /** RFC 6888 REQ-12 records, or null when logging is off. */
+    Nat64Log log;
+
+    /** Per-subscriber counts (RFC 6888), or null when no limit is configured. */
+    final SubscriberLimits limits;
+    /** {@link #newSession} result when the subscriber is at its session limit. */
+    static final int OVER_LIMIT = -2;
+
     final AtomicInteger liveSessions = new AtomicInteger();
     final AtomicInteger liveBibs = new AtomicInteger();
 
@@ -72,7 +80,8 @@ final class SessionTable {
      * @param bibCap   most BIB entries at once (static ones included)
      * @param timeouts the lifetime (ns) of each timer class
      */
-    SessionTable(int proto, Pool4.ProtoPool pool, int sessCap, int bibCap, long[] timeouts) {
+    SessionTable(int proto, Pool4.ProtoPool pool, int sessCap, int bibCap, long[] timeouts, SubscriberLimits limits) {
+        this.limits = limits != null && limits.active() ? limits : null;
         this.proto = proto;
         this.pool = pool;
         this.sessCap = sessCap;
@@ -195,7 +204,7 @@ final class SessionTable {
     }
 
     /** Fills row {@code b} and links it into the IPv6 index. Caller holds the bucket's stripe; slot claimed for b. */
-    void linkBib(int b, int bucket, long hi, long lo, int port6, int slot, boolean isStatic) {
+    void linkBib(int b, int bucket, long hi, long lo, int port6, int slot, boolean isStatic, long now) {
         bHi[b] = hi;
         bLo[b] = lo;
         bPort6[b] = (char) port6;
@@ -205,6 +214,7 @@ final class SessionTable {
         bNext[b] = heads6[bucket];
         heads6[bucket] = b;
         liveBibs.incrementAndGet();
+        if (log != null) log.record(Nat64Log.BIB_ADD, now, proto, hi, lo, port6, pool.addrOf(slot), pool.portOf(slot));
     }
 
     /** Returns an unused row (slot never claimed) to the stripe's free list. */
@@ -215,7 +225,8 @@ final class SessionTable {
     }
 
     /** Removes a BIB entry without sessions: unlinks it, rests its pool4 port, frees the row. Caller holds its stripe. */
-    void deleteBib(int stripe, int b, long nowSec) {
+    void deleteBib(int stripe, int b, long now) {
+        long nowSec = now / 1_000_000_000L;
         int bucket = bucket(bHi[b], bLo[b], bPort6[b]);
         int prev = NIL;
         for (int x = heads6[bucket]; x != NIL; prev = x, x = bNext[x]) {
@@ -226,8 +237,11 @@ final class SessionTable {
             }
         }
         int slot = bSlot[b];
+        if (log != null) log.record(Nat64Log.BIB_DEL, now, proto, bHi[b], bLo[b], bPort6[b],
+                pool.addrOf(slot), pool.portOf(slot));
         bSlot[b] = -1;
         Pool4.release(pool, slot, nowSec);
+        if (limits != null && !bStatic[b]) limits.release(bHi[b], bLo[b], true);
         bNext[b] = bibFree[stripe];
         bibFree[stripe] = b;
         liveBibs.decrementAndGet();
@@ -251,6 +265,7 @@ final class SessionTable {
 
     /** Creates a session of BIB {@code b}; NIL when the table is full. Caller holds the stripe. */
     int newSession(int stripe, int b, int remote4, int remotePort, int state, int timerClass, long now) {
+        if (limits != null && !limits.acquire(bHi[b], bLo[b], false)) return OVER_LIMIT;
         int s = sessFree[stripe];
         if (s != NIL) {
             sessFree[stripe] = sNextInBib[s];
@@ -259,7 +274,10 @@ final class SessionTable {
             if (s >= sessCap) {
                 sessTop.decrementAndGet();
                 s = steal(stripe, false);
-                if (s == NIL) return NIL;
+                if (s == NIL) {
+                    if (limits != null) limits.release(bHi[b], bLo[b], false);
+                    return NIL;
+                }
             }
         }
         sBib[s] = b;
@@ -272,6 +290,8 @@ final class SessionTable {
         sExpires[s] = now + timeouts[timerClass];
         append(stripe, s, timerClass);
         liveSessions.incrementAndGet();
+        if (log != null) log.record(Nat64Log.SESSION_ADD, now, proto, bHi[b], bLo[b], bPort6[b],
+                pool.addrOf(bSlot[b]), pool.portOf(bSlot[b]));
         return s;
     }
 
@@ -303,9 +323,11 @@ final class SessionTable {
     }
 
     /** Deletes a session; its BIB goes too when it was the last session and the entry is dynamic. Caller holds the stripe. */
-    void deleteSession(int stripe, int s, long nowSec) {
+    void deleteSession(int stripe, int s, long now) {
         unlinkTimer(stripe, s);
         int b = sBib[s];
+        if (log != null) log.record(Nat64Log.SESSION_DEL, now, proto, bHi[b], bLo[b], bPort6[b],
+                pool.addrOf(bSlot[b]), pool.portOf(bSlot[b]));
         int prev = NIL;
         for (int x = bSessions[b]; x != NIL; prev = x, x = sNextInBib[x]) {
             if (x == s) {
@@ -315,10 +337,11 @@ final class SessionTable {
             }
         }
         sBib[s] = -1;
+        if (limits != null) limits.release(bHi[b], bLo[b], false);
         sNextInBib[s] = sessFree[stripe];
         sessFree[stripe] = s;
         liveSessions.decrementAndGet();
-        if (bSessions[b] == NIL && !bStatic[b]) deleteBib(stripe, b, nowSec);
+        if (bSessions[b] == NIL && !bStatic[b]) deleteBib(stripe, b, now);
     }
 
     /** What expiry does with a session whose lifetime ran out. */
@@ -332,7 +355,6 @@ final class SessionTable {
      * O(stripes × classes + expired sessions) whatever the table size. Returns the number of sessions expired.
      */
     int expire(long now, OnExpiry policy) {
-        long nowSec = now / 1_000_000_000L;
         int n = 0;
         for (int stripe = 0; stripe < STRIPES; stripe++) {
             lock(stripe);
@@ -349,7 +371,7 @@ final class SessionTable {
                             sExpires[s] = now + timeouts[keep];
                             append(stripe, s, keep);
                         } else {
-                            deleteSession(stripe, s, nowSec);
+                            deleteSession(stripe, s, now);
                         }
                     }
                 }

@@ -50,23 +50,23 @@ final class TcpStateMachine {
         boolean fin = !rst && !syn && (flags & FIN) != 0;
         switch (state) {
             case CLOSED:
-                // §3.5.2.2 CLOSED: "If the incoming packet is an IPv6 SYN ... the state is moved to V6 SYN RCV" with
-                // the transitory lifetime; an IPv4 SYN (with a BIB entry and allowed by policy) moves to V4 SYN RCV
-                // with TCP_INCOMING_SYN (6 s). Other packets do not create state.
+                // RFC 6146 §3.5.2.2, CLOSED (paraphrased): an IPv6 SYN creates the session in V6 INIT with the
+                // transitory lifetime; an IPv4 SYN (with a BIB entry, allowed by policy) creates it in V4 INIT with
+                // TCP_INCOMING_SYN (6 s). Other segments create nothing.
                 if (syn) return fromV6 ? to(V6_INIT, TRANS_T) : to(V4_INIT, SYN);
                 return to(CLOSED, KEEP);
             case V4_INIT:
-                // "If a V6 SYN packet is received, ... the state is moved to ESTABLISHED ... lifetime TCP_EST"
+                // §3.5.2.2, V4 INIT (paraphrased): an IPv6 SYN moves to ESTABLISHED with lifetime TCP_EST
                 if (fromV6 && syn) return to(ESTABLISHED, EST);
                 return to(V4_INIT, KEEP);
             case V6_INIT:
-                // "If a V4 SYN packet is received, ... moved to ESTABLISHED"; another V6 SYN refreshes TCP_TRANS
+                // §3.5.2.2, V6 INIT (paraphrased): an IPv4 SYN moves to ESTABLISHED; another IPv6 SYN sets TCP_TRANS
                 if (!fromV6 && syn) return to(ESTABLISHED, EST);
                 if (fromV6 && syn) return to(V6_INIT, TRANS_T);
                 return to(V6_INIT, KEEP);
             case ESTABLISHED:
-                // RFC 7857 §3.1: "the NAT64 ... upon receiving a TCP RST ... MUST ... set the lifetime to
-                // TCP_TRANS" (the session is kept, not deleted at once)
+                // RFC 7857 §3.1 (paraphrased): a RST does not delete the session at once; it moves to the
+                // transitory state with lifetime TCP_TRANS, so stray segments still find it
                 if (rst) return to(TRANS, TRANS_T);
                 if (fin) return to(fromV6 ? V6_FIN_RCV : V4_FIN_RCV, KEEP);
                 return to(ESTABLISHED, EST);
@@ -79,11 +79,10 @@ final class TcpStateMachine {
                 if (rst && rstDuringFinRcv) return to(TRANS, TRANS_T);
                 return to(V6_FIN_RCV, EST);
             case V4_FIN_V6_FIN_RCV:
-                // "All packets are translated and forwarded" without refreshing the lifetime
+                // §3.5.2.2, V4 FIN + V6 FIN RCV (paraphrased): packets are translated; the lifetime is not refreshed
                 return to(V4_FIN_V6_FIN_RCV, KEEP);
             case TRANS:
-                // "If a packet other than a RST packet is received, the lifetime ... TCP_EST and the state is moved
-                // to ESTABLISHED"
+                // §3.5.2.2, TRANS (paraphrased): any segment but a RST moves back to ESTABLISHED with TCP_EST
                 if (rst) return to(TRANS, KEEP);
                 return to(ESTABLISHED, EST);
             default:

@@ -51,4 +51,14 @@ public interface AddressMapper {
      */
     default void tick(long now) {
     }
+
+    /**
+     * Called by the facade after {@link #tick}: a stateful mapper that held IPv4 packets (RFC 6146 §3.5.2.2, an
+     * unsolicited SYN kept up to 6 s) and gave up on one copies it to {@code into} at {@code off} (at most 576 bytes)
+     * and returns its length, so the facade answers it with ICMPv4 Destination Unreachable, Port Unreachable (3/3);
+     * 0 when there is none. Stateless modes: 0.
+     */
+    default int takeExpired(long now, java.lang.foreign.MemorySegment into, long off) {
+        return 0;
+    }
 }

@@ -22,6 +22,8 @@ public final class IpTranslator implements Translator {
     private final Translator64 xlat64;
     private final Translator46 hairpin46;
     private final AddressMapper mapper;
+    /** Where the mapper hands over a held packet it gave up on (RFC 6146 §3.5.2.2). */
+    private final MemorySegment expired = MemorySegment.ofArray(new byte[576]);
 
     // state of the call in progress (for the hairpin leg)
     private PacketSink current;
@@ -48,6 +50,9 @@ public final class IpTranslator implements Translator {
     public Verdict translate(MemorySegment buf, long off, int len, long now, PacketSink sink) {
         try {
             mapper.tick(now);
+            for (int n; (n = mapper.takeExpired(now, expired, 0)) > 0; ) {
+                xlat46.sendError(expired, 0, n, 3, 3, sink); // Port Unreachable (RFC 5382 REQ-4)
+            }
             xlat46.now = now;
             xlat64.now = now;
             if (hairpin46 != null) hairpin46.now = now;

@@ -231,7 +231,13 @@ public final class Translator46 {
         t.icmpError = icmpError;
         t.tcpFlags = tcpFlags;
         t.fragmented = fragmented;
+        t.firstFragment = fragOffset == 0;
+        t.fragmentId = identification;
+        t.packet = buf;
+        t.packetOff = off;
+        t.packetLen = len;
         Counter mapped = mapper.map46(t);
+        t.packet = null;
         boolean fromInner = icmpError && t.outerFromInner;
         boolean rfc6791 = false;
         if (mapped == Counter.DROP_SRC_UNTRANSLATABLE && icmpError) {
@@ -317,6 +323,15 @@ public final class Translator46 {
         sink.emit(buf, h, outLength);
         counters.inc(Counter.XLAT_46_OK);
         return Verdict.EMIT;
+    }
+
+    /**
+     * Sends an ICMPv4 error of {@code type}/{@code code} about the IPv4 packet at {@code buf[off, off+len)} (one the
+     * mapper held and gave up on, RFC 6146 §3.5.2.2), from the translator's own or RFC 6791 address; counts it.
+     */
+    void sendError(MemorySegment buf, long off, int len, int type, int code, PacketSink sink) {
+        if (errors.send(buf, off, len, type, code, 0, sink)) counters.inc(Counter.ICMP4_ERROR_SENT);
+        else counters.inc(Counter.ICMP4_ERROR_NO_SOURCE);
     }
 
     /** IPv4 protocol numbers that are IPv6 extension headers or ICMPv6 (IANA; RFC 7045 §2). */

@@ -399,6 +399,8 @@ public final class Translator64 {
         t.icmpError = icmpError;
         t.tcpFlags = tcpFlags;
         t.fragmented = fragmented;
+        t.firstFragment = firstFragment;
+        t.fragmentId = fragmentId;
         Counter mapped = mapper.map64(t);
         boolean fromInner = icmpError && t.outerFromInner;
         boolean rfc6791 = icmpError && srcSpecial && !fromInner;

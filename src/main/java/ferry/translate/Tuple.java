@@ -25,6 +25,10 @@ public final class Tuple {
     public int tcpFlags;
     /** True when the outer packet is a fragment (a non-first fragment has no ports: they read 0). */
     public boolean fragmented;
+    /** For a fragment: true when it is the first (offset 0, it carries the transport header). */
+    public boolean firstFragment;
+    /** For a fragment: its Identification (IPv4: 16 bits; IPv6 Fragment header: 32 bits). */
+    public int fragmentId;
     /**
      * Set by a mapper on the outer packet of an ICMP error: the translator takes the translation of the outer address
      * on the translator's own side (6→4: the source; 4→6: the destination) from the inner packet's mapping (the
@@ -38,6 +42,13 @@ public final class Tuple {
      */
     public int errorType = -1;
     public int errorCode;
+    /**
+     * The outer packet as received (4→6 only; null otherwise): a stateful mapper may copy it (RFC 6146 §3.5.2.2 keeps
+     * an unsolicited IPv4 SYN up to 6 s). Valid only during the {@code map46} call.
+     */
+    public java.lang.foreign.MemorySegment packet;
+    public long packetOff;
+    public int packetLen;
 
     /** Resets every field except {@link #now}. */
     public void clear() {
@@ -45,8 +56,12 @@ public final class Tuple {
         src4 = dst4 = proto = srcPort = dstPort = 0;
         inner = icmpError = false;
         tcpFlags = 0;
-        fragmented = outerFromInner = false;
+        fragmented = outerFromInner = firstFragment = false;
+        fragmentId = 0;
         errorType = -1;
         errorCode = 0;
+        packet = null;
+        packetOff = 0;
+        packetLen = 0;
     }
 }

@@ -88,6 +88,19 @@ class TranslateNat64Test {
     }
 
     @Test
+    void loggingBibWritesBindingRecordsWithPacketTimeToStderr() throws IOException {
+        Path config = E2e.write(dir, "nat64.json", CONFIG.replace("\"pool6\": \"64:ff9b::/96\"",
+                "\"pool6\": \"64:ff9b::/96\", \"logging-bib\": true"));
+        List<In> in = List.of(new In(E2e.T0, PacketBuilder.ipv6(X6, Y6).udp(1111, 53).build()),
+                new In(E2e.T0 + 400 * SEC, PacketBuilder.ipv6(Z6, Y6).udp(1, 53).build()));
+        E2e.Run r = E2e.main("translate", "--mode", "nat64", "--config", config.toString(),
+                capture(in).toString(), dir.resolve("o.pcap").toString());
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        assertThat(r.stderr()).contains("2026-01-01T00:00:00.000000123Z nat64 bib add UDP 2001:db8::1#1111 203.0.113.1#40000")
+                .contains("2026-01-01T00:06:40.000000123Z nat64 bib del UDP 2001:db8::1#1111 203.0.113.1#40000");
+    }
+
+    @Test
     void aJoolNat64FileWithoutTheModeIsRefusedWithTheHint() throws IOException {
         Path config = E2e.write(dir, "nat64.json", CONFIG);
         E2e.Run r = E2e.main("translate", "--config", config.toString(), "-", "-");

@@ -33,9 +33,19 @@ class Nat64HairpinAndStaticTest {
     }
 
     @Test
-    void anUnpublishedPortIsRefused() {
+    void anUnpublishedPortIsRefusedWithPortUnreachableAfterTheSimultaneousOpenWait() {
         assertThat(f.send(v4(Y4, T4).tcp(40000, 23).tcpFlags(0x02).build())).isEqualTo(Verdict.DROP);
-        assertThat(f.counters.get(Counter.DROP_NAT64_TCP_SYN4_NO_BIB)).isEqualTo(1);
+        assertThat(f.out).isEmpty();
+        assertThat(f.counters.get(Counter.NAT64_TCP_SYN4_HELD)).isEqualTo(1);
+        f.advance(6);
+        f.send(v4(Y4, T4).tcp(40000, 22).tcpFlags(0x02).build()); // any later packet carries the refusal out
+        assertThat(f.out).hasSize(2);
+        byte[] e = f.out.get(0);
+        assertThat(icmpType(e)).isEqualTo(3);
+        assertThat(icmpCode(e)).isEqualTo(3);
+        assertThat(dst4(e)).isEqualTo(Y4);
+        assertThat(u16(e, 28 + 22)).isEqualTo(23); // the quoted SYN
+        assertThat(ferry.testkit.PacketCheck.problems(e, 1500)).isEmpty();
     }
 
     @Test

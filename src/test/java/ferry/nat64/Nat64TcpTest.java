@@ -52,12 +52,52 @@ class Nat64TcpTest {
     }
 
     @Test
-    void ipv4SynWithoutABibEntryIsDroppedWithoutAnImmediateIcmpError() {
-        // RFC 5382 REQ-4: no ICMP answer to an unsolicited SYN for at least 6 s
+    void ipv4SynWithoutABibEntryIsHeld6SecondsThenAnsweredWithPortUnreachable() {
+        // RFC 5382 REQ-4: no ICMP answer to an unsolicited SYN for at least 6 s; then 3/3 (issue 4)
         assertThat(f.send(v4(Y4, T4).tcp(80, 3333).tcpFlags(SYN).build())).isEqualTo(Verdict.DROP);
         assertThat(f.out).isEmpty();
-        assertThat(f.counters.get(Counter.DROP_NAT64_TCP_SYN4_NO_BIB)).isEqualTo(1);
+        assertThat(f.counters.get(Counter.NAT64_TCP_SYN4_HELD)).isEqualTo(1);
         assertThat(f.mapper.bibCount(IpProto.TCP)).isZero();
+        f.advance(5);
+        f.send(v6(X6, Y4).udp(1, 2).build());
+        assertThat(f.out).hasSize(1); // just the UDP packet
+        f.advance(1);
+        f.send(v6(X6, Y4).udp(1, 2).build());
+        assertThat(f.out).hasSize(2);
+        assertThat(icmpType(f.out.get(0))).isEqualTo(3);
+        assertThat(icmpCode(f.out.get(0))).isEqualTo(3);
+        assertThat(f.counters.get(Counter.ICMP4_ERROR_SENT)).isEqualTo(1);
+    }
+
+    @Test
+    void simultaneousOpenTheHeldIpv4SynIsDiscardedWhenTheIpv6HostOpensTheSameConnection() {
+        Nat64Fixture g = new Nat64Fixture(List.of(new Pool4.Entry(IpProto.TCP, Prefix4.parse(T4 + "/32"), 5000, 5000, 0)),
+                List.of(), Nat64Settings.defaults().withMaxSessions(16));
+        assertThat(g.send(v4(Y4, T4).tcp(7000, 5000).tcpFlags(SYN).build())).isEqualTo(Verdict.DROP);
+        g.advance(2);
+        assertThat(g.send(v6(X6, Y4).tcp(6000, 7000).tcpFlags(SYN).build())).isEqualTo(Verdict.EMIT);
+        assertThat(srcPort(g.only())).isEqualTo(5000);
+        g.advance(10);
+        // no Port Unreachable for the discarded SYN; the IPv4 side's SYN+ACK establishes the session
+        assertThat(g.send(v4(Y4, T4).tcp(7000, 5000).tcpFlags(SYN | ACK).build())).isEqualTo(Verdict.EMIT);
+        assertThat(g.out).hasSize(1);
+        assertThat(g.mapper.sessions(IpProto.TCP).get(0).state()).isEqualTo("ESTABLISHED");
+    }
+
+    @Test
+    void atMostMaximumSimultaneousOpensSynsAreHeldAndRetransmissionsTakeNoSecondSlot() {
+        Nat64Settings s = new Nat64Settings(300, 7440, 240, 60, 2, false, false, false, false, 0b1011, 16);
+        Nat64Fixture g = new Nat64Fixture(List.of(new Pool4.Entry(IpProto.TCP, Prefix4.parse(T4 + "/32"), 1, 65535, 0)),
+                List.of(), s);
+        g.send(v4(Y4, T4).tcp(7000, 5000).tcpFlags(SYN).build());
+        g.send(v4(Y4, T4).tcp(7000, 5000).tcpFlags(SYN).build()); // retransmission
+        g.send(v4(Y4, T4).tcp(7001, 5000).tcpFlags(SYN).build());
+        assertThat(g.counters.get(Counter.NAT64_TCP_SYN4_HELD)).isEqualTo(3);
+        g.send(v4(Y4, T4).tcp(7002, 5000).tcpFlags(SYN).build());
+        assertThat(g.counters.get(Counter.DROP_NAT64_TCP_SYN4_NO_BIB)).isEqualTo(1);
+        g.advance(6);
+        g.send(v6(X6, Y4).udp(1, 2).build());
+        assertThat(g.out).hasSize(3); // two Port Unreachables (one per held connection), then the UDP packet's answer
     }
 
     @Test

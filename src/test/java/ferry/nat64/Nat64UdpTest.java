@@ -146,9 +146,57 @@ class Nat64UdpTest {
     }
 
     @Test
-    void fragmentsAreDroppedAndCounted() {
-        assertThat(f.send(v6(X6, Y4).fragment(0, true, 7).udp(40001, 53).payload(64).build())).isEqualTo(Verdict.DROP);
+    void ipv6FragmentsFollowTheirFirstFragmentsBindingAndTheDatagramChecksumStaysValid() {
+        byte[] whole = v6(X6, Y4).udp(40001, 53).payload(200).build();
+        byte[] l4 = java.util.Arrays.copyOfRange(whole, 40, whole.length);
+        byte[] first = v6(X6, Y4).fragment(0, true, 0x1234).raw(17, java.util.Arrays.copyOfRange(l4, 0, 104)).build();
+        byte[] second = v6(X6, Y4).fragment(13, false, 0x1234).raw(17, java.util.Arrays.copyOfRange(l4, 104, l4.length)).build();
+        assertThat(f.send(first)).isEqualTo(Verdict.EMIT);
+        byte[] a = f.out.get(0);
+        assertThat(f.send(second)).isEqualTo(Verdict.EMIT);
+        byte[] b = f.out.get(0);
+        assertThat(src4(a)).isEqualTo(T4);
+        assertThat(src4(b)).isEqualTo(T4);
+        assertThat(dst4(b)).isEqualTo(Y4);
+        assertThat(u16(a, 4)).isEqualTo(0x1234); // Identification from the Fragment header
+        assertThat(u16(b, 4)).isEqualTo(0x1234);
+        int t = srcPort(a);
+        assertThat(f.mapper.sessions(IpProto.UDP)).singleElement().satisfies(s -> assertThat(s.port4()).isEqualTo(t));
+        // reassembled, the IPv4 datagram has a valid UDP checksum over the rewritten port
+        byte[] dgram = new byte[20 + l4.length];
+        System.arraycopy(a, 0, dgram, 0, a.length);
+        System.arraycopy(b, 20, dgram, a.length, b.length - 20);
+        dgram[2] = (byte) (dgram.length >> 8);
+        dgram[3] = (byte) dgram.length;
+        dgram[6] = dgram[7] = 0;
+        assertThat(ferry.testkit.PacketCheck.l4(dgram)).isEqualTo(ferry.testkit.PacketCheck.L4.VALID);
+    }
+
+    @Test
+    void ipv4FragmentsOfAReplyReachTheIpv6Host() {
+        f.send(v6(X6, Y4).udp(40001, 53).build());
+        int t = srcPort(f.only());
+        byte[] whole = v4(Y4, T4).udp(53, t).payload(300).build();
+        byte[] l4 = java.util.Arrays.copyOfRange(whole, 20, whole.length);
+        byte[] first = v4(Y4, T4).identification(77).mf(true).raw(17, java.util.Arrays.copyOfRange(l4, 0, 160)).build();
+        byte[] second = v4(Y4, T4).identification(77).fragmentOffset(20).raw(17, java.util.Arrays.copyOfRange(l4, 160, l4.length)).build();
+        assertThat(f.send(first)).isEqualTo(Verdict.EMIT);
+        assertThat(u16(f.out.get(0), 48 + 2)).isEqualTo(40001); // past the Fragment header
+        assertThat(f.send(second)).isEqualTo(Verdict.EMIT);
+        byte[] b = f.out.get(0);
+        assertThat(dst6(b)).isEqualTo(X6);
+        assertThat(src6(b)).isEqualTo(Y6);
+    }
+
+    @Test
+    void aLaterFragmentWithoutItsFirstIsDroppedAndCounted() {
+        byte[] later = v6(X6, Y4).fragment(13, false, 0x99).raw(17, new byte[40]).build();
+        assertThat(f.send(later)).isEqualTo(Verdict.DROP);
         assertThat(f.counters.get(Counter.DROP_NAT64_FRAGMENT)).isEqualTo(1);
+        // and the first fragment's mapping is forgotten after 2 s
+        f.send(v6(X6, Y4).fragment(0, true, 0x98).udp(40001, 53).payload(64).build());
+        f.advance(2);
+        assertThat(f.send(v6(X6, Y4).fragment(10, false, 0x98).raw(17, new byte[40]).build())).isEqualTo(Verdict.DROP);
     }
 
     @Test
