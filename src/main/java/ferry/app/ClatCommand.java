@@ -76,6 +76,14 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final AtomicInteger stopSignals = new AtomicInteger();
 
+    /** {@code ferry run} with a configuration in mode "clat" runs this (discovery, route MTU, status file). */
+    static int run(Path config, int giveUpAfter) {
+        ClatCommand c = new ClatCommand();
+        c.config = config;
+        c.giveUpAfter = giveUpAfter;
+        return c.call();
+    }
+
     private void log(String line) {
         err.println(Instant.now() + " ferry clat: " + line);
     }

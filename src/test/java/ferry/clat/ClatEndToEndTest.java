@@ -354,12 +354,16 @@ class ClatEndToEndTest {
             assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
         }
         in(nsRtr, 20, "nft", "delete", "table", "ip", "ferry_clat");
-        clat = startClat("""
+        // this time through `ferry run`, which runs a configuration in mode "clat" as `ferry clat` does
+        Path c = dir.resolve("clat-run.json");
+        Files.writeString(c, """
                 {"ferry": {"mode": "clat"},
                  "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"],
                           "plat-prefix": "2001:db8:64::/96", "state-file": "%s"},
                  "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
                          "routes": ["0.0.0.0/0", "2001:db8:1:2::/64"]}}""".formatted(dir.resolve("clat.json")));
+        clat = Child.start(this, nsRtr, "ferry clat: ready", "run", "--config", c.toString());
+        assertThat(in(nsRtr, 10, "ip", "-4", "route", "show", "default").out()).contains("mtu 1472");
         // the island router's own IPv6 uplink route gets MTU 1400: its kernel answers the CLAT's 1492-byte packets
         // with Packet Too Big (1400) from 2001:db8:1::2, an address with no IPv4 form
         in(nsRtr, "ip", "-6", "route", "replace", "default", "via", "2001:db8:1::1", "mtu", "1400");
