@@ -77,7 +77,8 @@ final class Wiring {
         Nat64Settings s = new Nat64Settings(n.udpTimeout(), n.tcpEstTimeout(), n.tcpTransTimeout(), n.icmpTimeout(),
                 n.maximumSimultaneousOpens(), n.addressDependentFiltering(), n.dropExternallyInitiatedTcp(),
                 n.dropIcmpv6Info(), n.handleRstDuringFinRcv(), n.fArgs(), n.maxSessions(),
-                n.maxSessionsPerSubscriber(), n.maxPortsPerSubscriber(), n.subscriberPrefixLength());
+                n.maxSessionsPerSubscriber(), n.maxPortsPerSubscriber(), n.subscriberPrefixLength(),
+                n.fragmentTimeout());
         long secret = new java.security.SecureRandom().nextLong();
         Nat64Mapper m = new Nat64Mapper(c.global().pool6(), c.ferry().wkpStrict(), new Pool4(pool4, n.fArgs(), secret),
                 statics, s);

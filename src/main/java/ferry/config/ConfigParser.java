@@ -371,6 +371,9 @@ public final class ConfigParser {
                 if (f.maxSessionsNode != null)
                     error("ferry.max-sessions", f.maxSessionsNode, "\"max-sessions\" is a stateful NAT64 setting; "
                             + NAT64_HINT);
+                for (Map.Entry<String, Json.Node> e : f.nat64Keys.entrySet())
+                    error("ferry." + e.getKey(), e.getValue(), Json.quote(e.getKey())
+                            + " is a stateful NAT64 setting; " + NAT64_HINT);
             }
             FerrySection fs = f.build();
             if (mode != fs.mode()) fs = new FerrySection(mode, fs.ipv4Address(), fs.ipv6Address(), fs.ipv4Mtu(),
@@ -562,7 +565,9 @@ public final class ConfigParser {
             boolean wkpStrict = true;
             int maxSessions = Nat64Section.DEFAULT_MAX_SESSIONS;
             Json.Node maxSessionsNode;
-            int maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength = 128;
+            int maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength = 128, fragmentTimeout = 2;
+            /** ferry's NAT64 keys given, with their nodes (refused in SIIT mode). */
+            final Map<String, Json.Node> nat64Keys = new LinkedHashMap<>();
 
             FerrySection build() {
                 return new FerrySection(mode, ipv4Address, ipv6Address, ipv4Mtu, ipv6Mtu, wkpStrict);
@@ -594,16 +599,25 @@ public final class ConfigParser {
                 Long l = integer(p, v, 1, 1 << 26);
                 if (l != null) { f.maxSessions = l.intValue(); f.maxSessionsNode = v; }
             });
+            h.put("fragment-timeout", (p, v) -> {
+                f.nat64Keys.put("fragment-timeout", v);
+                // issue 4: fragments of a datagram are awaited at least 2 s
+                Integer t = duration(p, v, 2);
+                if (t != null) f.fragmentTimeout = t;
+            });
             // RFC 6888 REQ-4 limits (nat64 mode; ignored otherwise)
             h.put("max-sessions-per-subscriber", (p, v) -> {
+                f.nat64Keys.put("max-sessions-per-subscriber", v);
                 Long l = integer(p, v, 0, 1 << 26);
                 if (l != null) f.maxSessionsPerSubscriber = l.intValue();
             });
             h.put("max-ports-per-subscriber", (p, v) -> {
+                f.nat64Keys.put("max-ports-per-subscriber", v);
                 Long l = integer(p, v, 0, 65536);
                 if (l != null) f.maxPortsPerSubscriber = l.intValue();
             });
             h.put("subscriber-prefix-length", (p, v) -> {
+                f.nat64Keys.put("subscriber-prefix-length", v);
                 Long l = integer(p, v, 64, 128);
                 if (l == null) return;
                 if (l != 64 && l != 128) error(p, v, l + " is not a subscriber prefix length; expected 64 or 128");
@@ -736,7 +750,7 @@ public final class ConfigParser {
                     g.maximumSimultaneousOpens, g.addressDependentFiltering, g.dropExternallyInitiatedTcp,
                     g.dropIcmpv6Info, g.handleRstDuringFinRcv, g.fArgs, g.sourceIcmpv6ErrorsBetter, g.loggingBib,
                     g.loggingSession, f.maxSessions, f.maxSessionsPerSubscriber, f.maxPortsPerSubscriber,
-                    f.subscriberPrefixLength);
+                    f.subscriberPrefixLength, f.fragmentTimeout);
         }
 
         static boolean overlap(Prefix4 a, Prefix4 b) {

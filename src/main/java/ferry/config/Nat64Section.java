@@ -25,6 +25,8 @@ import java.util.List;
  * @param maxSessionsPerSubscriber   ferry's {@code max-sessions-per-subscriber} (RFC 6888), 0 = none (default)
  * @param maxPortsPerSubscriber      ferry's {@code max-ports-per-subscriber} (RFC 6888), 0 = none (default)
  * @param subscriberPrefixLength     ferry's {@code subscriber-prefix-length}: 128 (default) or 64
+ * @param fragmentTimeout            ferry's {@code fragment-timeout}: seconds the fragments of a datagram are
+ *                                   awaited after its first, at least 2 (default 2)
  */
 public record Nat64Section(List<Pool4Entry> pool4, List<BibEntry> bib, int udpTimeout, int tcpEstTimeout,
                            int tcpTransTimeout, int icmpTimeout, int maximumSimultaneousOpens,
@@ -32,7 +34,7 @@ public record Nat64Section(List<Pool4Entry> pool4, List<BibEntry> bib, int udpTi
                            boolean dropIcmpv6Info, boolean handleRstDuringFinRcv, int fArgs,
                            boolean sourceIcmpv6ErrorsBetter, boolean loggingBib, boolean loggingSession,
                            int maxSessions, int maxSessionsPerSubscriber, int maxPortsPerSubscriber,
-                           int subscriberPrefixLength) {
+                           int subscriberPrefixLength, int fragmentTimeout) {
     public static final int DEFAULT_MAX_SESSIONS = 1 << 18;
 
     public Nat64Section {

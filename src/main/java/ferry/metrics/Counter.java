@@ -149,8 +149,10 @@ public enum Counter {
     // --- nat64 ---
     DROP_NAT64_SRC_IN_POOL6("drop_nat64_src_in_pool6",
             "IPv6 source lies inside pool6: a spoofed or looping packet (RFC 6146 security considerations)"),
+    NAT64_FRAGMENT_HELD("nat64_fragment_held",
+            "fragment kept until the first fragment of its datagram comes (then translated; dropped after fragment-timeout)"),
     DROP_NAT64_FRAGMENT("drop_nat64_fragment",
-            "fragment whose datagram's first fragment was not seen (out of order or over 2 s), or no room to track it"),
+            "fragment not translated: its first fragment is missing and it cannot be kept (caps), or no room to track it"),
     DROP_NAT64_UNSUPPORTED_PROTOCOL("drop_nat64_unsupported_protocol",
             "transport protocol other than TCP, UDP, ICMP: a NAT64 has no binding for it (RFC 6146 §3.5)"),
     DROP_NAT64_POOL4_EXHAUSTED("drop_nat64_pool4_exhausted",

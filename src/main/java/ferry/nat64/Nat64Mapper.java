@@ -44,6 +44,7 @@ public final class Nat64Mapper implements AddressMapper {
     private final SessionTable.OnExpiry tcpExpiry = this::tcpExpired;
     private final HeldSyns heldSyns;
     private final FragmentMap fragments;
+    private final HeldFragments heldFragments;
     private static final SessionTable.OnExpiry DELETE = (t, s) -> -1;
 
     /**
@@ -61,7 +62,8 @@ public final class Nat64Mapper implements AddressMapper {
         this.pool4 = pool4;
         this.settings = settings;
         this.heldSyns = new HeldSyns(settings.maximumSimultaneousOpens());
-        this.fragments = new FragmentMap(FRAGMENT_DATAGRAMS, FRAGMENT_TIMEOUT_SECONDS * SECOND);
+        this.fragments = new FragmentMap(FRAGMENT_DATAGRAMS, settings.fragmentTimeout() * SECOND);
+        this.heldFragments = new HeldFragments(HELD_FRAGMENTS, settings.fragmentTimeout() * SECOND);
         long s = SECOND;
         tcp = table(IpProto.TCP, statics, new long[]{settings.tcpEstTimeout() * s, settings.tcpTransTimeout() * s,
                 Nat64Settings.TCP_INCOMING_SYN_SECONDS * s});
@@ -131,7 +133,7 @@ public final class Nat64Mapper implements AddressMapper {
         if (t.fragmented && !t.firstFragment) {
             // a later fragment: no ports; its IPv4 source is what the first fragment of the datagram mapped to
             if (fragments.get(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto, t.now, t, true)) return null;
-            return Counter.DROP_NAT64_FRAGMENT;
+            return holdFragment(t, t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto);
         }
         boolean isIcmp = t.proto == IpProto.ICMP;
         if (isIcmp && settings.dropIcmpv6Info()) return Counter.DROP_NAT64_ICMPV6_INFO;
@@ -196,9 +198,12 @@ public final class Nat64Mapper implements AddressMapper {
             int slot = tab.bSlot[b];
             t.src4 = tab.pool.addrOf(slot);
             t.srcPort = tab.pool.portOf(slot);
-            if (t.fragmented && !fragments.put(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto,
-                    t.src4 & 0xffffffffL, 0, now)) {
-                return Counter.DROP_NAT64_FRAGMENT; // no room to remember the datagram: its fragments would be lost
+            if (t.fragmented) {
+                long c = fragKey(dst4, t.fragmentId);
+                // no room to remember the datagram: its later fragments would be lost, so the first goes too
+                if (!fragments.put(t.srcHi, t.srcLo, c, t.proto, t.src4 & 0xffffffffL, 0, now))
+                    return Counter.DROP_NAT64_FRAGMENT;
+                heldFragments.mapped(t.srcHi, t.srcLo, c, t.proto, now);
             }
             return null;
         } finally {
@@ -306,7 +311,7 @@ public final class Nat64Mapper implements AddressMapper {
                 t.srcLo = pool6.embedLo(t.src4);
                 return null;
             }
-            return Counter.DROP_NAT64_FRAGMENT;
+            return holdFragment(t, t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto);
         }
         boolean isIcmp = t.proto == IpProto.ICMP;
         boolean isTcp = t.proto == IpProto.TCP;
@@ -356,9 +361,11 @@ public final class Nat64Mapper implements AddressMapper {
             t.dstLo = tab.bLo[b];
             if (isIcmp) t.srcPort = tab.bPort6[b];
             else t.dstPort = tab.bPort6[b];
-            if (t.fragmented && !fragments.put(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff),
-                    t.proto, t.dstHi, t.dstLo, now)) {
-                return Counter.DROP_NAT64_FRAGMENT;
+            if (t.fragmented) {
+                long c = fragKey(t.dst4, t.fragmentId & 0xffff);
+                if (!fragments.put(t.src4 & 0xffffffffL, 1, c, t.proto, t.dstHi, t.dstLo, now))
+                    return Counter.DROP_NAT64_FRAGMENT;
+                heldFragments.mapped(t.src4 & 0xffffffffL, 1, c, t.proto, now);
             }
             return null;
         } finally {
@@ -393,8 +400,8 @@ public final class Nat64Mapper implements AddressMapper {
 
     /** Fragmented datagrams remembered at once (first fragment seen, later ones expected). */
     static final int FRAGMENT_DATAGRAMS = 1 << 14;
-    /** How long the mapping of a fragmented datagram is kept (RFC 8200 §4.5 reassembles for 60 s; at least 2 s). */
-    static final int FRAGMENT_TIMEOUT_SECONDS = 2;
+    /** Out-of-order fragments kept at once (2 KiB each), a quarter of them per source at most. */
+    static final int HELD_FRAGMENTS = 256;
 
     private static long fragKey(int addr4, int id) {
         return (addr4 & 0xffffffffL) << 32 | (id & 0xffffffffL);
@@ -420,6 +427,19 @@ public final class Nat64Mapper implements AddressMapper {
         int r = heldSyns.hold(t.packet, t.packetOff, t.packetLen, t.dst4, t.dstPort, t.src4, t.srcPort,
                 t.now + Nat64Settings.TCP_INCOMING_SYN_SECONDS * SECOND);
         return r >= 0 ? Counter.NAT64_TCP_SYN4_HELD : Counter.DROP_NAT64_TCP_SYN4_NO_BIB;
+    }
+
+    /** Keeps a fragment that came before its first fragment (issue 4 item 6); no room: dropped and counted. */
+    private Counter holdFragment(Tuple t, long a, long b, long c, long d) {
+        if (t.packet == null) return Counter.DROP_NAT64_FRAGMENT;
+        return heldFragments.hold(t.packet, t.packetOff, t.packetLen, a, b, c, d, t.now)
+                ? Counter.NAT64_FRAGMENT_HELD : Counter.DROP_NAT64_FRAGMENT;
+    }
+
+    /** A held fragment whose first fragment has now been mapped, copied for translation; its length or 0. */
+    @Override
+    public int takeReady(java.lang.foreign.MemorySegment into, long off) {
+        return heldFragments.takeReady(into, off);
     }
 
     /** Hands over an IPv4 SYN held for 6 s in vain, for ICMP Port Unreachable (RFC 5382 REQ-4, issue 4). */

@@ -22,12 +22,15 @@ package ferry.nat64;
  *                                   entries per subscriber and protocol; 0: no limit (default)
  * @param subscriberPrefixLength     ferry's {@code subscriber-prefix-length}: a subscriber is an IPv6 /128
  *                                   (default) or /64
+ * @param fragmentTimeout            ferry's {@code fragment-timeout}: seconds a fragmented datagram's mapping is kept
+ *                                   for its later fragments, at least 2 (issue 4), default 2
  */
 public record Nat64Settings(int udpTimeout, int tcpEstTimeout, int tcpTransTimeout, int icmpTimeout,
                             int maximumSimultaneousOpens, boolean addressDependentFiltering,
                             boolean dropExternallyInitiatedTcp, boolean dropIcmpv6Info,
                             boolean handleRstDuringFinRcv, int fArgs, int maxSessions,
-                            int maxSessionsPerSubscriber, int maxPortsPerSubscriber, int subscriberPrefixLength) {
+                            int maxSessionsPerSubscriber, int maxPortsPerSubscriber, int subscriberPrefixLength,
+                            int fragmentTimeout) {
     /** RFC 6146 §4: TCP_INCOMING_SYN, "must be at least 6 seconds" (RFC 5382). */
     public static final int TCP_INCOMING_SYN_SECONDS = 6;
     public static final int DEFAULT_MAX_SESSIONS = 1 << 18;
@@ -41,6 +44,7 @@ public record Nat64Settings(int udpTimeout, int tcpEstTimeout, int tcpTransTimeo
         if (fArgs < 0 || fArgs > 15) throw new IllegalArgumentException("f-args must be 0..15, not " + fArgs);
         if (maxSessionsPerSubscriber < 0 || maxPortsPerSubscriber < 0)
             throw new IllegalArgumentException("per-subscriber limits must be 0 (none) or positive");
+        if (fragmentTimeout < 2) throw new IllegalArgumentException("fragment-timeout must be at least 2 s, not " + fragmentTimeout);
         if (subscriberPrefixLength != 64 && subscriberPrefixLength != 128)
             throw new IllegalArgumentException("subscriber-prefix-length must be 64 or 128, not " + subscriberPrefixLength);
     }
@@ -52,14 +56,14 @@ public record Nat64Settings(int udpTimeout, int tcpEstTimeout, int tcpTransTimeo
                          int fArgs, int maxSessions) {
         this(udpTimeout, tcpEstTimeout, tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens,
                 addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs,
-                maxSessions, 0, 0, 128);
+                maxSessions, 0, 0, 128, 2);
     }
 
     /** A copy with per-subscriber limits (RFC 6888). */
     public Nat64Settings withSubscriberLimits(int sessions, int ports, int prefixLength) {
         return new Nat64Settings(udpTimeout, tcpEstTimeout, tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens,
                 addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs,
-                maxSessions, sessions, ports, prefixLength);
+                maxSessions, sessions, ports, prefixLength, fragmentTimeout);
     }
 
     /** Jool's defaults and {@link #DEFAULT_MAX_SESSIONS}. */
@@ -71,6 +75,13 @@ public record Nat64Settings(int udpTimeout, int tcpEstTimeout, int tcpTransTimeo
     public Nat64Settings withMaxSessions(int n) {
         return new Nat64Settings(udpTimeout, tcpEstTimeout, tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens,
                 addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs, n,
-                maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength);
+                maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength, fragmentTimeout);
+    }
+
+    /** A copy with another fragment timeout (seconds). */
+    public Nat64Settings withFragmentTimeout(int seconds) {
+        return new Nat64Settings(udpTimeout, tcpEstTimeout, tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens,
+                addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs,
+                maxSessions, maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength, seconds);
     }
 }

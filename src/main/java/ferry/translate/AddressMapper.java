@@ -61,4 +61,13 @@ public interface AddressMapper {
     default int takeExpired(long now, java.lang.foreign.MemorySegment into, long off) {
         return 0;
     }
+
+    /**
+     * Called by the facade after each packet: a stateful mapper that kept packets it could not map yet (fragments
+     * that came before their first fragment) copies one that it now can map to {@code into} at {@code off} (at most
+     * 2048 bytes) and returns its length, and the facade translates it; 0 when there is none.
+     */
+    default int takeReady(java.lang.foreign.MemorySegment into, long off) {
+        return 0;
+    }
 }

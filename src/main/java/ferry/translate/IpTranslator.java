@@ -24,6 +24,8 @@ public final class IpTranslator implements Translator {
     private final AddressMapper mapper;
     /** Where the mapper hands over a held packet it gave up on (RFC 6146 §3.5.2.2). */
     private final MemorySegment expired = MemorySegment.ofArray(new byte[576]);
+    /** Where the mapper hands over a kept packet it can now map (a fragment whose first fragment came). */
+    private final MemorySegment ready = MemorySegment.ofArray(new byte[HEADROOM + 2048 + 2048]);
 
     // state of the call in progress (for the hairpin leg)
     private PacketSink current;
@@ -48,6 +50,22 @@ public final class IpTranslator implements Translator {
 
     @Override
     public Verdict translate(MemorySegment buf, long off, int len, long now, PacketSink sink) {
+        Verdict v = translate1(buf, off, len, now, sink);
+        // fragments the mapper kept until their first fragment came (this packet, perhaps) go out after it
+        for (int n; (n = takeReady()) > 0; ) translate1(ready, HEADROOM, n, now, sink);
+        return v;
+    }
+
+    private int takeReady() {
+        try {
+            return mapper.takeReady(ready, HEADROOM);
+        } catch (Throwable e) {
+            counters.inc(Counter.DROP_INTERNAL_ERROR);
+            return 0;
+        }
+    }
+
+    private Verdict translate1(MemorySegment buf, long off, int len, long now, PacketSink sink) {
         try {
             mapper.tick(now);
             for (int n; (n = mapper.takeExpired(now, expired, 0)) > 0; ) {

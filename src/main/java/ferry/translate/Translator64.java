@@ -401,7 +401,11 @@ public final class Translator64 {
         t.fragmented = fragmented;
         t.firstFragment = firstFragment;
         t.fragmentId = fragmentId;
+        t.packet = buf;
+        t.packetOff = off;
+        t.packetLen = len;
         Counter mapped = mapper.map64(t);
+        t.packet = null;
         boolean fromInner = icmpError && t.outerFromInner;
         boolean rfc6791 = icmpError && srcSpecial && !fromInner;
         if (mapped != null) {

@@ -43,8 +43,9 @@ public final class Tuple {
     public int errorType = -1;
     public int errorCode;
     /**
-     * The outer packet as received (4→6 only; null otherwise): a stateful mapper may copy it (RFC 6146 §3.5.2.2 keeps
-     * an unsolicited IPv4 SYN up to 6 s). Valid only during the {@code map46} call.
+     * The outer packet as received (null for inner packets): a stateful mapper may copy it (RFC 6146 §3.5.2.2 keeps
+     * an unsolicited IPv4 SYN up to 6 s; fragments wait for their first fragment). Valid only during the outer
+     * {@code map46}/{@code map64} call.
      */
     public java.lang.foreign.MemorySegment packet;
     public long packetOff;

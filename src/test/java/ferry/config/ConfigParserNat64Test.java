@@ -102,13 +102,14 @@ class ConfigParserNat64Test {
                 {"global": {"pool6": "64:ff9b::/96"},
                  "pool4": [{"protocol": "UDP", "prefix": "203.0.113.1/32"}],
                  "ferry": {"mode": "nat64", "max-sessions": 5000, "max-sessions-per-subscriber": 2000,
-                           "max-ports-per-subscriber": 1000, "subscriber-prefix-length": 64}}
+                           "max-ports-per-subscriber": 1000, "subscriber-prefix-length": 64, "fragment-timeout": "0:10"}}
                 """, "t", false, null);
         assertThat(c.ferry().mode()).isEqualTo(Mode.NAT64);
         assertThat(c.nat64().maxSessions()).isEqualTo(5000);
         assertThat(c.nat64().maxSessionsPerSubscriber()).isEqualTo(2000);
         assertThat(c.nat64().maxPortsPerSubscriber()).isEqualTo(1000);
         assertThat(c.nat64().subscriberPrefixLength()).isEqualTo(64);
+        assertThat(c.nat64().fragmentTimeout()).isEqualTo(10);
         assertThat(c.nat64().udpTimeout()).isEqualTo(300); // Jool's defaults
         assertThat(c.nat64().tcpEstTimeout()).isEqualTo(7440);
         assertThat(c.nat64().tcpTransTimeout()).isEqualTo(240);
@@ -192,5 +193,8 @@ class ConfigParserNat64Test {
         assertThat(c.ferry().mode()).isEqualTo(Mode.SIIT);
         assertThatThrownBy(() -> ConfigParser.parse("{\"ferry\": {\"max-sessions\": 5}}", "t"))
                 .isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> ConfigParser.parse("{\"ferry\": {\"fragment-timeout\": 5, \"max-ports-per-subscriber\": 9}}", "t"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ferry.fragment-timeout")
+                .hasMessageContaining("ferry.max-ports-per-subscriber").hasMessageContaining("--mode nat64");
     }
 }

@@ -189,14 +189,63 @@ class Nat64UdpTest {
     }
 
     @Test
-    void aLaterFragmentWithoutItsFirstIsDroppedAndCounted() {
-        byte[] later = v6(X6, Y4).fragment(13, false, 0x99).raw(17, new byte[40]).build();
-        assertThat(f.send(later)).isEqualTo(Verdict.DROP);
-        assertThat(f.counters.get(Counter.DROP_NAT64_FRAGMENT)).isEqualTo(1);
-        // and the first fragment's mapping is forgotten after 2 s
-        f.send(v6(X6, Y4).fragment(0, true, 0x98).udp(40001, 53).payload(64).build());
+    void aLaterFragmentBeforeItsFirstIsKeptAndTranslatedRightAfterIt() {
+        byte[] whole = v6(X6, Y4).udp(40001, 53).payload(200).build();
+        byte[] l4 = java.util.Arrays.copyOfRange(whole, 40, whole.length);
+        byte[] first = v6(X6, Y4).fragment(0, true, 0x77).raw(17, java.util.Arrays.copyOfRange(l4, 0, 104)).build();
+        byte[] second = v6(X6, Y4).fragment(13, false, 0x77).raw(17, java.util.Arrays.copyOfRange(l4, 104, l4.length)).build();
+        assertThat(f.send(second)).isEqualTo(Verdict.DROP);
+        assertThat(f.out).isEmpty();
+        assertThat(f.counters.get(Counter.NAT64_FRAGMENT_HELD)).isEqualTo(1);
+        assertThat(f.send(first)).isEqualTo(Verdict.EMIT);
+        assertThat(f.out).hasSize(2); // the first fragment, then the kept one
+        byte[] a = f.out.get(0), b = f.out.get(1);
+        assertThat(u16(a, 6) & 0x1fff).isZero();
+        assertThat((u16(b, 6) & 0x1fff) * 8).isEqualTo(104);
+        assertThat(src4(b)).isEqualTo(T4);
+        assertThat(dst4(b)).isEqualTo(Y4);
+        assertThat(u16(b, 4)).isEqualTo(0x77);
+    }
+
+    @Test
+    void keptFragmentsAreBoundedPerSourceAndDroppedAfterTheFragmentTimeout() {
+        int kept = 0;
+        for (int i = 0; i < 100; i++) {
+            if (f.send(v6(X6, Y4).fragment(13, false, 1000 + i).raw(17, new byte[40]).build()) == Verdict.DROP
+                    && f.counters.get(Counter.NAT64_FRAGMENT_HELD) > kept) kept++;
+        }
+        assertThat(kept).isEqualTo(Nat64Mapper.HELD_FRAGMENTS / 4); // one source: a quarter of the slots
+        assertThat(f.counters.get(Counter.DROP_NAT64_FRAGMENT)).isEqualTo(100 - kept);
+        // another source still gets slots
+        assertThat(f.send(v6(Z6, Y4).fragment(13, false, 5).raw(17, new byte[40]).build())).isEqualTo(Verdict.DROP);
+        assertThat(f.counters.get(Counter.NAT64_FRAGMENT_HELD)).isEqualTo(kept + 1);
+        // after fragment-timeout a kept fragment is gone: its first fragment alone goes out
         f.advance(2);
-        assertThat(f.send(v6(X6, Y4).fragment(10, false, 0x98).raw(17, new byte[40]).build())).isEqualTo(Verdict.DROP);
+        assertThat(f.send(v6(Z6, Y4).fragment(0, true, 5).udp(40001, 53).payload(96).build())).isEqualTo(Verdict.EMIT);
+        assertThat(f.out).hasSize(1);
+    }
+
+    @Test
+    void aLaterFragmentsMappingIsForgottenAfterTheFragmentTimeout() {
+        f.send(v6(X6, Y4).fragment(0, true, 0x98).udp(40001, 53).payload(64).build());
+        f.advance(1);
+        assertThat(f.send(v6(X6, Y4).fragment(10, false, 0x98).raw(17, new byte[40]).build())).isEqualTo(Verdict.EMIT);
+        f.advance(1);
+        // 2 s after the first fragment: not mapped any more (kept instead, waiting for a first fragment)
+        assertThat(f.send(v6(X6, Y4).fragment(15, false, 0x98).raw(17, new byte[40]).build())).isEqualTo(Verdict.DROP);
+        assertThat(f.counters.get(Counter.NAT64_FRAGMENT_HELD)).isEqualTo(1);
+    }
+
+    @Test
+    void fragmentTimeoutIsConfigurable() {
+        Nat64Fixture g = new Nat64Fixture(List.of(new Pool4.Entry(IpProto.UDP, Prefix4.parse(T4 + "/32"), 1, 65535, 0)),
+                List.of(), Nat64Settings.defaults().withMaxSessions(16).withFragmentTimeout(10));
+        g.send(v6(X6, Y4).fragment(0, true, 0x98).udp(40001, 53).payload(64).build());
+        g.advance(9);
+        assertThat(g.send(v6(X6, Y4).fragment(10, false, 0x98).raw(17, new byte[40]).build())).isEqualTo(Verdict.EMIT);
+        g.advance(1);
+        assertThat(g.send(v6(X6, Y4).fragment(15, false, 0x98).raw(17, new byte[40]).build())).isEqualTo(Verdict.DROP);
+        assertThat(g.counters.get(Counter.NAT64_FRAGMENT_HELD)).isEqualTo(1);
     }
 
     @Test
