@@ -23,7 +23,6 @@ import ferry.io.tun.TunInterfaceSetup;
 import ferry.metrics.Counter;
 import ferry.metrics.Counters;
 import ferry.translate.IpTranslator;
-import ferry.translate.PacketSink;
 import ferry.translate.Translator;
 import ferry.translate.TranslatorSettings;
 import java.io.IOException;
@@ -131,18 +130,18 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
         int queues = tun.queues() > 0 ? tun.queues() : Runtime.getRuntime().availableProcessors();
         Counters[] counters = new Counters[queues];
         Arrays.setAll(counters, i -> new Counters());
-        if (tun.vnetHeader()) {
-            // GSO super-packets need the segment-length MTU rules of ferry run's handler, not shared with ferry clat
-            err.println(config + ": tun.vnet-header: ferry clat does not support vnet headers (GSO) yet; set it to"
-                    + " false");
-            return 2;
-        }
-        PacketHandler.Factory factory = (queue, out) -> new ClatHandler(
-                new IpTranslator(settings, mapper, counters[queue]), out::send);
+        // the handler of ferry run: whole packets, and GSO super-packets (vnet headers) translated once by a second
+        // translator whose MTUs are 65535, with the MTU rules applied to the segment length
+        TranslatorSettings gsoSettings = RunTranslators.withMtus(settings, 65535, 65535, 65535);
+        PacketHandler.Factory factory = (queue, out) -> new RunTranslators.Handler(
+                new IpTranslator(settings, mapper, counters[queue]), new IpTranslator(gsoSettings, mapper, counters[queue]),
+                out, settings, false);
 
         TunDevice dev;
         try {
-            dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(), tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM : 0);
+            // as ferry run: with vnet headers, partial checksums and TCP/UDP segmentation offload (super-packets)
+            dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(),
+                    tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM | TunDevice.OFFLOAD_TSO | TunDevice.OFFLOAD_USO : 0);
         } catch (TunException e) {
             err.println("ferry clat: " + e.getMessage());
             return 1;
@@ -206,6 +205,10 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
             log("cannot remove " + state + ": " + e.getMessage());
         }
         StringBuilder sb = new StringBuilder("counters:");
+        if (plane != null) {
+            for (Map.Entry<ferry.io.tun.TunStat, Long> e : plane.stats().entrySet())
+                sb.append(' ').append(e.getKey().id()).append('=').append(e.getValue());
+        }
         for (Map.Entry<Counter, Long> e : Counters.sum(List.of(counters)).entrySet())
             sb.append(' ').append(e.getKey().id()).append('=').append(e.getValue());
         log(sb.toString());
@@ -235,19 +238,6 @@ final class ClatCommand implements java.util.concurrent.Callable<Integer> {
             log("proxy NDP for " + addr + " on " + cs.uplink());
         } else {
             TunInterfaceSetup.ip("-6", "neigh", "del", "proxy", addr, "dev", cs.uplink());
-        }
-    }
-
-    /** One worker's handler: whole packets only (the device is opened without vnet headers, so no GSO). */
-    private record ClatHandler(Translator t, PacketSink sink) implements PacketHandler {
-        @Override
-        public void handle(java.lang.foreign.MemorySegment buf, long off, int len) {
-            t.translate(buf, off, len, sink);
-        }
-
-        @Override
-        public boolean handleGso(java.lang.foreign.MemorySegment buf, long off, int len, int segmentLength) {
-            return false; // never called without vnet headers; would be dropped and counted by the worker
         }
     }
 
