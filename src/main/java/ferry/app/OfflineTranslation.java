@@ -77,7 +77,8 @@ final class OfflineTranslation {
                 sink.timestamp = reader.timestampNanos();
                 in++;
                 try {
-                    Verdict v = translator.translate(buf, Translator.HEADROOM, len, sink);
+                    // the packet's timestamp is the translator's clock (NAT64 session lifetimes)
+                    Verdict v = translator.translate(buf, Translator.HEADROOM, len, sink.timestamp, sink);
                     verdicts[v.ordinal()]++;
                 } catch (RuntimeException e) {
                     // The translator promises never to throw; if it does, count it and go on (DESIGN.md).

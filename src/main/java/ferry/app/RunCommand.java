@@ -51,6 +51,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "configuration (Jool's SIIT JSON plus ferry's \"ferry\" and \"tun\" objects)")
     Path config;
 
+    @Option(names = "--mode", paramLabel = "MODE", converter = TranslateCommand.ModeConverter.class,
+            description = "siit or nat64: overrides the file's \"ferry\": {\"mode\"}, so that Jool's NAT64 atomic"
+                    + " configuration works unchanged")
+    ferry.config.Mode mode;
+
     @Option(names = "--give-up-after", paramLabel = "SECONDS", defaultValue = "10",
             description = "how long TUN read errors may persist (retried with backoff) before ferry exits 1 "
                     + "(default: ${DEFAULT-VALUE})")
@@ -66,7 +71,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         Config cfg;
         try {
-            cfg = ConfigParser.parse(config);
+            cfg = ConfigParser.parse(config, false, mode);
         } catch (ConfigException e) {
             for (ConfigError ce : e.errors()) err.println(ce.format(e.source()));
             return 2;
@@ -75,6 +80,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             err.println("ferry run: --give-up-after must be at least 1 second, got " + giveUpAfter);
             return 2;
         }
+        if (cfg.ferry().mode() == ferry.config.Mode.CLAT) return ClatCommand.run(config, giveUpAfter); // clat mode
         TunSection tun = cfg.tun();
         int queues = tun.queues() > 0 ? tun.queues() : Runtime.getRuntime().availableProcessors();
         Counters[] counters = new Counters[queues];
@@ -164,7 +170,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         RunTranslators old = current.get();
         Config cfg;
         try {
-            cfg = ConfigParser.parse(config);
+            cfg = ConfigParser.parse(config, false, mode);
         } catch (ConfigException e) {
             err.println("ferry run: SIGHUP: " + config + " is invalid; keeping the running configuration:");
             for (ConfigError ce : e.errors()) err.println("  " + ce.format(e.source()));

@@ -29,6 +29,8 @@ final class RunTranslators implements PacketHandler.Factory {
     private final Counters[] counters;
     private final TranslatorSettings settings;
     private final TranslatorSettings gsoSettings;
+    /** nat64 mode: the tables every worker shares (issue 4 item 9); null in siit mode. */
+    private final ferry.nat64.Nat64Mapper nat64;
 
     /**
      * Builds the factory and one throw-away translator, so an unsupported configuration fails here, before the swap.
@@ -38,8 +40,15 @@ final class RunTranslators implements PacketHandler.Factory {
     RunTranslators(Config config, Counters[] counters) {
         this.config = config;
         this.counters = counters;
-        Wiring.translator(config, new Counters());
-        this.settings = Wiring.settings(config);
+        if (config.ferry().mode() == ferry.config.Mode.NAT64) {
+            this.nat64 = Wiring.nat64Mapper(config);
+            this.settings = Wiring.nat64Settings(config);
+            if (nat64.log() != null) nat64.log().start(System.err::println);
+        } else {
+            this.nat64 = null;
+            Wiring.translator(config, new Counters());
+            this.settings = Wiring.settings(config);
+        }
         this.gsoSettings = withMtus(settings, 65535, 65535, 65535);
     }
 
@@ -59,13 +68,18 @@ final class RunTranslators implements PacketHandler.Factory {
 
     @Override
     public PacketHandler newHandler(int queue, PacketOutput out) {
+        if (nat64 != null) {
+            Translator t = Wiring.translator(config, counters[queue], nat64);
+            Translator gso = new IpTranslator(gsoSettings, nat64, counters[queue]);
+            return new Handler(t, gso, out, settings, true);
+        }
         Translator t = Wiring.translator(config, counters[queue]);
         Translator gso = new IpTranslator(gsoSettings, Wiring.siitMapper(config), counters[queue]);
-        return new Handler(t, gso, out, settings);
+        return new Handler(t, gso, out, settings, false);
     }
 
     /** The handler of one worker: its two translators and sinks; no allocation per packet. */
-    private static final class Handler implements PacketHandler {
+    static final class Handler implements PacketHandler { // package-private: ferry clat uses it too
         private final Translator t;
         private final Translator gso;
         private final PacketSink sink;
@@ -75,7 +89,11 @@ final class RunTranslators implements PacketHandler.Factory {
         private final int ipv6Mtu;
         private final int lowestIpv6Mtu;
 
-        Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings) {
+        private final boolean stateful;
+
+        Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings, boolean stateful) {
+            this.stateful = stateful;
+            if (stateful) CachedClock.start();
             this.t = t;
             this.gso = gso;
             this.out = out;
@@ -88,7 +106,9 @@ final class RunTranslators implements PacketHandler.Factory {
 
         @Override
         public void handle(MemorySegment buf, long off, int len) {
-            t.translate(buf, off, len, sink);
+            // nat64: the time of the packet is the cached clock (a volatile read, no clock call per packet)
+            if (stateful) t.translate(buf, off, len, CachedClock.now, sink);
+            else t.translate(buf, off, len, sink);
         }
 
         @Override
@@ -98,19 +118,19 @@ final class RunTranslators implements PacketHandler.Factory {
                 // DF clear: RFC 7915 §4.1 would fragment each segment bigger than lowest-ipv6-mtu once translated;
                 // a super-packet cannot be fragmented segment by segment
                 if (segmentLength + 20 > lowestIpv6Mtu) return false;
-                gso.translate(buf, off, len, sink);
+                gso.translate(buf, off, len, stateful ? CachedClock.now : 0L, sink);
                 return true;
             }
             // each translated segment grows (4->6) or shrinks (6->4) by the 20-byte header difference
             boolean fits = v4 ? segmentLength + 20 <= ipv6Mtu : segmentLength - 20 <= ipv4Mtu;
             if (!fits) {
                 // answered as its first segment would be: Fragmentation Needed / Packet Too Big
-                t.translate(buf, off, GsoPackets.firstSegment(buf, off, len, segmentLength), sink);
+                t.translate(buf, off, GsoPackets.firstSegment(buf, off, len, segmentLength), stateful ? CachedClock.now : 0L, sink);
             } else if (v4) {
-                gso.translate(buf, off, len, sink);
+                gso.translate(buf, off, len, stateful ? CachedClock.now : 0L, sink);
             } else {
                 segment64 = segmentLength - 20;
-                gso.translate(buf, off, len, gso64Sink);
+                gso.translate(buf, off, len, stateful ? CachedClock.now : 0L, gso64Sink);
             }
             return true;
         }
@@ -130,6 +150,31 @@ final class RunTranslators implements PacketHandler.Factory {
                 Bytes.put16(b, o + 10, Checksum.update16(Bytes.u16(b, o + 10), flags, flags & ~0x4000));
             }
             out.send(b, o, l);
+        }
+    }
+
+    /**
+     * The time NAT64 workers give the translator (DESIGN.md: no clock read per packet): Unix time in nanoseconds,
+     * advanced by one daemon thread every millisecond from {@link System#nanoTime()} (monotonic), read by the
+     * workers as a volatile field.
+     */
+    static final class CachedClock {
+        static volatile long now = System.currentTimeMillis() * 1_000_000L;
+        private static Thread thread;
+
+        static synchronized void start() {
+            if (thread != null) return;
+            long epoch0 = System.currentTimeMillis() * 1_000_000L, nano0 = System.nanoTime();
+            thread = Thread.ofPlatform().daemon().name("ferry-clock").start(() -> {
+                while (true) {
+                    now = epoch0 + (System.nanoTime() - nano0);
+                    try {
+                        Thread.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
         }
     }
 }

@@ -4,6 +4,7 @@ import ferry.config.Config;
 import ferry.config.ConfigError;
 import ferry.config.ConfigException;
 import ferry.config.ConfigParser;
+import ferry.config.Mode;
 import ferry.io.PacketReader;
 import ferry.io.PacketReaders;
 import ferry.io.PacketWriter;
@@ -50,6 +51,22 @@ final class TranslateCommand implements Callable<Integer> {
             description = "configuration (JSON; Jool's SIIT atomic configuration plus a \"ferry\" object)")
     Path config;
 
+    @Option(names = "--mode", paramLabel = "MODE", converter = ModeConverter.class,
+            description = "siit or nat64: overrides the file's \"ferry\": {\"mode\"}, so that Jool's NAT64 atomic"
+                    + " configuration works unchanged (NAT64 state lasts the whole capture; time is the packets'"
+                    + " timestamps)")
+    Mode mode;
+
+    /** --mode values: the JSON names. */
+    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<Mode> {
+        @Override
+        public Mode convert(String value) {
+            if (value.equals("siit")) return Mode.SIIT;
+            if (value.equals("nat64")) return Mode.NAT64;
+            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a mode; expected siit or nat64");
+        }
+    }
+
     @Option(names = "--input-hex", description = "IN is hex text: one raw IP packet per line; blank lines and"
             + " '#' comments are ignored")
     boolean inputHex;
@@ -83,15 +100,22 @@ final class TranslateCommand implements Callable<Integer> {
         PrintStream err = stderr != null ? stderr : System.err;
         Config cfg;
         try {
-            cfg = ConfigParser.parse(config);
+            cfg = ConfigParser.parse(config, false, mode);
         } catch (ConfigException e) {
             for (ConfigError ce : e.errors()) err.println(ce.format(e.source()));
             return 2;
         }
         Counters counters = new Counters();
         Translator translator;
+        ferry.nat64.Nat64Log nat64Log = null;
         try {
-            translator = Wiring.translator(cfg, counters);
+            if (cfg.ferry().mode() == Mode.NAT64) {
+                ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(cfg);
+                translator = Wiring.translator(cfg, counters, m);
+                nat64Log = m.log();
+            } else {
+                translator = Wiring.translator(cfg, counters);
+            }
         } catch (IllegalArgumentException e) {
             err.println(config + ": " + e.getMessage());
             return 2;
@@ -118,6 +142,8 @@ final class TranslateCommand implements Callable<Integer> {
             }
             IOException failure = null;
             boolean inputFailed = false;
+            // RFC 6888 REQ-12 records (logging-bib / logging-session) go to stderr as they are made
+            if (nat64Log != null) nat64Log.start(err::println);
             try (writer) {
                 x.run(reader, writer, err);
             } catch (PcapFormatException e) {
@@ -128,6 +154,14 @@ final class TranslateCommand implements Callable<Integer> {
             }
             err.println("ferry translate: " + ("-".equals(in) ? "stdin" : in) + " (" + reader.format() + ") -> "
                     + ("-".equals(out) ? "stdout" : out) + (outputHex ? " (hex)" : " (pcap, RAW, ns)"));
+            if (nat64Log != null) {
+                try {
+                    nat64Log.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (nat64Log.dropped() > 0) err.println("  nat64 log records dropped (queue full): " + nat64Log.dropped());
+            }
             x.printSummary(err, reader);
             if (failure != null) {
                 err.println("ferry: " + (inputFailed ? failure.getMessage() : "I/O error: " + reason(failure)));

@@ -51,6 +51,14 @@ public final class ConfigParser {
 
     /** Parses a file (UTF-8). */
     public static Config parse(Path path, boolean force) throws ConfigException {
+        return parse(path, force, null);
+    }
+
+    /**
+     * Parses a file (UTF-8); {@code modeOverride} (the command line's {@code --mode}), when not null, replaces the
+     * file's {@code "ferry": {"mode"}}, so that Jool's NAT64 files work unchanged.
+     */
+    public static Config parse(Path path, boolean force, Mode modeOverride) throws ConfigException {
         String text;
         try {
             text = Files.readString(path);
@@ -60,7 +68,7 @@ public final class ConfigParser {
             throw new ConfigException(path.toString(),
                     List.of(new ConfigError("", 0, 0, "cannot read the file: " + e)));
         }
-        return parse(text, path.toString(), force);
+        return parse(text, path.toString(), force, modeOverride);
     }
 
     /** Parses JSON text; {@code sourceName} names it in error messages. Without force. */
@@ -70,13 +78,19 @@ public final class ConfigParser {
 
     /** Parses JSON text; {@code sourceName} names it in error messages. */
     public static Config parse(String text, String sourceName, boolean force) throws ConfigException {
+        return parse(text, sourceName, force, null);
+    }
+
+    /** Parses JSON text with an optional mode override (see {@link #parse(Path, boolean, Mode)}). */
+    public static Config parse(String text, String sourceName, boolean force, Mode modeOverride)
+            throws ConfigException {
         Json.Node root;
         try {
             root = Json.parse(text);
         } catch (Json.SyntaxError e) {
             throw new ConfigException(sourceName, List.of(new ConfigError("", e.line, e.column, e.getMessage())));
         }
-        Run run = new Run(force);
+        Run run = new Run(force, modeOverride);
         Config c = run.root(root);
         if (!run.errors.isEmpty()) {
             List<ConfigError> sorted = new ArrayList<>(run.errors);
@@ -88,12 +102,11 @@ public final class ConfigParser {
 
     // ------------------------------------------------------------------------------------------------------------
 
-    /** Keys of Jool's stateful NAT64 and MAP-T globals, refused with a hint instead of "unknown key". */
-    private static final List<String> NAT64_GLOBALS = List.of("address-dependent-filtering", "drop-icmpv6-info",
-            "drop-externally-initiated-tcp", "udp-timeout", "tcp-est-timeout", "tcp-trans-timeout", "icmp-timeout",
-            "maximum-simultaneous-opens", "source-icmpv6-errors-better", "logging-bib", "logging-session", "f-args",
-            "handle-rst-during-fin-rcv", "ss-enabled", "ss-flush-asap", "ss-flush-deadline", "ss-capacity",
-            "ss-max-payload", "ss-max-sessions-per-packet");
+    /** Jool's session-synchronization globals (joold): accepted in nat64 mode and ignored (ferry has no SS). */
+    private static final List<String> SS_GLOBALS = List.of("ss-enabled", "ss-flush-asap", "ss-flush-deadline",
+            "ss-capacity", "ss-max-payload", "ss-max-sessions-per-packet");
+    private static final String NAT64_HINT = "this is an SIIT configuration (set \"ferry\": {\"mode\": \"nat64\"}"
+            + " or --mode nat64 for a stateful NAT64)";
     private static final List<String> MAPT_GLOBALS = List.of("map-t-type", "end-user-ipv6-prefix", "bmr", "mapt");
 
     private static final int PLATEAUS_MAX = 64; // Jool's PLATEAUS_MAX
@@ -101,10 +114,12 @@ public final class ConfigParser {
     /** One parse: the errors found so far. */
     private static final class Run {
         final boolean force;
+        final Mode modeOverride;
         final List<ConfigError> errors = new ArrayList<>();
 
-        Run(boolean force) {
+        Run(boolean force, Mode modeOverride) {
             this.force = force;
+            this.modeOverride = modeOverride;
         }
 
         void error(String path, Json.Node at, String message) {
@@ -281,7 +296,8 @@ public final class ConfigParser {
         Config root(Json.Node root) {
             String[] instance = {"default"};
             String[] framework = {"netfilter"};
-            Json.Node[] global = {null}, eamt = {null}, denylist = {null}, ferry = {null}, dns64 = {null}, tun = {null};
+            Json.Node[] global = {null}, eamt = {null}, denylist = {null}, ferry = {null}, dns64 = {null},
+                    pool4 = {null}, bib = {null}, tun = {null}, clat = {null};
             String[] denylistName = {null};
 
             Map<String, Handler> h = new LinkedHashMap<>();
@@ -316,12 +332,10 @@ public final class ConfigParser {
             h.put("ferry", (p, v) -> ferry[0] = v);
             h.put("dns64", (p, v) -> dns64[0] = v);
             h.put("tun", (p, v) -> tun[0] = v);
-            Map<String, String> refused = new HashMap<>();
-            refused.put("pool4", "\"pool4\" is a stateful NAT64 setting; this is an SIIT configuration "
-                    + "(ferry's nat64 mode is not implemented yet)");
-            refused.put("bib", "\"bib\" is a stateful NAT64 setting; this is an SIIT configuration "
-                    + "(ferry's nat64 mode is not implemented yet)");
-            object(root, "", h, refused);
+            h.put("clat", (p, v) -> clat[0] = v);
+            h.put("pool4", (p, v) -> pool4[0] = v);
+            h.put("bib", (p, v) -> bib[0] = v);
+            object(root, "", h, Map.of());
 
             GlobalsBuilder g = new GlobalsBuilder();
             if (global[0] != null) globals(global[0], g);
@@ -334,6 +348,36 @@ public final class ConfigParser {
             if (ferry[0] != null) ferry(ferry[0], f);
             Dns64Section d = dns64[0] == null ? null : dns64(dns64[0], g.pool6);
             TunSection t = tun[0] == null ? TunSection.defaults() : TunSection.parse(tun[0], this::error);
+            ClatSection cl = clat[0] == null ? null : ClatSection.parse(clat[0], this::error);
+
+            // The mode decides which keys belong: pool4, bib and the NAT64 globals only in nat64 mode.
+            Mode mode = modeOverride != null ? modeOverride : f.mode;
+            if (mode == Mode.CLAT && clat[0] == null && ferry[0] != null)
+                error("ferry.mode", ferry[0], "mode \"clat\" needs a \"clat\" object (at least \"ipv6-address\" or \"dedicated-prefix\")");
+            Nat64Section nat64 = null;
+            if (mode == Mode.NAT64) {
+                nat64 = nat64(root, g, pool4[0], bib[0], f);
+                if (eamt[0] != null) error("eamt", eamt[0], "\"eamt\" is an SIIT setting; this is a stateful NAT64"
+                        + " configuration (the NAT64 maps addresses through pool6, pool4 and the BIB)");
+                if (denylist[0] != null) error(denylistName[0], denylist[0], Json.quote(denylistName[0])
+                        + " is an SIIT setting; this is a stateful NAT64 configuration (only pool4 addresses are"
+                        + " translated into IPv6)");
+            } else {
+                if (pool4[0] != null) error("pool4", pool4[0], "\"pool4\" is a stateful NAT64 setting; " + NAT64_HINT);
+                if (bib[0] != null) error("bib", bib[0], "\"bib\" is a stateful NAT64 setting; " + NAT64_HINT);
+                for (Map.Entry<String, Json.Node> e : g.nat64Keys.entrySet())
+                    error("global." + e.getKey(), e.getValue(), Json.quote(e.getKey())
+                            + " is a stateful NAT64 global; " + NAT64_HINT);
+                if (f.maxSessionsNode != null)
+                    error("ferry.max-sessions", f.maxSessionsNode, "\"max-sessions\" is a stateful NAT64 setting; "
+                            + NAT64_HINT);
+                for (Map.Entry<String, Json.Node> e : f.nat64Keys.entrySet())
+                    error("ferry." + e.getKey(), e.getValue(), Json.quote(e.getKey())
+                            + " is a stateful NAT64 setting; " + NAT64_HINT);
+            }
+            FerrySection fs = f.build();
+            if (mode != fs.mode()) fs = new FerrySection(mode, fs.ipv4Address(), fs.ipv6Address(), fs.ipv4Mtu(),
+                    fs.ipv6Mtu(), fs.wkpStrict());
 
             // Across keys.
             if (f.ipv6MtuNode != null || g.lowestNode != null) {
@@ -347,7 +391,7 @@ public final class ConfigParser {
             }
 
             Globals globals = g.build();
-            return new Config(instance[0], framework[0], globals, eams, deny4, f.build(), d, t);
+            return new Config(instance[0], framework[0], globals, eams, deny4, fs, d, t, nat64, cl);
         }
 
         // ------------------------------------------------------------------------------------------ global
@@ -367,6 +411,12 @@ public final class ConfigParser {
             boolean randomize = true;
             Prefix6 rfc6791v6;
             Prefix4 rfc6791v4;
+            /** NAT64 globals given, by Jool's name, with their value nodes (refused in SIIT mode). */
+            final Map<String, Json.Node> nat64Keys = new LinkedHashMap<>();
+            int udpTimeout = 300, tcpEstTimeout = 7440, tcpTransTimeout = 240, icmpTimeout = 60;
+            int maximumSimultaneousOpens = 10, fArgs = 0b1011;
+            boolean addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv,
+                    sourceIcmpv6ErrorsBetter, loggingBib, loggingSession;
 
             Globals build() {
                 return new Globals(manuallyEnabled, pool6, lowestIpv6Mtu, loggingDebug, zeroizeTrafficClass,
@@ -401,10 +451,8 @@ public final class ConfigParser {
                 if (pr != null && !scopeOk(p, v, pr)) pr = null;
                 g.rfc6791v4 = pr;
             });
+            nat64Globals(h, g);
             Map<String, String> refused = new HashMap<>();
-            for (String k : NAT64_GLOBALS)
-                refused.put(k, Json.quote(k) + " is a stateful NAT64 global; this is an SIIT configuration "
-                        + "(ferry's nat64 mode is not implemented yet)");
             for (String k : MAPT_GLOBALS)
                 refused.put(k, Json.quote(k) + " is a MAP-T global; ferry does not implement MAP-T");
             object(node, "global", h, refused);
@@ -515,6 +563,11 @@ public final class ConfigParser {
             int ipv6Mtu = 1500;
             Json.Node ipv6MtuNode;
             boolean wkpStrict = true;
+            int maxSessions = Nat64Section.DEFAULT_MAX_SESSIONS;
+            Json.Node maxSessionsNode;
+            int maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength = 128, fragmentTimeout = 2;
+            /** ferry's NAT64 keys given, with their nodes (refused in SIIT mode). */
+            final Map<String, Json.Node> nat64Keys = new LinkedHashMap<>();
 
             FerrySection build() {
                 return new FerrySection(mode, ipv4Address, ipv6Address, ipv4Mtu, ipv6Mtu, wkpStrict);
@@ -527,8 +580,8 @@ public final class ConfigParser {
                 String s = string(p, v);
                 if (s == null) return;
                 if (s.equals("siit")) f.mode = Mode.SIIT;
-                else if (s.equals("nat64") || s.equals("clat"))
-                    error(p, v, Json.quote(s) + " is not implemented yet; only \"siit\" is");
+                else if (s.equals("nat64")) f.mode = Mode.NAT64;
+                else if (s.equals("clat")) f.mode = Mode.CLAT;
                 else error(p, v, Json.quote(s) + " is not a mode; expected \"siit\", \"nat64\" or \"clat\"");
             });
             h.put("ipv4-address", (p, v) -> f.ipv4Address = address4(p, v));
@@ -542,7 +595,292 @@ public final class ConfigParser {
                 if (l != null) { f.ipv6Mtu = l.intValue(); f.ipv6MtuNode = v; }
             });
             h.put("wkp-strict", (p, v) -> { Boolean b = bool(p, v); if (b != null) f.wkpStrict = b; });
+            h.put("max-sessions", (p, v) -> {
+                Long l = integer(p, v, 1, 1 << 26);
+                if (l != null) { f.maxSessions = l.intValue(); f.maxSessionsNode = v; }
+            });
+            h.put("fragment-timeout", (p, v) -> {
+                f.nat64Keys.put("fragment-timeout", v);
+                // issue 4: fragments of a datagram are awaited at least 2 s
+                Integer t = duration(p, v, 2);
+                if (t != null) f.fragmentTimeout = t;
+            });
+            // RFC 6888 REQ-4 limits (nat64 mode; ignored otherwise)
+            h.put("max-sessions-per-subscriber", (p, v) -> {
+                f.nat64Keys.put("max-sessions-per-subscriber", v);
+                Long l = integer(p, v, 0, 1 << 26);
+                if (l != null) f.maxSessionsPerSubscriber = l.intValue();
+            });
+            h.put("max-ports-per-subscriber", (p, v) -> {
+                f.nat64Keys.put("max-ports-per-subscriber", v);
+                Long l = integer(p, v, 0, 65536);
+                if (l != null) f.maxPortsPerSubscriber = l.intValue();
+            });
+            h.put("subscriber-prefix-length", (p, v) -> {
+                f.nat64Keys.put("subscriber-prefix-length", v);
+                Long l = integer(p, v, 64, 128);
+                if (l == null) return;
+                if (l != 64 && l != 128) error(p, v, l + " is not a subscriber prefix length; expected 64 or 128");
+                else f.subscriberPrefixLength = l.intValue();
+            });
             object(node, "ferry", h, Map.of());
+        }
+
+        // ------------------------------------------------------------------------------------------ nat64
+
+        /** Handlers for Jool's NAT64 globals (types and minimums as Jool's). */
+        void nat64Globals(Map<String, Handler> h, GlobalsBuilder g) {
+            java.util.function.BiConsumer<String, Json.Node> seen = (p, v) ->
+                    g.nat64Keys.put(p.substring(p.indexOf('.') + 1), v);
+            // RFC 4787 REQ-5: UDP mappings MUST NOT expire in less than 2 minutes; RFC 5382 REQ-5: established TCP
+            // not under 2 h 4 min, transitory not under 4 min (Jool enforces the same minimums).
+            h.put("udp-timeout", (p, v) -> { seen.accept(p, v); Integer t = duration(p, v, 120); if (t != null) g.udpTimeout = t; });
+            h.put("tcp-est-timeout", (p, v) -> { seen.accept(p, v); Integer t = duration(p, v, 7440); if (t != null) g.tcpEstTimeout = t; });
+            h.put("tcp-trans-timeout", (p, v) -> { seen.accept(p, v); Integer t = duration(p, v, 240); if (t != null) g.tcpTransTimeout = t; });
+            h.put("icmp-timeout", (p, v) -> { seen.accept(p, v); Integer t = duration(p, v, 1); if (t != null) g.icmpTimeout = t; });
+            h.put("maximum-simultaneous-opens", (p, v) -> {
+                seen.accept(p, v);
+                Long l = integer(p, v, 0, 1 << 20);
+                if (l != null) g.maximumSimultaneousOpens = l.intValue();
+            });
+            h.put("f-args", (p, v) -> { seen.accept(p, v); Long l = integer(p, v, 0, 15); if (l != null) g.fArgs = l.intValue(); });
+            h.put("address-dependent-filtering", (p, v) -> { seen.accept(p, v); Boolean b = bool(p, v); if (b != null) g.addressDependentFiltering = b; });
+            h.put("drop-externally-initiated-tcp", (p, v) -> { seen.accept(p, v); Boolean b = bool(p, v); if (b != null) g.dropExternallyInitiatedTcp = b; });
+            h.put("drop-icmpv6-info", (p, v) -> { seen.accept(p, v); Boolean b = bool(p, v); if (b != null) g.dropIcmpv6Info = b; });
+            h.put("handle-rst-during-fin-rcv", (p, v) -> { seen.accept(p, v); Boolean b = bool(p, v); if (b != null) g.handleRstDuringFinRcv = b; });
+            h.put("source-icmpv6-errors-better", (p, v) -> { seen.accept(p, v); Boolean b = bool(p, v); if (b != null) g.sourceIcmpv6ErrorsBetter = b; });
+            h.put("logging-bib", (p, v) -> { seen.accept(p, v); Boolean b = bool(p, v); if (b != null) g.loggingBib = b; });
+            h.put("logging-session", (p, v) -> { seen.accept(p, v); Boolean b = bool(p, v); if (b != null) g.loggingSession = b; });
+            for (String k : SS_GLOBALS) h.put(k, (p, v) -> seen.accept(p, v)); // joold: accepted, ignored
+        }
+
+        /**
+         * A Jool duration: {@code "HH:MM:SS"}, {@code "MM:SS"} or {@code "SS"}, each optionally with {@code ".mmm"}
+         * (milliseconds, rounded up to the second), or a number of seconds. At least {@code minSeconds}.
+         */
+        Integer duration(String path, Json.Node v, int minSeconds) {
+            long seconds;
+            if (v instanceof Json.Num) {
+                Long l = integer(path, v, minSeconds, Integer.MAX_VALUE);
+                return l == null ? null : l.intValue();
+            }
+            if (!(v instanceof Json.Str s)) {
+                error(path, v, "expected a duration like \"1:00:00\" (HH:MM:SS) or a number of seconds, got " + v.show());
+                return null;
+            }
+            String text = s.value();
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("(?:(?:(\\d{1,6}):)?(\\d{1,6}):)?(\\d{1,9})(?:\\.(\\d{1,3}))?").matcher(text);
+            if (!m.matches()) {
+                error(path, v, s.show() + " is not a duration; expected HH:MM:SS, MM:SS or SS (optionally .mmm)");
+                return null;
+            }
+            seconds = Long.parseLong(m.group(3));
+            if (m.group(2) != null) seconds += 60L * Long.parseLong(m.group(2));
+            if (m.group(1) != null) seconds += 3600L * Long.parseLong(m.group(1));
+            if (m.group(4) != null && Integer.parseInt(m.group(4)) > 0) seconds++;
+            if (seconds < minSeconds || seconds > Integer.MAX_VALUE) {
+                error(path, v, s.show() + " is " + seconds + " s; the minimum is " + minSeconds + " s"
+                        + (minSeconds >= 120 ? " (RFC 4787 REQ-5 / RFC 5382 REQ-5, as Jool)" : ""));
+                return null;
+            }
+            return (int) seconds;
+        }
+
+        /** pool4, bib and the NAT64 globals, in nat64 mode. */
+        Nat64Section nat64(Json.Node root, GlobalsBuilder g, Json.Node pool4Node, Json.Node bibNode, FerryBuilder f) {
+            if (g.pool6 == null)
+                error("global.pool6", root, "nat64 mode needs \"global\": {\"pool6\": ...}, the RFC 6052 prefix"
+                        + " IPv6 hosts reach IPv4 through (e.g. \"64:ff9b::/96\")");
+            List<Pool4Entry> pool4 = new ArrayList<>();
+            List<Json.Node> pool4Nodes = new ArrayList<>();
+            if (pool4Node == null) {
+                error("pool4", root, "nat64 mode needs \"pool4\": the IPv4 addresses (and ports) to bind IPv6 hosts"
+                        + " to, e.g. [{\"protocol\": \"TCP\", \"prefix\": \"192.0.2.1/32\"}, ...]");
+            } else {
+                List<Json.Node> items = array("pool4", pool4Node);
+                if (items != null) {
+                    if (items.isEmpty()) error("pool4", pool4Node, "pool4 is empty: ferry needs at least one entry"
+                            + " (Jool would borrow the node's own addresses; a userspace translator has none to borrow)");
+                    for (int i = 0; i < items.size(); i++) {
+                        Pool4Entry e = pool4Entry(index("pool4", i), items.get(i));
+                        if (e != null) { pool4.add(e); pool4Nodes.add(items.get(i)); }
+                    }
+                }
+            }
+            // Overlapping entries of one protocol would hand one transport address out twice.
+            for (int i = 0; i < pool4.size(); i++) {
+                for (int j = 0; j < i; j++) {
+                    Pool4Entry a = pool4.get(i), b = pool4.get(j);
+                    if (a.protocol() == b.protocol() && overlap(a.prefix(), b.prefix())
+                            && a.portMin() <= b.portMax() && b.portMin() <= a.portMax()) {
+                        error(index("pool4", i), pool4Nodes.get(i), "pool4 entry " + describe(a)
+                                + " overlaps entry " + j + " (" + describe(b) + ")");
+                    }
+                }
+            }
+            List<BibEntry> bib = new ArrayList<>();
+            if (bibNode != null) {
+                List<Json.Node> items = array("bib", bibNode);
+                if (items != null) {
+                    for (int i = 0; i < items.size(); i++) {
+                        String path = index("bib", i);
+                        BibEntry e = bibEntry(path, items.get(i));
+                        if (e == null) continue;
+                        boolean inPool = pool4.stream().anyMatch(p -> p.protocol() == e.protocol()
+                                && p.prefix().contains(e.ipv4().addr()) && e.port4() >= p.portMin()
+                                && e.port4() <= p.portMax());
+                        if (!inPool && !pool4.isEmpty())
+                            error(path, items.get(i), "the IPv4 transport address " + Ipv4.format(e.ipv4().addr()) + "#"
+                                    + e.port4() + " is not in pool4 for " + protoName(e.protocol())
+                                    + " (static BIB entries must use pool4 addresses, as in Jool)");
+                        for (BibEntry o : bib) {
+                            if (o.protocol() != e.protocol()) continue;
+                            if (o.ipv4().equals(e.ipv4()) && o.port4() == e.port4())
+                                error(path, items.get(i), "the IPv4 transport address " + Ipv4.format(e.ipv4().addr())
+                                        + "#" + e.port4() + " is already bound by an earlier entry");
+                            if (o.ipv6().equals(e.ipv6()) && o.port6() == e.port6())
+                                error(path, items.get(i), "the IPv6 transport address is already bound by an earlier entry");
+                        }
+                        bib.add(e);
+                    }
+                }
+            }
+            return new Nat64Section(pool4, bib, g.udpTimeout, g.tcpEstTimeout, g.tcpTransTimeout, g.icmpTimeout,
+                    g.maximumSimultaneousOpens, g.addressDependentFiltering, g.dropExternallyInitiatedTcp,
+                    g.dropIcmpv6Info, g.handleRstDuringFinRcv, g.fArgs, g.sourceIcmpv6ErrorsBetter, g.loggingBib,
+                    g.loggingSession, f.maxSessions, f.maxSessionsPerSubscriber, f.maxPortsPerSubscriber,
+                    f.subscriberPrefixLength, f.fragmentTimeout);
+        }
+
+        static boolean overlap(Prefix4 a, Prefix4 b) {
+            int len = Math.min(a.len(), b.len());
+            int mask = len == 0 ? 0 : -1 << (32 - len);
+            return (a.addr() & mask) == (b.addr() & mask);
+        }
+
+        static String protoName(int p) {
+            return p == 6 ? "TCP" : p == 17 ? "UDP" : "ICMP";
+        }
+
+        static String describe(Pool4Entry e) {
+            return protoName(e.protocol()) + " " + e.prefix() + " " + e.portMin() + "-" + e.portMax();
+        }
+
+        Integer protocol(String path, Json.Node v) {
+            String s = string(path, v);
+            if (s == null) return null;
+            switch (s.toUpperCase(Locale.ROOT)) {
+                case "TCP": return 6;
+                case "UDP": return 17;
+                case "ICMP": return 1;
+                default:
+                    error(path, v, Json.quote(s) + " is not a protocol; expected \"TCP\", \"UDP\" or \"ICMP\"");
+                    return null;
+            }
+        }
+
+        Pool4Entry pool4Entry(String path, Json.Node item) {
+            Integer[] proto = {null};
+            Prefix4[] prefix = {null};
+            int[] range = null;
+            Json.Node[] rangeNode = {null};
+            long[] mark = {0};
+            int[] iterations = {0};
+            boolean[] ok = {true};
+            Map<String, Handler> h = new LinkedHashMap<>();
+            h.put("protocol", (p, v) -> { proto[0] = protocol(p, v); if (proto[0] == null) ok[0] = false; });
+            h.put("prefix", (p, v) -> {
+                prefix[0] = prefix4(p, v);
+                if (prefix[0] == null) ok[0] = false;
+                else if (prefix[0].len() < 16) {
+                    error(p, v, Json.quote(prefix[0].toString()) + " is too large for pool4 (ferry accepts /16 or longer)");
+                    ok[0] = false;
+                }
+            });
+            h.put("port range", (p, v) -> rangeNode[0] = v);
+            h.put("mark", (p, v) -> { Long l = integer(p, v, 0, 0xffffffffL); if (l != null) mark[0] = l; else ok[0] = false; });
+            h.put("max-iterations", (p, v) -> {
+                if (v instanceof Json.Str s && s.value().equals("auto")) iterations[0] = 0;
+                else if (v instanceof Json.Str s && s.value().equals("infinity")) iterations[0] = -1;
+                else if (v instanceof Json.Num) {
+                    Long l = integer(p, v, 1, Integer.MAX_VALUE);
+                    if (l != null) iterations[0] = l.intValue(); else ok[0] = false;
+                } else {
+                    error(p, v, v.show() + " is not a max-iterations value; expected \"auto\", \"infinity\" or a"
+                            + " positive integer");
+                    ok[0] = false;
+                }
+            });
+            Map<String, Json.Member> seen = object(item, path, h, Map.of());
+            if (!(item instanceof Json.Obj)) return null;
+            if (!seen.containsKey("protocol")) { error(path, item, "the pool4 entry has no \"protocol\""); ok[0] = false; }
+            if (!seen.containsKey("prefix")) { error(path, item, "the pool4 entry has no \"prefix\""); ok[0] = false; }
+            int min = proto[0] != null && proto[0] == 1 ? 0 : 1, max = 65535;
+            if (rangeNode[0] != null) {
+                range = portRange(path + ".\"port range\"", rangeNode[0]);
+                if (range == null) ok[0] = false;
+                else { min = range[0]; max = range[1]; }
+            }
+            if (!ok[0]) return null;
+            return new Pool4Entry(proto[0], prefix[0], min, max, mark[0], iterations[0]);
+        }
+
+        /** {@code "61001-65535"} or {@code "80"}: 0..65535, first ≤ last. */
+        int[] portRange(String path, Json.Node v) {
+            String s = string(path, v);
+            if (s == null) return null;
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,5})(?:-(\\d{1,5}))?").matcher(s.trim());
+            if (m.matches()) {
+                int a = Integer.parseInt(m.group(1));
+                int b = m.group(2) == null ? a : Integer.parseInt(m.group(2));
+                if (a <= b && b <= 65535) return new int[] {a, b};
+            }
+            error(path, v, Json.quote(s) + " is not a port range; expected \"FIRST-LAST\" within 0-65535, FIRST <= LAST");
+            return null;
+        }
+
+        BibEntry bibEntry(String path, Json.Node item) {
+            Integer[] proto = {6}; // Jool's default protocol is TCP
+            Object[] v6 = {null}, v4 = {null};
+            boolean[] ok = {true};
+            Map<String, Handler> h = new LinkedHashMap<>();
+            h.put("protocol", (p, v) -> { proto[0] = protocol(p, v); if (proto[0] == null) ok[0] = false; });
+            h.put("ipv6 address", (p, v) -> { v6[0] = transport(p, v, true); if (v6[0] == null) ok[0] = false; });
+            h.put("ipv4 address", (p, v) -> { v4[0] = transport(p, v, false); if (v4[0] == null) ok[0] = false; });
+            Map<String, Json.Member> seen = object(item, path, h, Map.of());
+            if (!(item instanceof Json.Obj)) return null;
+            if (!seen.containsKey("ipv6 address")) { error(path, item, "the BIB entry has no \"ipv6 address\""); ok[0] = false; }
+            if (!seen.containsKey("ipv4 address")) { error(path, item, "the BIB entry has no \"ipv4 address\""); ok[0] = false; }
+            if (!ok[0]) return null;
+            Object[] a6 = (Object[]) v6[0], a4 = (Object[]) v4[0];
+            return new BibEntry(proto[0], (Prefix6) a6[0], (Integer) a6[1], (Prefix4) a4[0], (Integer) a4[1]);
+        }
+
+        /** Jool's transport address: {@code "2001:db8::1#80"} or {@code "192.0.2.1#80"} → {address, port}. */
+        Object[] transport(String path, Json.Node v, boolean ipv6) {
+            String s = string(path, v);
+            if (s == null) return null;
+            int hash = s.lastIndexOf('#');
+            String example = ipv6 ? "\"2001:db8::1#80\"" : "\"192.0.2.1#80\"";
+            if (hash < 0 || !s.substring(hash + 1).matches("\\d{1,5}") || Integer.parseInt(s.substring(hash + 1)) > 65535) {
+                error(path, v, Json.quote(s) + " is not a transport address; expected ADDRESS#PORT like " + example);
+                return null;
+            }
+            int port = Integer.parseInt(s.substring(hash + 1));
+            try {
+                if (ipv6) {
+                    Prefix6 p = Prefix6.parse(s.substring(0, hash));
+                    if (p.len() != 128) throw new AddressFormatException("a prefix, not an address");
+                    return new Object[] {p, port};
+                }
+                Prefix4 p = Prefix4.parse(s.substring(0, hash));
+                if (p.len() != 32) throw new AddressFormatException("a prefix, not an address");
+                return new Object[] {p, port};
+            } catch (AddressFormatException e) {
+                error(path, v, Json.quote(s) + " is not a transport address like " + example + ": " + e.getMessage());
+                return null;
+            }
         }
 
         // ------------------------------------------------------------------------------------------ dns64

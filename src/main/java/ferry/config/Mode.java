@@ -1,6 +1,6 @@
 package ferry.config;
 
-/** What ferry plays ({@code "ferry": {"mode": ...}}). Only SIIT is implemented so far. */
+/** What ferry plays ({@code "ferry": {"mode": ...}}). SIIT and NAT64 are implemented; CLAT is not yet. */
 public enum Mode {
     SIIT("siit"), NAT64("nat64"), CLAT("clat");
 

@@ -147,6 +147,57 @@ public enum Counter {
             "ICMPv6 error whose RFC 4884 length runs past the payload"),
     ICMP6_ERROR_NO_SOURCE("icmp6_error_no_source",
             "an ICMPv6 error was due but neither ipv6-address nor rfc6791v6-prefix is set (not a drop reason)"),
+
+    // --- nat64 ---
+    DROP_NAT64_SRC_IN_POOL6("drop_nat64_src_in_pool6",
+            "IPv6 source lies inside pool6: a spoofed or looping packet (RFC 6146 security considerations)"),
+    NAT64_FRAGMENT_HELD("nat64_fragment_held",
+            "fragment kept until the first fragment of its datagram comes (then translated; dropped after fragment-timeout)"),
+    DROP_NAT64_FRAGMENT("drop_nat64_fragment",
+            "fragment not translated: its first fragment is missing and it cannot be kept (caps), or no room to track it"),
+    DROP_NAT64_UNSUPPORTED_PROTOCOL("drop_nat64_unsupported_protocol",
+            "transport protocol other than TCP, UDP, ICMP: a NAT64 has no binding for it (RFC 6146 §3.5)"),
+    DROP_NAT64_POOL4_EXHAUSTED("drop_nat64_pool4_exhausted",
+            "no free pool4 transport address for a new BIB entry (ICMPv6 1/3 returned, RFC 6146 §3.5.1.1)"),
+    DROP_NAT64_SESSION_LIMIT("drop_nat64_session_limit",
+            "session table full: the new flow is refused, existing sessions are kept (RFC 6888 REQ-3)"),
+    DROP_NAT64_SUBSCRIBER_LIMIT("drop_nat64_subscriber_limit",
+            "IPv6 subscriber at its session or port limit: the new flow is refused (RFC 6888 REQ-4; rate-limited ICMP)"),
+    DROP_NAT64_TCP_NO_SESSION("drop_nat64_tcp_no_session",
+            "TCP segment other than SYN without a session (RFC 6146 §3.5.2.2: only a SYN opens one)"),
+    DROP_NAT64_NOT_POOL4("drop_nat64_not_pool4", "IPv4 destination is not a pool4 address"),
+    DROP_NAT64_NO_BIB("drop_nat64_no_bib",
+            "IPv4 packet to a pool4 transport address with no BIB entry (UDP/ICMP: ICMPv4 3/1 returned)"),
+    DROP_NAT64_TCP_SYN4_NO_BIB("drop_nat64_tcp_syn4_no_bib",
+            "IPv4 SYN to a pool4 transport address with no BIB entry (not held: no simultaneous-open storage yet)"),
+    NAT64_TCP_SYN4_HELD("nat64_tcp_syn4_held",
+            "IPv4 SYN without a binding held up to 6 s for a simultaneous open (RFC 6146 §3.5.2.2; 3/3 if none comes)"),
+    DROP_NAT64_TCP_EXTERNAL("drop_nat64_tcp_external",
+            "IPv4-initiated TCP connection refused by drop-externally-initiated-tcp"),
+    DROP_NAT64_FILTERED("drop_nat64_filtered",
+            "IPv4 packet from an address the BIB entry has no session with (address-dependent-filtering; ICMPv4 3/13)"),
+    DROP_NAT64_ICMPV6_INFO("drop_nat64_icmpv6_info", "ICMPv6 informational message refused by drop-icmpv6-info"),
+    DROP_NAT64_ICMP_NO_SESSION("drop_nat64_icmp_no_session",
+            "ICMP error whose inner packet matches no session (errors never create sessions, RFC 5508)"),
+
+    // --- clat ---
+    DROP_CLAT_DST_LOCAL("drop_clat_dst_local",
+            "IPv4 destination is a CLAT-side address (island or 192.0.0.0/29 host side): never sent to the PLAT"),
+    CLAT_RA_RECEIVED("clat_ra_received", "Router Advertisements read on the uplink (RFC 4861 §4.2)"),
+    CLAT_RA_MALFORMED("clat_ra_malformed",
+            "Router Advertisements ignored: short, not type 134 code 0, hop limit not 255, source not link-local, "
+                    + "or an option of length 0 or running past the end (RFC 4861 §6.1.2)"),
+    CLAT_PREF64_OK("clat_pref64_ok", "PREF64 options accepted from Router Advertisements (RFC 8781)"),
+    CLAT_PREF64_MALFORMED("clat_pref64_malformed",
+            "PREF64 options ignored: Length not 2, Prefix Length Code above 5, or a /96 with a non-zero u-octet "
+                    + "(RFC 8781 §4, RFC 6052 §2.2)"),
+    CLAT_RFC7050_QUERY("clat_rfc7050_query", "AAAA queries for ipv4only.arpa sent (RFC 7050 §3)"),
+    CLAT_RFC7050_FOUND("clat_rfc7050_found", "ipv4only.arpa answers that revealed a NAT64 prefix (RFC 7050 §3)"),
+    CLAT_RFC7050_NO_WKA("clat_rfc7050_no_wka",
+            "ipv4only.arpa answers (or AAAA records) holding neither 192.0.0.170 nor 192.0.0.171 at any RFC 6052 "
+                    + "position: no prefix learned"),
+    CLAT_RFC7050_FAILED("clat_rfc7050_failed", "ipv4only.arpa queries that timed out or failed (no answer)"),
+    CLAT_PREFIX_CHANGED("clat_prefix_changed", "times the PLAT prefix in use changed (applied atomically)"),
     ;
 
     private final String id;

@@ -44,4 +44,30 @@ public interface AddressMapper {
     default AddressMapper hairpinMapper() {
         return null;
     }
+
+    /**
+     * Called by the facade with the time of every packet, before it is translated: a stateful mapper expires its
+     * sessions here (rate-limited by itself, so that the cost is O(1) amortised per packet). Stateless modes: no-op.
+     */
+    default void tick(long now) {
+    }
+
+    /**
+     * Called by the facade after {@link #tick}: a stateful mapper that held IPv4 packets (RFC 6146 §3.5.2.2, an
+     * unsolicited SYN kept up to 6 s) and gave up on one copies it to {@code into} at {@code off} (at most 576 bytes)
+     * and returns its length, so the facade answers it with ICMPv4 Destination Unreachable, Port Unreachable (3/3);
+     * 0 when there is none. Stateless modes: 0.
+     */
+    default int takeExpired(long now, java.lang.foreign.MemorySegment into, long off) {
+        return 0;
+    }
+
+    /**
+     * Called by the facade after each packet: a stateful mapper that kept packets it could not map yet (fragments
+     * that came before their first fragment) copies one that it now can map to {@code into} at {@code off} (at most
+     * 2048 bytes) and returns its length, and the facade translates it; 0 when there is none.
+     */
+    default int takeReady(java.lang.foreign.MemorySegment into, long off) {
+        return 0;
+    }
 }

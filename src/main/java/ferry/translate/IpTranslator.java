@@ -21,6 +21,11 @@ public final class IpTranslator implements Translator {
     private final Translator46 xlat46;
     private final Translator64 xlat64;
     private final Translator46 hairpin46;
+    private final AddressMapper mapper;
+    /** Where the mapper hands over a held packet it gave up on (RFC 6146 §3.5.2.2). */
+    private final MemorySegment expired = MemorySegment.ofArray(new byte[576]);
+    /** Where the mapper hands over a kept packet it can now map (a fragment whose first fragment came). */
+    private final MemorySegment ready = MemorySegment.ofArray(new byte[HEADROOM + 2048 + 2048]);
 
     // state of the call in progress (for the hairpin leg)
     private PacketSink current;
@@ -29,6 +34,7 @@ public final class IpTranslator implements Translator {
 
     public IpTranslator(TranslatorSettings settings, AddressMapper mapper, Counters counters) {
         this.counters = counters;
+        this.mapper = mapper;
         this.xlat46 = new Translator46(settings, mapper, counters);
         this.xlat64 = new Translator64(settings, mapper, counters);
         AddressMapper back = settings.eamHairpinMode() == null || settings.eamHairpinMode() == EamHairpinMode.OFF
@@ -39,7 +45,35 @@ public final class IpTranslator implements Translator {
 
     @Override
     public Verdict translate(MemorySegment buf, long off, int len, PacketSink sink) {
+        return translate(buf, off, len, 0L, sink);
+    }
+
+    @Override
+    public Verdict translate(MemorySegment buf, long off, int len, long now, PacketSink sink) {
+        Verdict v = translate1(buf, off, len, now, sink);
+        // fragments the mapper kept until their first fragment came (this packet, perhaps) go out after it
+        for (int n; (n = takeReady()) > 0; ) translate1(ready, HEADROOM, n, now, sink);
+        return v;
+    }
+
+    private int takeReady() {
         try {
+            return mapper.takeReady(ready, HEADROOM);
+        } catch (Throwable e) {
+            counters.inc(Counter.DROP_INTERNAL_ERROR);
+            return 0;
+        }
+    }
+
+    private Verdict translate1(MemorySegment buf, long off, int len, long now, PacketSink sink) {
+        try {
+            mapper.tick(now);
+            for (int n; (n = mapper.takeExpired(now, expired, 0)) > 0; ) {
+                xlat46.sendError(expired, 0, n, 3, 3, sink); // Port Unreachable (RFC 5382 REQ-4)
+            }
+            xlat46.now = now;
+            xlat64.now = now;
+            if (hairpin46 != null) hairpin46.now = now;
             if (len < 1) {
                 counters.inc(Counter.DROP_TRUNCATED);
                 return Verdict.DROP;

@@ -17,4 +17,13 @@ public interface Translator {
 
     /** Translates one raw IP packet (IPv4 → IPv6 or IPv6 → IPv4 by its version nibble). Never throws. */
     Verdict translate(MemorySegment buf, long off, int len, PacketSink sink);
+
+    /**
+     * Like {@link #translate(MemorySegment, long, int, PacketSink)}, at time {@code now} (nanoseconds, any fixed
+     * origin, from the caller: a pcap timestamp, or one clock read per batch). Stateful modes (NAT64) use it for
+     * session lifetimes; the translator itself never reads a clock. The default ignores the time.
+     */
+    default Verdict translate(MemorySegment buf, long off, int len, long now, PacketSink sink) {
+        return translate(buf, off, len, sink);
+    }
 }

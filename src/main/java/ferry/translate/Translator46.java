@@ -38,6 +38,9 @@ public final class Translator46 {
     private final AddressMapper mapper;
     private final Counters counters;
     private final Tuple tuple = new Tuple();
+    /** Time of the packet being translated (nanoseconds, from the caller; see {@link Tuple#now}). */
+    long now;
+    private int tcpFlags;
     private final Icmp46Errors errors;
 
     private final boolean zeroizeTrafficClass;
@@ -94,6 +97,7 @@ public final class Translator46 {
      */
     public Verdict translate(MemorySegment buf, long off, int len, PacketSink sink) {
         try {
+            tuple.now = now;
             return translate0(buf, off, len, sink);
         } catch (RuntimeException e) {
             counters.inc(Counter.DROP_INTERNAL_ERROR);
@@ -149,6 +153,7 @@ public final class Translator46 {
 
         // ------------------------------------------------------------ transport header (first fragment only)
         srcPort = dstPort = 0;
+        tcpFlags = 0;
         icmpType = icmpCode = -1;
         boolean icmpError = false;
         int icmpMapping = 0;
@@ -177,6 +182,7 @@ public final class Translator46 {
             if (dataOffset * 4 > payloadLength) return drop(Counter.DROP_46_TRUNCATED_L4);
             srcPort = Bytes.u16(buf, l4);
             dstPort = Bytes.u16(buf, l4 + 2);
+            tcpFlags = Bytes.u8(buf, l4 + 13);
         } else if (protocol == IpProto.UDP && fragOffset == 0) {
             if (payloadLength < 8) return drop(Counter.DROP_46_TRUNCATED_L4);
             srcPort = Bytes.u16(buf, l4);
@@ -223,7 +229,16 @@ public final class Translator46 {
         t.srcPort = srcPort;
         t.dstPort = dstPort;
         t.icmpError = icmpError;
+        t.tcpFlags = tcpFlags;
+        t.fragmented = fragmented;
+        t.firstFragment = fragOffset == 0;
+        t.fragmentId = identification;
+        t.packet = buf;
+        t.packetOff = off;
+        t.packetLen = len;
         Counter mapped = mapper.map46(t);
+        t.packet = null;
+        boolean fromInner = icmpError && t.outerFromInner;
         boolean rfc6791 = false;
         if (mapped == Counter.DROP_SRC_UNTRANSLATABLE && icmpError) {
             // AddressMapper convention: the destination is already mapped; only the source (a router on the IPv4
@@ -232,10 +247,14 @@ public final class Translator46 {
             if (!errors.rfc6791v6(ttl)) return drop(Counter.DROP_46_NO_RFC6791_SOURCE);
             rfc6791 = true;
         } else if (mapped != null) {
+            // a stateful mapper may ask for the refusal to be answered (e.g. RFC 6146 §3.5.1: no BIB entry)
+            if (t.errorType >= 0 && !icmpError) {
+                return answer(mapped, mayAnswer, buf, off, len, t.errorType, t.errorCode, 0, sink);
+            }
             return drop(mapped);
         }
         if (!rfc6791 && Special.neverTranslate6(t.srcHi, t.srcLo)) return drop(Counter.DROP_46_SRC6_NEVER_TRANSLATED);
-        if (Special.neverTranslate6(t.dstHi, t.dstLo)) return drop(Counter.DROP_46_DST6_NEVER_TRANSLATED);
+        if (!fromInner && Special.neverTranslate6(t.dstHi, t.dstLo)) return drop(Counter.DROP_46_DST6_NEVER_TRANSLATED);
         src6Hi = rfc6791 ? errors.rfc6791Hi : t.srcHi;
         src6Lo = rfc6791 ? errors.rfc6791Lo : t.srcLo;
         dst6Hi = t.dstHi;
@@ -244,6 +263,10 @@ public final class Translator46 {
         if (icmpError) {
             Verdict v = mapInner();
             if (v != null) return v;
+            if (fromInner) { // the error goes to the IPv6 host the inner packet came from (stateful NAT64)
+                dst6Hi = innerSrc6Hi;
+                dst6Lo = innerSrc6Lo;
+            }
         }
 
         // ------------------------------------------------------------ router duties
@@ -300,6 +323,15 @@ public final class Translator46 {
         sink.emit(buf, h, outLength);
         counters.inc(Counter.XLAT_46_OK);
         return Verdict.EMIT;
+    }
+
+    /**
+     * Sends an ICMPv4 error of {@code type}/{@code code} about the IPv4 packet at {@code buf[off, off+len)} (one the
+     * mapper held and gave up on, RFC 6146 §3.5.2.2), from the translator's own or RFC 6791 address; counts it.
+     */
+    void sendError(MemorySegment buf, long off, int len, int type, int code, PacketSink sink) {
+        if (errors.send(buf, off, len, type, code, 0, sink)) counters.inc(Counter.ICMP4_ERROR_SENT);
+        else counters.inc(Counter.ICMP4_ERROR_NO_SOURCE);
     }
 
     /** IPv4 protocol numbers that are IPv6 extension headers or ICMPv6 (IANA; RFC 7045 §2). */

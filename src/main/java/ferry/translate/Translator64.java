@@ -47,6 +47,9 @@ public final class Translator64 {
     private final AddressMapper mapper;
     private final Counters counters;
     private final Tuple tuple = new Tuple();
+    /** Time of the packet being translated (nanoseconds, from the caller; see {@link Tuple#now}). */
+    long now;
+    private int tcpFlags;
     private final ExtHeaderWalker walker = new ExtHeaderWalker();
     private final ExtHeaderWalker innerWalker = new ExtHeaderWalker();
     private final Icmp64Errors errors;
@@ -64,7 +67,7 @@ public final class Translator64 {
     // ---- per-packet state of the outer packet (fields, not objects: nothing is allocated per packet)
     private int len, upper, proto6, hopLimit, trafficClass;
     private long srcHi, srcLo, dstHi, dstLo;
-    private boolean hasFragment, firstFragment, moreFragments, mayAnswer;
+    private boolean hasFragment, firstFragment, moreFragments, mayAnswer, fragmented;
     private int fragmentOffset, fragmentId;
     private boolean icmpError;
     private int icmpType, icmpCode, icmpMapped, pointer4;
@@ -112,6 +115,7 @@ public final class Translator64 {
     /** Translates the IPv6 packet at {@code buf[off, off+len)}. Never throws. */
     public Verdict translate(MemorySegment buf, long off, int len, PacketSink sink) {
         try {
+            tuple.now = now;
             return translate0(buf, off, len, sink);
         } catch (Throwable e) { // a bug: count it, drop the packet, keep the worker alive
             counters.inc(Counter.DROP_INTERNAL_ERROR);
@@ -153,7 +157,7 @@ public final class Translator64 {
         moreFragments = walker.moreFragments();
         fragmentId = walker.fragmentId();
         firstFragment = fragmentOffset == 0;
-        boolean fragmented = hasFragment && (fragmentOffset != 0 || moreFragments);
+        fragmented = hasFragment && (fragmentOffset != 0 || moreFragments);
         // RFC 4443 §2.4 (e): no ICMPv6 error about an ICMPv6 error, nor to a source that is not a unicast address.
         icmpError = firstFragment && proto6 == IpProto.ICMPV6 && len - upper >= 1
                 && IcmpTypes.isError6(Bytes.u8(buf, off + upper));
@@ -257,6 +261,7 @@ public final class Translator64 {
     /** Checks the transport header of an unfragmented packet or first fragment; reads ports and ICMP fields. */
     private Counter parseUpperLayer(MemorySegment buf, long off, boolean fragmented) {
         srcPort = dstPort = 0;
+        tcpFlags = 0;
         if (proto6 == IpProto.ICMPV6 && fragmented) {
             // RFC 7915 §1.2: "Fragmented ICMP/ICMPv6 packets will not be translated by IP/ICMP translators."
             return Counter.DROP_64_FRAGMENTED_ICMP;
@@ -272,6 +277,7 @@ public final class Translator64 {
                 if (dataOffset * 4 > l4Length) return Counter.DROP_64_TRUNCATED_L4;
                 srcPort = Bytes.u16(buf, l4);
                 dstPort = Bytes.u16(buf, l4 + 2);
+                tcpFlags = Bytes.u8(buf, l4 + 13);
             }
             case IpProto.UDP -> {
                 if (l4Length < 8) return Counter.DROP_64_TRUNCATED_L4;
@@ -396,8 +402,17 @@ public final class Translator64 {
         t.srcPort = srcPort;
         t.dstPort = dstPort;
         t.icmpError = icmpError;
+        t.tcpFlags = tcpFlags;
+        t.fragmented = fragmented;
+        t.firstFragment = firstFragment;
+        t.fragmentId = fragmentId;
+        t.packet = buf;
+        t.packetOff = off;
+        t.packetLen = len;
         Counter mapped = mapper.map64(t);
-        boolean rfc6791 = icmpError && srcSpecial;
+        t.packet = null;
+        boolean fromInner = icmpError && t.outerFromInner;
+        boolean rfc6791 = icmpError && srcSpecial && !fromInner;
         if (mapped != null) {
             if (mapped == Counter.DROP_SRC_UNTRANSLATABLE && icmpError) {
                 rfc6791 = true;
@@ -406,6 +421,9 @@ public final class Translator64 {
                 // IPv6 prefix(es), the translator SHOULD drop the packet and respond with an ICMPv6 "Destination
                 // Unreachable, Source address failed ingress/egress policy" (Type 1, Code 5)."
                 return answer(mapped, buf, off, IcmpTypes.V6_DEST_UNREACH, IcmpTypes.V6_SOURCE_POLICY_FAILED, 0, sink);
+            } else if (t.errorType >= 0 && !icmpError) {
+                // a stateful mapper may ask for the refusal to be answered (e.g. RFC 6146 §3.5.1.1: no pool4 port)
+                return answer(mapped, buf, off, t.errorType, t.errorCode, 0, sink);
             } else {
                 return drop(mapped);
             }
@@ -443,6 +461,8 @@ public final class Translator64 {
         innerDst4 = t.dst4;
         innerNewSrcPort = t.srcPort;
         innerNewDstPort = t.dstPort;
+        // stateful NAT64: the error comes from the IPv4 transport address the inner packet was sent to
+        if (fromInner) src4 = innerDst4;
         return null;
     }
 

@@ -19,10 +19,50 @@ public final class Tuple {
     public boolean inner;
     /** True when the packet is an ICMP error (its source may be mapped with RFC 6791 if untranslatable). */
     public boolean icmpError;
+    /** The time of the packet in nanoseconds, from the caller (pcap timestamp, or one clock read per batch); 0 if unknown. */
+    public long now;
+    /** TCP flags octet (byte 13 of the TCP header) of an outer TCP packet that carries its header, else 0. */
+    public int tcpFlags;
+    /** True when the outer packet is a fragment (a non-first fragment has no ports: they read 0). */
+    public boolean fragmented;
+    /** For a fragment: true when it is the first (offset 0, it carries the transport header). */
+    public boolean firstFragment;
+    /** For a fragment: its Identification (IPv4: 16 bits; IPv6 Fragment header: 32 bits). */
+    public int fragmentId;
+    /**
+     * Set by a mapper on the outer packet of an ICMP error: the translator takes the translation of the outer address
+     * on the translator's own side (6→4: the source; 4→6: the destination) from the inner packet's mapping (the
+     * inner destination / inner source), as a stateful NAT64 must (RFC 6146 §3.6: the error goes to and from the
+     * transport addresses of the session the inner packet belongs to).
+     */
+    public boolean outerFromInner;
+    /**
+     * When a mapper refuses an outer packet and wants it answered with an ICMP error (of the incoming packet's
+     * family: ICMPv6 for map64, ICMPv4 for map46), it sets the type here (and {@link #errorCode}); -1: no error.
+     */
+    public int errorType = -1;
+    public int errorCode;
+    /**
+     * The outer packet as received (null for inner packets): a stateful mapper may copy it (RFC 6146 §3.5.2.2 keeps
+     * an unsolicited IPv4 SYN up to 6 s; fragments wait for their first fragment). Valid only during the outer
+     * {@code map46}/{@code map64} call.
+     */
+    public java.lang.foreign.MemorySegment packet;
+    public long packetOff;
+    public int packetLen;
 
+    /** Resets every field except {@link #now}. */
     public void clear() {
         srcHi = srcLo = dstHi = dstLo = 0;
         src4 = dst4 = proto = srcPort = dstPort = 0;
         inner = icmpError = false;
+        tcpFlags = 0;
+        fragmented = outerFromInner = firstFragment = false;
+        fragmentId = 0;
+        errorType = -1;
+        errorCode = 0;
+        packet = null;
+        packetOff = 0;
+        packetLen = 0;
     }
 }

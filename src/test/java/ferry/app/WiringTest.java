@@ -110,9 +110,9 @@ class WiringTest {
     void aModeThatIsNotImplementedIsRefusedByName() throws Exception {
         Config siit = parse("{}");
         Config nat64 = new Config(siit.instance(), siit.framework(), siit.global(), siit.eamt(), siit.denylist4(),
-                new ferry.config.FerrySection(ferry.config.Mode.NAT64, null, null, 1500, 1500, true), null);
+                new ferry.config.FerrySection(ferry.config.Mode.CLAT, null, null, 1500, 1500, true), null);
 
         assertThatThrownBy(() -> Wiring.translator(nat64, new Counters()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"nat64\"");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"clat\"");
     }
 }

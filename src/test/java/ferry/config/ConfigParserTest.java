@@ -295,7 +295,7 @@ class ConfigParserTest {
         assertThat(errs.get(0).path()).isEqualTo("global.udp-timeout");
         assertThat(errs.get(0).message()).contains("stateful NAT64");
         assertThat(errs.get(1).path()).isEqualTo("pool4");
-        assertThat(errs.get(1).message()).contains("NAT64");
+        assertThat(errs.get(1).message()).contains("NAT64").contains("--mode nat64");
     }
 
     @Test
@@ -484,11 +484,9 @@ class ConfigParserTest {
     }
 
     @Test
-    void nat64AndClatModesAreNotImplementedYet() {
-        assertThat(onlyError("{\"ferry\": {\"mode\": \"nat64\"}}").message())
-                .isEqualTo("\"nat64\" is not implemented yet; only \"siit\" is");
+    void clatModeNeedsAClatObject() {
         assertThat(onlyError("{\"ferry\": {\"mode\": \"clat\"}}").message())
-                .isEqualTo("\"clat\" is not implemented yet; only \"siit\" is");
+                .startsWith("mode \"clat\" needs a \"clat\" object"); // clat branch: the mode exists now
     }
 
     @Test

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Stateful NAT64 benchmark (JMH, with the GC profiler for bytes allocated per packet): established-flow lookups
+# at 10k/100k/1M sessions, expiry with nothing due, steady-state session creation, and established flows under a
+# flood of new ones. Usage: bench/nat64-jmh.sh [JMH options...]   e.g. bench/nat64-jmh.sh -p sessions=1000000
+# Memory per session: bench/nat64-memory.sh
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$here/scripts/jdk.sh"
+ferry_find_jdk || exit 1
+cd "$here"
+mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test >&2
+cp="target/test-classes:target/classes:$(cat target/test.classpath)"
+if [ $# -eq 0 ]; then set -- -f 1 -wi 2 -w 2s -i 3 -r 2s; fi
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main \
+  'ferry.bench.Nat64Benchmark' -jvmArgs -Xmx2g -prof gc "$@"

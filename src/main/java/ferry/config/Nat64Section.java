@@ -1,0 +1,44 @@
+package ferry.config;
+
+import java.util.List;
+
+/**
+ * The stateful NAT64 part of a configuration: Jool's {@code pool4} and {@code bib} arrays and the NAT64 globals
+ * (Jool's names and defaults; durations in seconds), plus ferry's {@code "ferry": {"max-sessions": N}}.
+ *
+ * @param pool4                      pool4 entries, in file order
+ * @param bib                        static BIB entries, in file order
+ * @param udpTimeout                 {@code udp-timeout}, default 300 (5:00)
+ * @param tcpEstTimeout              {@code tcp-est-timeout}, default 7440 (2:04:00)
+ * @param tcpTransTimeout            {@code tcp-trans-timeout}, default 240 (4:00)
+ * @param icmpTimeout                {@code icmp-timeout}, default 60 (1:00)
+ * @param maximumSimultaneousOpens   {@code maximum-simultaneous-opens}, default 10
+ * @param addressDependentFiltering  {@code address-dependent-filtering}, default false
+ * @param dropExternallyInitiatedTcp {@code drop-externally-initiated-tcp}, default false
+ * @param dropIcmpv6Info             {@code drop-icmpv6-info}, default false
+ * @param handleRstDuringFinRcv      {@code handle-rst-during-fin-rcv}, default false
+ * @param fArgs                      {@code f-args}, default 11 (0b1011)
+ * @param sourceIcmpv6ErrorsBetter   {@code source-icmpv6-errors-better}, default false (accepted; see nat64 README)
+ * @param loggingBib                 {@code logging-bib}, default false (accepted; logging is not implemented yet)
+ * @param loggingSession             {@code logging-session}, default false (likewise)
+ * @param maxSessions                ferry's {@code max-sessions}: most sessions per protocol, default 262144
+ * @param maxSessionsPerSubscriber   ferry's {@code max-sessions-per-subscriber} (RFC 6888), 0 = none (default)
+ * @param maxPortsPerSubscriber      ferry's {@code max-ports-per-subscriber} (RFC 6888), 0 = none (default)
+ * @param subscriberPrefixLength     ferry's {@code subscriber-prefix-length}: 128 (default) or 64
+ * @param fragmentTimeout            ferry's {@code fragment-timeout}: seconds the fragments of a datagram are
+ *                                   awaited after its first, at least 2 (default 2)
+ */
+public record Nat64Section(List<Pool4Entry> pool4, List<BibEntry> bib, int udpTimeout, int tcpEstTimeout,
+                           int tcpTransTimeout, int icmpTimeout, int maximumSimultaneousOpens,
+                           boolean addressDependentFiltering, boolean dropExternallyInitiatedTcp,
+                           boolean dropIcmpv6Info, boolean handleRstDuringFinRcv, int fArgs,
+                           boolean sourceIcmpv6ErrorsBetter, boolean loggingBib, boolean loggingSession,
+                           int maxSessions, int maxSessionsPerSubscriber, int maxPortsPerSubscriber,
+                           int subscriberPrefixLength, int fragmentTimeout) {
+    public static final int DEFAULT_MAX_SESSIONS = 1 << 18;
+
+    public Nat64Section {
+        pool4 = List.copyOf(pool4);
+        bib = List.copyOf(bib);
+    }
+}

@@ -1,0 +1,563 @@
+package ferry.nat64;
+
+import ferry.addr.NonGlobal;
+import ferry.addr.Rfc6052;
+import ferry.metrics.Counter;
+import ferry.packet.IpProto;
+import ferry.translate.AddressMapper;
+import ferry.translate.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Stateful NAT64 (RFC 6146) as an {@link AddressMapper}: IPv6 hosts are bound to pool4 transport addresses (BIB),
+ * flows are tracked as sessions (TCP with the §3.5.2 state machine), IPv4 addresses of the other side are embedded
+ * in pool6 (RFC 6052). Shared by all workers: the tables are striped ({@link SessionTable}), pool4 ports are claimed
+ * lock-free ({@link Pool4}); nothing is allocated per packet, and time comes in as {@link Tuple#now}.
+ *
+ * <ul>
+ *   <li>IPv6 → IPv4 (§3.5.1, §3.5.2): the destination must lie in pool6, the source must not (§5.4 of the brief);
+ *       a BIB entry is found or created (endpoint-independent mapping, RFC 6056 port choice), then the session.</li>
+ *   <li>IPv4 → IPv6: the destination must be a pool4 transport address with a BIB entry; a new session is allowed
+ *       from anyone (endpoint-independent filtering) or, with {@code address-dependent-filtering}, only from an
+ *       address the entry already has a session with.</li>
+ *   <li>ICMP errors (RFC 5508, §3.5 "ICMP error messages"): the inner packet is looked up, never created,
+ *       refreshed or deleted; the outer address on the NAT64's side follows the inner packet
+ *       ({@link Tuple#outerFromInner}).</li>
+ *   <li>Hairpinning (§3.8): {@link #explicit4} says true for pool4 addresses, so the translator sends an IPv6
+ *       packet addressed to pool6 + a pool4 address straight back through the IPv4 → IPv6 direction.</li>
+ * </ul>
+ */
+public final class Nat64Mapper implements AddressMapper {
+    private static final long SECOND = 1_000_000_000L;
+    // TCP timer classes
+    private static final int C_EST = 0, C_TRANS = 1, C_SYN = 2;
+
+    private final Rfc6052 pool6;
+    private final boolean checkWkp;
+    private final Pool4 pool4;
+    private final Nat64Settings settings;
+    private final SessionTable tcp, udp, icmp;
+    private final AtomicLong nextTick = new AtomicLong(Long.MIN_VALUE);
+    private final SessionTable.OnExpiry tcpExpiry = this::tcpExpired;
+    private final HeldSyns heldSyns;
+    private final FragmentMap fragments;
+    private final HeldFragments heldFragments;
+    private static final SessionTable.OnExpiry DELETE = (t, s) -> -1;
+
+    /**
+     * @param pool6     the RFC 6052 prefix (e.g. 64:ff9b::/96)
+     * @param wkpStrict refuse non-global IPv4 sources under 64:ff9b::/96 (RFC 6052 §3.1)
+     * @param pool4     the IPv4 transport addresses
+     * @param statics   static BIB entries (their IPv4 side must lie in pool4)
+     * @param settings  timeouts, filtering and limits
+     * @throws IllegalArgumentException a static entry outside pool4 or clashing with another (the message names it)
+     */
+    public Nat64Mapper(Rfc6052 pool6, boolean wkpStrict, Pool4 pool4, List<StaticBib> statics, Nat64Settings settings) {
+        if (pool6 == null) throw new IllegalArgumentException("pool6 is required in nat64 mode");
+        this.pool6 = pool6;
+        this.checkWkp = wkpStrict && pool6.isWellKnown();
+        this.pool4 = pool4;
+        this.settings = settings;
+        this.heldSyns = new HeldSyns(settings.maximumSimultaneousOpens());
+        this.fragments = new FragmentMap(FRAGMENT_DATAGRAMS, settings.fragmentTimeout() * SECOND);
+        this.heldFragments = new HeldFragments(HELD_FRAGMENTS, settings.fragmentTimeout() * SECOND);
+        long s = SECOND;
+        tcp = table(IpProto.TCP, statics, new long[]{settings.tcpEstTimeout() * s, settings.tcpTransTimeout() * s,
+                Nat64Settings.TCP_INCOMING_SYN_SECONDS * s});
+        udp = table(IpProto.UDP, statics, new long[]{settings.udpTimeout() * s});
+        icmp = table(IpProto.ICMP, statics, new long[]{settings.icmpTimeout() * s});
+        for (StaticBib b : statics) addStatic(b);
+    }
+
+    private SessionTable table(int proto, List<StaticBib> statics, long[] timeouts) {
+        Pool4.ProtoPool p = pool4.of(proto);
+        if (p == null) return null;
+        long n = statics.stream().filter(b -> b.proto() == proto).count();
+        int bibCap = (int) Math.max(1, Math.min((long) settings.maxSessions() + n, p.size));
+        SubscriberLimits limits = new SubscriberLimits(settings.maxSessionsPerSubscriber(),
+                settings.maxPortsPerSubscriber(), settings.subscriberPrefixLength(),
+                settings.maxSessionsPerSubscriber() > 0 || settings.maxPortsPerSubscriber() > 0 ? settings.maxSessions() : 8);
+        return new SessionTable(proto, p, settings.maxSessions(), bibCap, timeouts, limits);
+    }
+
+    private SessionTable tableOf(int proto) {
+        return switch (proto) {
+            case IpProto.TCP -> tcp;
+            case IpProto.UDP -> udp;
+            case IpProto.ICMP -> icmp;
+            default -> null;
+        };
+    }
+
+    private void addStatic(StaticBib e) {
+        SessionTable t = tableOf(e.proto());
+        int slot = t == null ? -1 : t.pool.slotOf(e.v4(), e.port4());
+        if (slot < 0) throw new IllegalArgumentException("bib entry " + e + ": the IPv4 transport address is not in pool4");
+        int bucket = t.bucket(e.v6Hi(), e.v6Lo(), e.port6());
+        int stripe = SessionTable.stripeOfBucket(bucket);
+        t.lock(stripe);
+        try {
+            if (t.find6(bucket, e.v6Hi(), e.v6Lo(), e.port6()) != SessionTable.NIL)
+                throw new IllegalArgumentException("bib entry " + e + ": the IPv6 transport address is already bound");
+            int b = t.allocBib(stripe);
+            if (b == SessionTable.NIL) throw new IllegalArgumentException("bib entry " + e + ": too many entries");
+            if (!Pool4.claim(t.pool, slot, b, Long.MIN_VALUE / 2)) {
+                throw new IllegalArgumentException("bib entry " + e + ": the IPv4 transport address is already bound");
+            }
+            t.linkBib(b, bucket, e.v6Hi(), e.v6Lo(), e.port6(), slot, true, 0);
+        } finally {
+            t.unlock(stripe);
+        }
+    }
+
+    // ================================================================================================ IPv6 -> IPv4
+
+    @Override
+    public Counter map64(Tuple t) {
+        if (t.inner) return inner64(t);
+        // RFC 6146 §3.5: only packets to pool6 (Pref64::/n) are translated
+        if (!pool6.matches(t.dstHi, t.dstLo)) return Counter.DROP_DST_UNTRANSLATABLE;
+        // a source inside pool6 would be an IPv4 host's address on the IPv6 side: spoofed or looping (§5.4 in issue 4)
+        if (pool6.matches(t.srcHi, t.srcLo)) return Counter.DROP_NAT64_SRC_IN_POOL6;
+        int dst4 = pool6.extract(t.dstHi, t.dstLo);
+        t.dst4 = dst4;
+        if (t.icmpError) {
+            t.outerFromInner = true; // the source becomes the session's pool4 address (inner destination)
+            return null;
+        }
+        if (t.proto != IpProto.TCP && t.proto != IpProto.UDP && t.proto != IpProto.ICMP)
+            return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
+        if (t.fragmented && !t.firstFragment) {
+            // a later fragment: no ports; its IPv4 source is what the first fragment of the datagram mapped to
+            if (fragments.get(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto, t.now, t, true)) return null;
+            return holdFragment(t, t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto);
+        }
+        boolean isIcmp = t.proto == IpProto.ICMP;
+        if (isIcmp && settings.dropIcmpv6Info()) return Counter.DROP_NAT64_ICMPV6_INFO;
+        SessionTable tab = tableOf(t.proto);
+        if (tab == null) return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, t.now);
+        int port6 = t.srcPort; // TCP/UDP source port, or the ICMP identifier
+        int remotePort = isIcmp ? 0 : t.dstPort;
+        long now = t.now;
+        int bucket = tab.bucket(t.srcHi, t.srcLo, port6);
+        int stripe = SessionTable.stripeOfBucket(bucket);
+        tab.lock(stripe);
+        try {
+            int b = tab.find6(bucket, t.srcHi, t.srcLo, port6);
+            int s = b == SessionTable.NIL ? SessionTable.NIL : tab.findSession(b, dst4, remotePort);
+            int outcome = 0;
+            if (t.proto == IpProto.TCP) {
+                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState[s];
+                outcome = TcpStateMachine.next(state, true, t.tcpFlags, settings.handleRstDuringFinRcv());
+                // RFC 6146 §3.5.2.2: in CLOSED only a SYN opens a session
+                if (TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED) return Counter.DROP_NAT64_TCP_NO_SESSION;
+            }
+            if (b == SessionTable.NIL) {
+                // RFC 6888 REQ-4: a subscriber over its port limit gets no new binding
+                if (tab.limits != null && !tab.limits.acquire(t.srcHi, t.srcLo, true))
+                    return refuse6(t, Counter.DROP_NAT64_SUBSCRIBER_LIMIT, 1, now);
+                b = tab.allocBib(stripe);
+                if (b == SessionTable.NIL) {
+                    if (tab.limits != null) tab.limits.release(t.srcHi, t.srcLo, true);
+                    // every row taken: when there are as many rows as pool4 pairs, that is pool4 exhaustion
+                    return tab.bibCap >= tab.pool.size ? refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, now)
+                            : refuse6(t, Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
+                }
+                // RFC 6146 §3.5.1.1 (paraphrased): when no IPv4 transport address can be allocated or no BIB entry
+                // created, the packet is discarded and an ICMPv6 Destination Unreachable, Code 3 (Address
+                // Unreachable), SHOULD be returned.
+                int slot = pool4.allocate(t.proto, t.srcHi, t.srcLo, port6, dst4, t.dstPort, b, now / SECOND);
+                if (slot < 0) {
+                    tab.freeBibRow(stripe, b);
+                    if (tab.limits != null) tab.limits.release(t.srcHi, t.srcLo, true);
+                    return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, now);
+                }
+                tab.linkBib(b, bucket, t.srcHi, t.srcLo, port6, slot, false, now);
+            }
+            if (s == SessionTable.NIL) {
+                int state = t.proto == IpProto.TCP ? TcpStateMachine.state(outcome) : 0;
+                int cls = t.proto == IpProto.TCP ? TcpStateMachine.timer(outcome) - 1 : 0;
+                s = tab.newSession(stripe, b, dst4, remotePort, state, cls, now);
+                if (s < 0) {
+                    if (tab.bSessions[b] == SessionTable.NIL && !tab.bStatic[b]) tab.deleteBib(stripe, b, now);
+                    // RFC 6888 REQ-3/REQ-4: the new flow is refused; existing sessions are never evicted
+                    return refuse6(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
+                            : Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
+                }
+                if (t.proto == IpProto.TCP) {
+                    // §3.5.2.2: the IPv6 host opened the connection an IPv4 SYN was held for; that SYN is discarded
+                    int slot = tab.bSlot[b];
+                    heldSyns.opened(tab.pool.addrOf(slot), tab.pool.portOf(slot), dst4, remotePort);
+                }
+            } else {
+                update(tab, stripe, s, outcome, now);
+            }
+            int slot = tab.bSlot[b];
+            t.src4 = tab.pool.addrOf(slot);
+            t.srcPort = tab.pool.portOf(slot);
+            if (t.fragmented) {
+                long c = fragKey(dst4, t.fragmentId);
+                // no room to remember the datagram: its later fragments would be lost, so the first goes too
+                if (!fragments.put(t.srcHi, t.srcLo, c, t.proto, t.src4 & 0xffffffffL, 0, now))
+                    return Counter.DROP_NAT64_FRAGMENT;
+                heldFragments.mapped(t.srcHi, t.srcLo, c, t.proto, now);
+            }
+            return null;
+        } finally {
+            tab.unlock(stripe);
+        }
+    }
+
+    /** Applies a packet to an existing session: TCP state and lifetime per the outcome; UDP/ICMP: refresh. */
+    private static void update(SessionTable tab, int stripe, int s, int outcome, long now) {
+        if (tab.proto != IpProto.TCP) {
+            tab.refresh(stripe, s, 0, now);
+            return;
+        }
+        tab.sState[s] = (byte) TcpStateMachine.state(outcome);
+        int timer = TcpStateMachine.timer(outcome);
+        if (timer != TcpStateMachine.KEEP) tab.refresh(stripe, s, timer - 1, now);
+    }
+
+    /**
+     * Refuses a new flow with ICMPv6 Destination Unreachable {@code code}, within the error rate limit (RFC 6888:
+     * limits are hit under attack, and answering every refused packet would turn the NAT64 into a reflector).
+     */
+    private Counter refuse6(Tuple t, Counter c, int code, long now) {
+        if (errorBudget(now)) {
+            t.errorType = 1;
+            t.errorCode = code;
+        }
+        return c;
+    }
+
+    /** Likewise on the IPv4 side (ICMPv4 Destination Unreachable). */
+    private Counter refuse4(Tuple t, Counter c, int code, long now) {
+        if (errorBudget(now)) {
+            t.errorType = 3;
+            t.errorCode = code;
+        }
+        return c;
+    }
+
+    /** ICMP errors for refused flows: at most {@link #ERRORS_PER_SECOND} per second, bursts of as many (GCRA). */
+    static final int ERRORS_PER_SECOND = 100;
+    private static final long ERROR_INTERVAL = SECOND / ERRORS_PER_SECOND;
+    private final AtomicLong errorTat = new AtomicLong(Long.MIN_VALUE / 2);
+
+    private boolean errorBudget(long now) {
+        while (true) {
+            long tat = errorTat.get();
+            long start = Math.max(tat, now);
+            if (start - now >= SECOND) return false; // the burst is spent
+            if (errorTat.compareAndSet(tat, start + ERROR_INTERVAL)) return true;
+        }
+    }
+
+    /**
+     * The inner packet of an ICMPv6 error: a packet the NAT64 translated from IPv4 (source pool6 + Y, destination the
+     * IPv6 host X). Its session is looked up, never created or refreshed (issue 4 item 4, RFC 5508).
+     */
+    private Counter inner64(Tuple t) {
+        if (!pool6.matches(t.srcHi, t.srcLo)) return Counter.DROP_NAT64_ICMP_NO_SESSION;
+        SessionTable tab = tableOf(t.proto);
+        if (tab == null) return Counter.DROP_NAT64_ICMP_NO_SESSION;
+        boolean isIcmp = t.proto == IpProto.ICMP;
+        int remote4 = pool6.extract(t.srcHi, t.srcLo);
+        int port6 = isIcmp ? t.srcPort : t.dstPort;
+        int remotePort = isIcmp ? 0 : t.srcPort;
+        int bucket = tab.bucket(t.dstHi, t.dstLo, port6);
+        int stripe = SessionTable.stripeOfBucket(bucket);
+        tab.lock(stripe);
+        try {
+            int b = tab.find6(bucket, t.dstHi, t.dstLo, port6);
+            if (b == SessionTable.NIL || tab.findSession(b, remote4, remotePort) == SessionTable.NIL)
+                return Counter.DROP_NAT64_ICMP_NO_SESSION;
+            int slot = tab.bSlot[b];
+            t.src4 = remote4;
+            t.dst4 = tab.pool.addrOf(slot);
+            if (isIcmp) t.srcPort = tab.pool.portOf(slot);
+            else t.dstPort = tab.pool.portOf(slot);
+            return null;
+        } finally {
+            tab.unlock(stripe);
+        }
+    }
+
+    // ================================================================================================ IPv4 -> IPv6
+
+    @Override
+    public Counter map46(Tuple t) {
+        if (t.inner) return inner46(t);
+        if (!pool4.containsAddress(t.dst4)) return Counter.DROP_NAT64_NOT_POOL4;
+        if (t.icmpError) {
+            // the error's source (a router, any IPv4 address) is embedded; its destination follows the inner packet
+            t.outerFromInner = true;
+            if (checkWkp && NonGlobal.forbiddenUnderWkp(t.src4)) return Counter.DROP_SRC_UNTRANSLATABLE;
+            t.srcHi = pool6.embedHi(t.src4);
+            t.srcLo = pool6.embedLo(t.src4);
+            return null;
+        }
+        if (checkWkp && NonGlobal.forbiddenUnderWkp(t.src4)) return Counter.DROP_WKP_NON_GLOBAL;
+        if (t.proto != IpProto.TCP && t.proto != IpProto.UDP && t.proto != IpProto.ICMP)
+            return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
+        if (t.fragmented && !t.firstFragment) {
+            if (fragments.get(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto, t.now, t,
+                    false)) {
+                t.srcHi = pool6.embedHi(t.src4);
+                t.srcLo = pool6.embedLo(t.src4);
+                return null;
+            }
+            return holdFragment(t, t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto);
+        }
+        boolean isIcmp = t.proto == IpProto.ICMP;
+        boolean isTcp = t.proto == IpProto.TCP;
+        boolean syn = isTcp && (t.tcpFlags & (TcpStateMachine.SYN_FLAG | TcpStateMachine.RST)) == TcpStateMachine.SYN_FLAG;
+        SessionTable tab = tableOf(t.proto);
+        int port4 = isIcmp ? t.srcPort : t.dstPort;
+        int remotePort = isIcmp ? 0 : t.srcPort;
+        int slot = tab == null ? -1 : tab.pool.slotOf(t.dst4, port4);
+        int b = slot < 0 ? SessionTable.NIL : tab.lockBibOfSlot(slot);
+        if (b == SessionTable.NIL) {
+            if (!isTcp) return refuse4(t, Counter.DROP_NAT64_NO_BIB, 1, t.now);
+            if (!syn) return Counter.DROP_NAT64_NO_BIB;
+            if (settings.dropExternallyInitiatedTcp()) return Counter.DROP_NAT64_TCP_EXTERNAL;
+            return holdSyn(t);
+        }
+        int stripe = tab.stripeOfBib(b);
+        try {
+            long now = t.now;
+            int s = tab.findSession(b, t.src4, remotePort);
+            int outcome = 0;
+            if (isTcp) {
+                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState[s];
+                outcome = TcpStateMachine.next(state, false, t.tcpFlags, settings.handleRstDuringFinRcv());
+            }
+            if (s == SessionTable.NIL) {
+                if (isTcp && syn && settings.dropExternallyInitiatedTcp()) return Counter.DROP_NAT64_TCP_EXTERNAL;
+                // RFC 6146 §3.5.1: with address-dependent filtering, only an address the BIB entry already has a
+                // session with may open another; otherwise the packet is discarded (ICMP 3/13 "SHOULD").
+                if (settings.addressDependentFiltering() && !tab.hasSessionWith(b, t.src4)) {
+                    // §3.5.2.2: a filtered IPv4 SYN is kept like one without a binding (simultaneous open)
+                    if (syn) return holdSyn(t);
+                    return refuse4(t, Counter.DROP_NAT64_FILTERED, 13, now);
+                }
+                if (isTcp && TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED)
+                    return Counter.DROP_NAT64_TCP_NO_SESSION;
+                int state = isTcp ? TcpStateMachine.state(outcome) : 0;
+                int cls = isTcp ? TcpStateMachine.timer(outcome) - 1 : 0;
+                s = tab.newSession(stripe, b, t.src4, remotePort, state, cls, now);
+                if (s < 0) return refuse4(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
+                        : Counter.DROP_NAT64_SESSION_LIMIT, 13, now);
+            } else {
+                update(tab, stripe, s, outcome, now);
+            }
+            t.srcHi = pool6.embedHi(t.src4);
+            t.srcLo = pool6.embedLo(t.src4);
+            t.dstHi = tab.bHi[b];
+            t.dstLo = tab.bLo[b];
+            if (isIcmp) t.srcPort = tab.bPort6[b];
+            else t.dstPort = tab.bPort6[b];
+            if (t.fragmented) {
+                long c = fragKey(t.dst4, t.fragmentId & 0xffff);
+                if (!fragments.put(t.src4 & 0xffffffffL, 1, c, t.proto, t.dstHi, t.dstLo, now))
+                    return Counter.DROP_NAT64_FRAGMENT;
+                heldFragments.mapped(t.src4 & 0xffffffffL, 1, c, t.proto, now);
+            }
+            return null;
+        } finally {
+            tab.unlock(stripe);
+        }
+    }
+
+    /** The inner packet of an ICMPv4 error: one the NAT64 translated from IPv6 (source a pool4 transport address). */
+    private Counter inner46(Tuple t) {
+        SessionTable tab = tableOf(t.proto);
+        if (tab == null) return Counter.DROP_NAT64_ICMP_NO_SESSION;
+        boolean isIcmp = t.proto == IpProto.ICMP;
+        int remotePort = isIcmp ? 0 : t.dstPort;
+        int slot = tab.pool.slotOf(t.src4, t.srcPort); // the source port, or the ICMP identifier
+        int b = slot < 0 ? SessionTable.NIL : tab.lockBibOfSlot(slot);
+        if (b == SessionTable.NIL) return Counter.DROP_NAT64_ICMP_NO_SESSION;
+        int stripe = tab.stripeOfBib(b);
+        try {
+            if (tab.findSession(b, t.dst4, remotePort) == SessionTable.NIL) return Counter.DROP_NAT64_ICMP_NO_SESSION;
+            t.srcHi = tab.bHi[b];
+            t.srcLo = tab.bLo[b];
+            t.srcPort = tab.bPort6[b];
+            t.dstHi = pool6.embedHi(t.dst4);
+            t.dstLo = pool6.embedLo(t.dst4);
+            return null;
+        } finally {
+            tab.unlock(stripe);
+        }
+    }
+
+    // ================================================================================================ the rest
+
+    /** Fragmented datagrams remembered at once (first fragment seen, later ones expected). */
+    static final int FRAGMENT_DATAGRAMS = 1 << 14;
+    /** Out-of-order fragments kept at once (2 KiB each), a quarter of them per source at most. */
+    static final int HELD_FRAGMENTS = 256;
+
+    private static long fragKey(int addr4, int id) {
+        return (addr4 & 0xffffffffL) << 32 | (id & 0xffffffffL);
+    }
+
+    /** RFC 6146 §3.8: a packet to a pool4 address is for this NAT64, so an IPv6 packet to it hairpins. */
+    @Override
+    public boolean explicit4(int v4) {
+        return pool4.containsAddress(v4);
+    }
+
+    @Override
+    public AddressMapper hairpinMapper() {
+        return this;
+    }
+
+    /**
+     * RFC 6146 §3.5.2.2: an IPv4 SYN without a binding is kept 6 s (at most maximum-simultaneous-opens of them); RFC
+     * 5382 REQ-4: it gets no ICMP error before that. No room (or storage disabled): dropped without an error.
+     */
+    private Counter holdSyn(Tuple t) {
+        if (t.packet == null) return Counter.DROP_NAT64_TCP_SYN4_NO_BIB;
+        int r = heldSyns.hold(t.packet, t.packetOff, t.packetLen, t.dst4, t.dstPort, t.src4, t.srcPort,
+                t.now + Nat64Settings.TCP_INCOMING_SYN_SECONDS * SECOND);
+        return r >= 0 ? Counter.NAT64_TCP_SYN4_HELD : Counter.DROP_NAT64_TCP_SYN4_NO_BIB;
+    }
+
+    /** Keeps a fragment that came before its first fragment (issue 4 item 6); no room: dropped and counted. */
+    private Counter holdFragment(Tuple t, long a, long b, long c, long d) {
+        if (t.packet == null) return Counter.DROP_NAT64_FRAGMENT;
+        return heldFragments.hold(t.packet, t.packetOff, t.packetLen, a, b, c, d, t.now)
+                ? Counter.NAT64_FRAGMENT_HELD : Counter.DROP_NAT64_FRAGMENT;
+    }
+
+    /** A held fragment whose first fragment has now been mapped, copied for translation; its length or 0. */
+    @Override
+    public int takeReady(java.lang.foreign.MemorySegment into, long off) {
+        return heldFragments.takeReady(into, off);
+    }
+
+    /** Hands over an IPv4 SYN held for 6 s in vain, for ICMP Port Unreachable (RFC 5382 REQ-4, issue 4). */
+    @Override
+    public int takeExpired(long now, java.lang.foreign.MemorySegment into, long off) {
+        return heldSyns.takeExpired(now, into, off);
+    }
+
+    /** Expires sessions at most once a second of packet time, in whichever worker gets there first. */
+    @Override
+    public void tick(long now) {
+        long next = nextTick.get();
+        if (now >= next && nextTick.compareAndSet(next, now + SECOND)) expire(now);
+    }
+
+    /**
+     * Expires every session whose lifetime ended at or before {@code now} (ns), and the dynamic BIB entries left
+     * without sessions. An ESTABLISHED TCP session that times out moves to TRANS for tcp-trans-timeout instead
+     * (RFC 6146 §3.5.2.2 sends a probe there; ferry sends none, see the README). Returns sessions expired.
+     */
+    public int expire(long now) {
+        int n = 0;
+        if (tcp != null) n += tcp.expire(now, tcpExpiry);
+        if (udp != null) n += udp.expire(now, DELETE);
+        if (icmp != null) n += icmp.expire(now, DELETE);
+        return n;
+    }
+
+    private int tcpExpired(SessionTable t, int s) {
+        if (t.sState[s] == TcpStateMachine.ESTABLISHED) {
+            t.sState[s] = TcpStateMachine.TRANS;
+            return C_TRANS;
+        }
+        return -1;
+    }
+
+    /** Sessions now held for {@code proto}. */
+    public int sessionCount(int proto) {
+        SessionTable t = tableOf(proto);
+        return t == null ? 0 : t.liveSessions.get();
+    }
+
+    /** BIB entries now held for {@code proto} (static ones included). */
+    public int bibCount(int proto) {
+        SessionTable t = tableOf(proto);
+        return t == null ? 0 : t.liveBibs.get();
+    }
+
+    /** A snapshot of one session (control plane and tests; allocates). */
+    public record Session(int proto, long v6Hi, long v6Lo, int port6, int v4, int port4, int remote4, int remotePort,
+                          String state, long expires, boolean staticBib) {
+    }
+
+    /** Every session of {@code proto}, locking one stripe at a time (control plane and tests; allocates). */
+    public List<Session> sessions(int proto) {
+        List<Session> out = new ArrayList<>();
+        SessionTable t = tableOf(proto);
+        if (t == null) return out;
+        for (int b = 0; b < t.bibCap; b++) {
+            if (t.bSlot[b] < 0) continue;
+            int stripe = t.stripeOfBib(b);
+            t.lock(stripe);
+            try {
+                if (t.bSlot[b] < 0) continue;
+                for (int s = t.bSessions[b]; s != SessionTable.NIL; s = t.sNextInBib[s]) {
+                    out.add(new Session(proto, t.bHi[b], t.bLo[b], t.bPort6[b], t.pool.addrOf(t.bSlot[b]),
+                            t.pool.portOf(t.bSlot[b]), t.sRemote4[s], t.sRemotePort[s],
+                            proto == IpProto.TCP ? TcpStateMachine.NAMES[t.sState[s]] : "-", t.sExpires[s], t.bStatic[b]));
+                }
+            } finally {
+                t.unlock(stripe);
+            }
+        }
+        return out;
+    }
+
+    /** A snapshot of one BIB entry. */
+    public record Bib(int proto, long v6Hi, long v6Lo, int port6, int v4, int port4, boolean staticEntry) {
+    }
+
+    /** Every BIB entry of {@code proto} (control plane and tests; allocates). */
+    public List<Bib> bib(int proto) {
+        List<Bib> out = new ArrayList<>();
+        SessionTable t = tableOf(proto);
+        if (t == null) return out;
+        for (int b = 0; b < t.bibCap; b++) {
+            if (t.bSlot[b] < 0) continue;
+            int stripe = t.stripeOfBib(b);
+            t.lock(stripe);
+            try {
+                if (t.bSlot[b] >= 0) {
+                    out.add(new Bib(proto, t.bHi[b], t.bLo[b], t.bPort6[b], t.pool.addrOf(t.bSlot[b]),
+                            t.pool.portOf(t.bSlot[b]), t.bStatic[b]));
+                }
+            } finally {
+                t.unlock(stripe);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sends BIB and/or session creation and deletion records to {@code log} from now on (RFC 6888 REQ-12); call
+     * before traffic flows. Static entries are not logged.
+     */
+    public void log(Nat64Log log) {
+        this.log = log;
+        for (SessionTable t : new SessionTable[] {tcp, udp, icmp}) if (t != null) t.log = log;
+    }
+
+    private Nat64Log log;
+
+    /** The log attached with {@link #log(Nat64Log)}, or null. */
+    public Nat64Log log() {
+        return log;
+    }
+
+    public Nat64Settings settings() {
+        return settings;
+    }
+}

@@ -1,0 +1,316 @@
+package ferry.nat64;
+
+import ferry.addr.Ipv4;
+import ferry.addr.Prefix4;
+import ferry.packet.IpProto;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * pool4: the IPv4 transport addresses a NAT64 may bind IPv6 hosts to (RFC 6146 §3.5.1.1), per protocol, in Jool's
+ * terms (entries of protocol, IPv4 prefix, port range, max-iterations). Every (address, port) of the pool is a
+ * <em>slot</em> whose owner word says who holds it: 0 free, a positive BIB id + 1, or a negative
+ * {@code -(second until which the port rests)} after its BIB entry was freed (RFC 6888 REQ-8 / issue 4: a freed
+ * port is not reused for {@link #REUSE_DELAY_SECONDS} seconds). Owners are claimed with one compare-and-set, so
+ * port allocation takes no lock and allocates nothing.
+ *
+ * <p>Port choice is RFC 6056 Algorithm 3 ("Simple Hash-Based Port Selection"): {@code offset = F(f-args fields,
+ * secret)}, candidates {@code (offset + next_ephemeral + i) mod N}, at most {@code max-iterations} of them. The
+ * candidates keep the source port's parity and its side of 1024 (RFC 4787 REQ-3, REQ-4, both RECOMMENDED); when
+ * that part of the pool has nothing free, the whole pool is tried.
+ */
+public final class Pool4 {
+    /** RFC 6888 / issue 4: seconds a freed port rests before it is handed out again. */
+    public static final int REUSE_DELAY_SECONDS = 120;
+    /** max-iterations when the configuration says "auto" (or nothing). */
+    public static final int AUTO_ITERATIONS = 4096;
+
+    /**
+     * One pool4 entry.
+     *
+     * @param proto         {@link IpProto#TCP}, {@link IpProto#UDP} or {@link IpProto#ICMP}
+     * @param prefix        the IPv4 addresses
+     * @param portMin       first port (or ICMP identifier), inclusive
+     * @param portMax       last port, inclusive
+     * @param maxIterations candidates tried per allocation: 0 = auto ({@link #AUTO_ITERATIONS}), -1 = infinity
+     */
+    public record Entry(int proto, Prefix4 prefix, int portMin, int portMax, int maxIterations) {
+        public Entry {
+            if (proto != IpProto.TCP && proto != IpProto.UDP && proto != IpProto.ICMP)
+                throw new IllegalArgumentException("pool4 protocol must be TCP, UDP or ICMP, not " + proto);
+            if (portMin < 0 || portMax > 65535 || portMin > portMax)
+                throw new IllegalArgumentException("pool4 port range " + portMin + "-" + portMax + " is empty or outside 0-65535");
+        }
+
+        @Override
+        public String toString() {
+            return IpProto.name(proto) + " " + prefix + " " + portMin + "-" + portMax;
+        }
+    }
+
+    /** One entry's block of slots: {@code addrs} addresses × {@code ports} ports, starting at slot {@code base}. */
+    private record Block(int firstAddr, int addrs, int portMin, int ports, int base) {
+        boolean contains(int addr) {
+            return Integer.compareUnsigned(addr - firstAddr, addrs) < 0;
+        }
+    }
+
+    /** A run of candidate ports of one block: {@code count} ports per address, {@code first}, {@code first+step}, ... */
+    private record Segment(Block block, int first, int step, int count, int size) {
+    }
+
+    /** A set of candidates (one part of the pool): segments and their total size. */
+    private record View(Segment[] segments, int size) {
+        int slot(int k) {
+            for (Segment s : segments) {
+                if (k < s.size) {
+                    int addrIndex = k / s.count;
+                    int port = s.first + s.step * (k % s.count);
+                    return s.block.base + addrIndex * s.block.ports + (port - s.block.portMin);
+                }
+                k -= s.size;
+            }
+            throw new IllegalStateException();
+        }
+    }
+
+    /** The slots of one protocol. */
+    static final class ProtoPool {
+        final Block[] blocks;
+        final AtomicIntegerArray owner;
+        final int size;
+        final int maxIterations;
+        final View all;
+        /** [below 1024? 0 : 1][parity]; ICMP uses {@link #all} only. */
+        final View[] views = new View[4];
+        final AtomicInteger nextEphemeral = new AtomicInteger();
+
+        ProtoPool(List<Entry> entries) {
+            List<Block> bl = new ArrayList<>();
+            long base = 0;
+            int iter = 0;
+            boolean infinite = false;
+            for (Entry e : entries) {
+                int addrs = (int) e.prefix().size();
+                int ports = e.portMax() - e.portMin() + 1;
+                bl.add(new Block(e.prefix().addr(), addrs, e.portMin(), ports, (int) base));
+                base += (long) addrs * ports;
+                if (base > (1 << 28)) {
+                    throw new IllegalArgumentException("pool4 for " + IpProto.name(e.proto())
+                            + " has more than 2^28 (address, port) pairs; ferry keeps one word per pair");
+                }
+                if (e.maxIterations() < 0) infinite = true;
+                iter = Math.max(iter, e.maxIterations());
+            }
+            blocks = bl.toArray(Block[]::new);
+            size = (int) base;
+            owner = new AtomicIntegerArray(size);
+            maxIterations = infinite ? Integer.MAX_VALUE : iter == 0 ? AUTO_ITERATIONS : iter;
+            all = view(-1, -1);
+            for (int high = 0; high < 2; high++)
+                for (int parity = 0; parity < 2; parity++) views[high * 2 + parity] = view(high, parity);
+        }
+
+        /** The candidates below 1024 (high = 0) or above (1), of one parity; (-1, -1): every port. */
+        private View view(int high, int parity) {
+            List<Segment> segs = new ArrayList<>();
+            int total = 0;
+            for (Block b : blocks) {
+                int lo = b.portMin, hi = b.portMin + b.ports - 1;
+                int first, step, count;
+                if (high < 0) {
+                    first = lo;
+                    step = 1;
+                    count = b.ports;
+                } else {
+                    if (high == 0) hi = Math.min(hi, 1023);
+                    else lo = Math.max(lo, 1024);
+                    first = lo + ((parity - lo) & 1);
+                    step = 2;
+                    count = first > hi ? 0 : (hi - first) / 2 + 1;
+                }
+                if (count == 0) continue;
+                long s = (long) count * b.addrs;
+                segs.add(new Segment(b, first, step, count, (int) s));
+                total += (int) s;
+            }
+            return new View(segs.toArray(Segment[]::new), total);
+        }
+
+        int slotOf(int addr, int port) {
+            for (Block b : blocks) {
+                if (b.contains(addr)) {
+                    int p = port - b.portMin;
+                    if (p >= 0 && p < b.ports) return b.base + (addr - b.firstAddr) * b.ports + p;
+                }
+            }
+            return -1;
+        }
+
+        boolean containsAddr(int addr) {
+            for (Block b : blocks) if (b.contains(addr)) return true;
+            return false;
+        }
+
+        int addrOf(int slot) {
+            for (Block b : blocks) {
+                int k = slot - b.base;
+                if (k >= 0 && k < b.addrs * b.ports) return b.firstAddr + k / b.ports;
+            }
+            throw new IllegalArgumentException("slot " + slot);
+        }
+
+        int portOf(int slot) {
+            for (Block b : blocks) {
+                int k = slot - b.base;
+                if (k >= 0 && k < b.addrs * b.ports) return b.portMin + k % b.ports;
+            }
+            throw new IllegalArgumentException("slot " + slot);
+        }
+    }
+
+    private final ProtoPool tcp, udp, icmp;
+    private final long secret0, secret1;
+    private final int fArgs;
+
+    /**
+     * @param entries the pool4 entries (any order); overlapping entries of one protocol, an empty pool and
+     *                entries of other protocols are refused
+     * @param fArgs   Jool's {@code f-args}: which fields feed RFC 6056's F (8 source address, 4 source port,
+     *                2 destination address, 1 destination port; Jool's default 0b1011)
+     * @param secret  the secret key of F (random in production, fixed in tests)
+     * @throws IllegalArgumentException naming the offending entry
+     */
+    public Pool4(List<Entry> entries, int fArgs, long secret) {
+        if (entries.isEmpty()) throw new IllegalArgumentException("pool4 is empty: a NAT64 needs IPv4 addresses to bind to");
+        for (int i = 0; i < entries.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                Entry a = entries.get(i), b = entries.get(j);
+                if (a.proto() == b.proto() && overlap(a.prefix(), b.prefix())
+                        && a.portMin() <= b.portMax() && b.portMin() <= a.portMax()) {
+                    throw new IllegalArgumentException("pool4 entries overlap: " + b + " and " + a);
+                }
+            }
+        }
+        tcp = pool(entries, IpProto.TCP);
+        udp = pool(entries, IpProto.UDP);
+        icmp = pool(entries, IpProto.ICMP);
+        this.fArgs = fArgs;
+        this.secret0 = mix(secret ^ 0x9e3779b97f4a7c15L);
+        this.secret1 = mix(secret + 0x632be59bd9b4e019L);
+    }
+
+    private static ProtoPool pool(List<Entry> entries, int proto) {
+        List<Entry> mine = entries.stream().filter(e -> e.proto() == proto).toList();
+        return mine.isEmpty() ? null : new ProtoPool(mine);
+    }
+
+    private static boolean overlap(Prefix4 a, Prefix4 b) {
+        int len = Math.min(a.len(), b.len());
+        int mask = len == 0 ? 0 : -1 << (32 - len);
+        return (a.addr() & mask) == (b.addr() & mask);
+    }
+
+    ProtoPool of(int proto) {
+        return switch (proto) {
+            case IpProto.TCP -> tcp;
+            case IpProto.UDP -> udp;
+            case IpProto.ICMP -> icmp;
+            default -> null;
+        };
+    }
+
+    /** True when {@code v4} is an address of pool4 (any protocol): packets to it are for this NAT64 (§3.8). */
+    public boolean containsAddress(int v4) {
+        return (tcp != null && tcp.containsAddr(v4)) || (udp != null && udp.containsAddr(v4))
+                || (icmp != null && icmp.containsAddr(v4));
+    }
+
+    /** Number of (address, port) pairs for {@code proto}. */
+    public int size(int proto) {
+        ProtoPool p = of(proto);
+        return p == null ? 0 : p.size;
+    }
+
+    /**
+     * RFC 6056 §3.3.3 Algorithm 3: picks and claims a free slot for BIB entry {@code bibId}, or returns -1 when
+     * max-iterations candidates were all taken (or resting). Only the fields f-args selects feed F.
+     */
+    int allocate(int proto, long srcHi, long srcLo, int srcPort, int dst4, int dstPort, int bibId, long nowSec) {
+        ProtoPool p = of(proto);
+        if (p == null) return -1;
+        long h = secret0;
+        if ((fArgs & 8) != 0) h = mix(h ^ srcHi) ^ mix(srcLo + secret1);
+        if ((fArgs & 4) != 0) h = mix(h ^ srcPort);
+        if ((fArgs & 2) != 0) h = mix(h ^ (dst4 & 0xffffffffL));
+        if ((fArgs & 1) != 0) h = mix(h ^ ((long) dstPort << 32));
+        int offset = (int) (mix(h ^ secret1) >>> 33);
+        if (proto != IpProto.ICMP) {
+            // RFC 4787 REQ-3/REQ-4 (RECOMMENDED): same side of 1024, same parity
+            View v = p.views[(srcPort < 1024 ? 0 : 2) + (srcPort & 1)];
+            int slot = tryView(p, v, offset, bibId, nowSec);
+            if (slot >= 0) return slot;
+        }
+        return tryView(p, p.all, offset, bibId, nowSec);
+    }
+
+    private static int tryView(ProtoPool p, View v, int offset, int bibId, long nowSec) {
+        int n = v.size;
+        if (n == 0) return -1;
+        int next = p.nextEphemeral.getAndIncrement();
+        int tries = Math.min(n, p.maxIterations);
+        for (int i = 0; i < tries; i++) {
+            // "port = min_ephemeral + (offset + next_ephemeral) % num_ephemeral"
+            int k = (int) Long.remainderUnsigned((offset & 0xffffffffL) + (next & 0xffffffffL) + i, n);
+            int slot = v.slot(k);
+            if (claim(p, slot, bibId, nowSec)) {
+                if (i > 0) p.nextEphemeral.addAndGet(i); // "next_ephemeral++" per candidate tried
+                return slot;
+            }
+        }
+        return -1;
+    }
+
+    /** Claims {@code slot} for {@code bibId} if free or rested; lock-free. */
+    static boolean claim(ProtoPool p, int slot, int bibId, long nowSec) {
+        while (true) {
+            int v = p.owner.get(slot);
+            if (v > 0) return false;
+            if (v < 0 && -(long) v > nowSec) return false;
+            if (p.owner.compareAndSet(slot, v, bibId + 1)) return true;
+        }
+    }
+
+    /** Frees {@code slot}: it rests for {@link #REUSE_DELAY_SECONDS} from {@code nowSec}. */
+    static void release(ProtoPool p, int slot, long nowSec) {
+        long until = Math.min(Integer.MAX_VALUE, Math.max(1, nowSec + REUSE_DELAY_SECONDS));
+        p.owner.set(slot, (int) -until);
+    }
+
+    /** The BIB id owning {@code slot}, or -1. */
+    static int owner(ProtoPool p, int slot) {
+        int v = p.owner.get(slot);
+        return v > 0 ? v - 1 : -1;
+    }
+
+    /** SplitMix64's finaliser. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    public String toString() {
+        return "Pool4[tcp=" + size(IpProto.TCP) + ", udp=" + size(IpProto.UDP) + ", icmp=" + size(IpProto.ICMP)
+                + " pairs, f-args=" + fArgs + "]";
+    }
+
+    /** Formats a slot's transport address (tests, logs). */
+    static String format(ProtoPool p, int slot) {
+        return Ipv4.format(p.addrOf(slot)) + "#" + p.portOf(slot);
+    }
+}

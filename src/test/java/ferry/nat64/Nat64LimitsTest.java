@@ -1,0 +1,130 @@
+package ferry.nat64;
+
+import static ferry.nat64.Nat64Fixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ferry.addr.Ipv6;
+import ferry.addr.Prefix4;
+import ferry.metrics.Counter;
+import ferry.packet.IpProto;
+import ferry.translate.Verdict;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** RFC 6888 protection: per-subscriber limits, the total cap, rate-limited errors, bounded memory under floods. */
+class Nat64LimitsTest {
+    private static Nat64Fixture withLimits(int sessions, int ports, int prefix, int max) {
+        return new Nat64Fixture(List.of(new Pool4.Entry(IpProto.UDP, Prefix4.parse(T4 + "/32"), 1024, 65535, 0)),
+                List.of(), Nat64Settings.defaults().withMaxSessions(max).withSubscriberLimits(sessions, ports, prefix));
+    }
+
+    @Test
+    void subscriberOverItsPortLimitGetsNoNewBindingAndOthersAreUnaffected() {
+        Nat64Fixture f = withLimits(0, 2, 128, 100);
+        assertThat(f.send(v6(X6, Y4).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
+        assertThat(f.send(v6(X6, Y4).udp(40001, 53).build())).isEqualTo(Verdict.EMIT);
+        assertThat(f.send(v6(X6, Y4).udp(40002, 53).build())).isEqualTo(Verdict.ICMP_ERROR);
+        byte[] e = f.only();
+        assertThat(icmpType(e)).isEqualTo(1);
+        assertThat(icmpCode(e)).isEqualTo(1); // administratively prohibited
+        assertThat(f.counters.get(Counter.DROP_NAT64_SUBSCRIBER_LIMIT)).isEqualTo(1);
+        assertThat(f.send(v6(Z6, Y4).udp(40002, 53).build())).isEqualTo(Verdict.EMIT);
+        // existing bindings keep working, and new ones come back once old ones are gone
+        assertThat(f.send(v6(X6, W4).udp(40001, 53).build())).isEqualTo(Verdict.EMIT);
+        f.advance(301);
+        f.mapper.expire(f.now);
+        assertThat(f.send(v6(X6, Y4).udp(40002, 53).build())).isEqualTo(Verdict.EMIT);
+    }
+
+    @Test
+    void subscriberOverItsSessionLimitIsRefusedInBothDirections() {
+        Nat64Fixture f = withLimits(3, 0, 128, 100);
+        for (int i = 0; i < 3; i++) assertThat(f.send(v6(X6, "198.51.100." + (10 + i)).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
+        assertThat(f.send(v6(X6, "198.51.100.20").udp(40000, 53).build())).isEqualTo(Verdict.ICMP_ERROR);
+        int t = f.mapper.sessions(IpProto.UDP).get(0).port4();
+        // an IPv4 host would open a 4th session through the binding (endpoint-independent filtering): refused too
+        assertThat(f.send(v4("198.51.100.30", T4).udp(53, t).build())).isEqualTo(Verdict.ICMP_ERROR);
+        assertThat(icmpType(f.only())).isEqualTo(3);
+        assertThat(icmpCode(f.only())).isEqualTo(13);
+        assertThat(f.mapper.sessionCount(IpProto.UDP)).isEqualTo(3);
+        assertThat(f.counters.get(Counter.DROP_NAT64_SUBSCRIBER_LIMIT)).isEqualTo(2);
+    }
+
+    @Test
+    void a64SubscriberCountsAllItsAddressesTogether() {
+        Nat64Fixture f = withLimits(0, 2, 64, 100);
+        assertThat(f.send(v6("2001:db8::1", Y4).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
+        assertThat(f.send(v6("2001:db8::2", Y4).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
+        assertThat(f.send(v6("2001:db8::3", Y4).udp(40000, 53).build())).isEqualTo(Verdict.ICMP_ERROR);
+        assertThat(f.send(v6("2001:db8:0:1::3", Y4).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
+    }
+
+    @Test
+    void refusalErrorsAreRateLimited() {
+        Nat64Fixture f = withLimits(0, 1, 128, 1000);
+        f.send(v6(X6, Y4).udp(1, 53).build());
+        int errors = 0;
+        for (int i = 0; i < 300; i++) if (f.send(v6(X6, Y4).udp(1000 + i, 53).build()) == Verdict.ICMP_ERROR) errors++;
+        assertThat(errors).isEqualTo(Nat64Mapper.ERRORS_PER_SECOND);
+        assertThat(f.counters.get(Counter.DROP_NAT64_SUBSCRIBER_LIMIT)).isEqualTo(300);
+        f.advance(1);
+        assertThat(f.send(v6(X6, Y4).udp(5000, 53).build())).isEqualTo(Verdict.ICMP_ERROR);
+    }
+
+    @Test
+    void aFloodFromSpoofedSourcesFillsTheTableButNeverEvictsOrGrowsIt() {
+        Nat64Fixture f = withLimits(0, 0, 128, 200);
+        f.send(v6(X6, Y4).udp(40000, 53).build());
+        int t = srcPort(f.only());
+        Random r = new Random(7);
+        for (int i = 0; i < 20_000; i++) {
+            long lo = r.nextLong();
+            f.send(ferry.packet.PacketBuilder.ipv6(0x20010db8_00090000L, lo, 0x0064ff9b_00000000L, 0xc6336407L)
+                    .udp(r.nextInt(65536), 53).build());
+            assertThat(f.mapper.sessionCount(IpProto.UDP)).isLessThanOrEqualTo(200);
+        }
+        assertThat(f.counters.get(Counter.DROP_NAT64_SESSION_LIMIT)).isGreaterThan(19_000);
+        // the established flow still passes both ways
+        assertThat(f.send(v6(X6, Y4).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
+        assertThat(f.send(v4(Y4, T4).udp(53, t).build())).isEqualTo(Verdict.EMIT);
+    }
+
+    @Test
+    void subscriberCountsMatchAModelUnderRandomAcquireAndRelease() {
+        SubscriberLimits l = new SubscriberLimits(5, 3, 128, 64);
+        Map<Long, int[]> model = new HashMap<>();
+        Random r = new Random(11);
+        long[] subs = new long[300];
+        for (int i = 0; i < subs.length; i++) subs[i] = r.nextLong();
+        for (int step = 0; step < 200_000; step++) {
+            long lo = subs[r.nextInt(subs.length)];
+            boolean bib = r.nextBoolean();
+            int[] m = model.computeIfAbsent(lo, k -> new int[2]);
+            int k = bib ? 1 : 0;
+            if (r.nextInt(3) > 0) {
+                boolean ok = l.acquire(0x20010db8L << 32, lo, bib);
+                boolean expect = m[k] < (bib ? 3 : 5);
+                if (!ok && expect) {
+                    // only a full region may refuse below the limit; never with this capacity
+                    throw new AssertionError("refused below the limit at step " + step);
+                }
+                assertThat(ok).isEqualTo(expect);
+                if (ok) m[k]++;
+            } else if (m[k] > 0) {
+                l.release(0x20010db8L << 32, lo, bib);
+                m[k]--;
+            }
+            if (step % 997 == 0) {
+                for (long s : subs) {
+                    int[] mm = model.getOrDefault(s, new int[2]);
+                    assertThat(l.count(0x20010db8L << 32, s, false)).isEqualTo(mm[0]);
+                    assertThat(l.count(0x20010db8L << 32, s, true)).isEqualTo(mm[1]);
+                }
+            }
+        }
+        assertThat(Ipv6.format(0x20010db8L << 32, 0)).isEqualTo("2001:db8::");
+    }
+}

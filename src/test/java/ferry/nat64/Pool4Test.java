@@ -1,0 +1,136 @@
+package ferry.nat64;
+
+import static ferry.nat64.Nat64Fixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ferry.addr.Ipv4;
+import ferry.addr.Prefix4;
+import ferry.metrics.Counter;
+import ferry.packet.IpProto;
+import ferry.translate.Verdict;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** pool4 (RFC 6146 §3.5.1.1), RFC 6056 Algorithm 3 port choice, RFC 4787 REQ-3/4, the 120 s port rest. */
+class Pool4Test {
+    private static Pool4.Entry udp(String prefix, int min, int max) {
+        return new Pool4.Entry(IpProto.UDP, Prefix4.parse(prefix), min, max, 0);
+    }
+
+    private static final long[] X = ferry.addr.Ipv6.parse(X6);
+
+    @Test
+    void emptyPool4IsRefused() {
+        assertThatThrownBy(() -> new Pool4(List.of(), 11, 1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pool4 is empty");
+    }
+
+    @Test
+    void overlappingEntriesOfOneProtocolAreRefusedNamingBoth() {
+        assertThatThrownBy(() -> new Pool4(List.of(udp("203.0.113.0/30", 1000, 2000), udp("203.0.113.2/32", 2000, 3000)), 11, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("overlap").hasMessageContaining("203.0.113.0/30").hasMessageContaining("203.0.113.2/32");
+    }
+
+    @Test
+    void sameAddressesWithDisjointPortsOrOtherProtocolsAreFine() {
+        Pool4 p = new Pool4(List.of(udp("203.0.113.0/30", 1000, 1999), udp("203.0.113.2/32", 2000, 3000),
+                new Pool4.Entry(IpProto.TCP, Prefix4.parse("203.0.113.0/30"), 1000, 1999, 0)), 11, 1);
+        assertThat(p.size(IpProto.UDP)).isEqualTo(4 * 1000 + 1001);
+        assertThat(p.size(IpProto.TCP)).isEqualTo(4000);
+        assertThat(p.size(IpProto.ICMP)).isZero();
+    }
+
+    @Test
+    void emptyPortRangeIsRefused() {
+        assertThatThrownBy(() -> udp("203.0.113.1/32", 2000, 1000)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2000-1000");
+    }
+
+    @Test
+    void portKeepsParityAndItsSideOf1024() {
+        Pool4 p = new Pool4(List.of(udp("203.0.113.0/29", 1, 65535)), 11, 7);
+        Pool4.ProtoPool pp = p.of(IpProto.UDP);
+        int id = 0;
+        for (int src : new int[]{53, 54, 1023, 1024, 40001, 40002, 65535}) {
+            for (int i = 0; i < 20; i++) {
+                int slot = p.allocate(IpProto.UDP, X[0], X[1] + i, src, 0x01020304 + i, 53, id++, 0);
+                int port = pp.portOf(slot);
+                assertThat(port & 1).as("parity of %d", src).isEqualTo(src & 1);
+                assertThat(port < 1024).as("side of 1024 of %d", src).isEqualTo(src < 1024);
+            }
+        }
+    }
+
+    @Test
+    void whenTheMatchingPartIsFullAnyFreePortIsUsed() {
+        Pool4 p = new Pool4(List.of(udp("203.0.113.1/32", 2000, 2000)), 11, 7); // one even port
+        int slot = p.allocate(IpProto.UDP, X[0], X[1], 40001, 1, 53, 0, 0);   // odd source
+        assertThat(slot).isNotNegative();
+        assertThat(p.of(IpProto.UDP).portOf(slot)).isEqualTo(2000);
+    }
+
+    @Test
+    void algorithm3SpreadsDestinationsOverThePoolAndNeverHandsAPortOutTwice() {
+        Pool4 p = new Pool4(List.of(udp("203.0.113.0/28", 1024, 65535)), 11, 99);
+        Set<Integer> slots = new HashSet<>();
+        Set<Integer> addrs = new HashSet<>();
+        for (int i = 0; i < 2000; i++) {
+            int slot = p.allocate(IpProto.UDP, X[0], X[1] + i, 40000 + (i & 1), 0xc6336400 + i, 53, i, 0);
+            assertThat(slots.add(slot)).isTrue();
+            addrs.add(p.of(IpProto.UDP).addrOf(slot));
+        }
+        assertThat(addrs).hasSizeGreaterThan(8); // F(destination) puts flows on many of the 16 addresses
+    }
+
+    @Test
+    void secretKeyChangesTheChoice() {
+        Pool4 a = new Pool4(List.of(udp("203.0.113.0/28", 1024, 65535)), 11, 1);
+        Pool4 b = new Pool4(List.of(udp("203.0.113.0/28", 1024, 65535)), 11, 2);
+        int same = 0;
+        for (int i = 0; i < 50; i++) {
+            if (a.allocate(IpProto.UDP, X[0], X[1], 40000, 0xc6336400 + i, 53, i, 0)
+                    == b.allocate(IpProto.UDP, X[0], X[1], 40000, 0xc6336400 + i, 53, i, 0)) same++;
+        }
+        assertThat(same).isLessThan(5);
+    }
+
+    @Test
+    void maxIterationsBoundsTheSearchInAFullPool() {
+        Pool4 p = new Pool4(List.of(new Pool4.Entry(IpProto.UDP, Prefix4.parse("203.0.113.1/32"), 1024, 65535, 16)), 11, 3);
+        Pool4.ProtoPool pp = p.of(IpProto.UDP);
+        // take every port but one
+        int free = pp.slotOf(Ipv4.parse("203.0.113.1"), 50000);
+        for (int s = 0; s < pp.size; s++) if (s != free) assertThat(Pool4.claim(pp, s, s, 0)).isTrue();
+        int found = 0;
+        for (int i = 0; i < 50; i++) {
+            if (p.allocate(IpProto.UDP, X[0], X[1], 40000, 0xc6336400 + i, 53, 99999, 0) >= 0) found++;
+        }
+        // 16 candidates in the matching part, 16 in the whole pool: the one free port of 64512 is not reached
+        // (deterministic: fixed secret), so an exhausted pool costs at most 32 compare-and-sets per new flow
+        assertThat(found).isZero();
+        Pool4 unbounded = new Pool4(List.of(new Pool4.Entry(IpProto.UDP, Prefix4.parse("203.0.113.1/32"), 1024, 65535, -1)), 11, 3);
+        Pool4.ProtoPool up = unbounded.of(IpProto.UDP);
+        for (int s = 0; s < up.size; s++) if (s != free) Pool4.claim(up, s, s, 0);
+        assertThat(unbounded.allocate(IpProto.UDP, X[0], X[1], 40000, 1, 53, 99999, 0)).isEqualTo(free);
+    }
+
+    @Test
+    void aFreedPortRestsFor120SecondsBeforeReuse() {
+        Nat64Fixture g = new Nat64Fixture(List.of(udp(T4 + "/32", 3000, 3000)), List.of(),
+                Nat64Settings.defaults().withMaxSessions(8));
+        assertThat(g.send(v6(X6, Y4).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
+        g.advance(300);
+        g.mapper.expire(g.now);
+        assertThat(g.mapper.bibCount(IpProto.UDP)).isZero();
+        g.advance(119);
+        assertThat(g.send(v6(Z6, Y4).udp(40000, 53).build())).isEqualTo(Verdict.ICMP_ERROR);
+        assertThat(g.counters.get(Counter.DROP_NAT64_POOL4_EXHAUSTED)).isEqualTo(1);
+        g.advance(1);
+        assertThat(g.send(v6(Z6, Y4).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
+        assertThat(srcPort(g.only())).isEqualTo(3000);
+    }
+}
