@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 TranslateCommand.class,
                 Dns64Command.class,
                 RunCommand.class,
+                ClatCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {

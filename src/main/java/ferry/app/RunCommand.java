@@ -80,6 +80,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             err.println("ferry run: --give-up-after must be at least 1 second, got " + giveUpAfter);
             return 2;
         }
+        if (cfg.ferry().mode() == ferry.config.Mode.CLAT) return ClatCommand.run(config, giveUpAfter); // clat mode
         TunSection tun = cfg.tun();
         int queues = tun.queues() > 0 ? tun.queues() : Runtime.getRuntime().availableProcessors();
         Counters[] counters = new Counters[queues];

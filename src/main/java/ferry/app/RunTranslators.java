@@ -104,7 +104,7 @@ final class RunTranslators implements PacketHandler.Factory {
     }
 
     /** The handler of one worker: its two translators and sinks; no allocation per packet. */
-    private static final class Handler implements PacketHandler {
+    static final class Handler implements PacketHandler { // package-private: ferry clat uses it too
         private final Translator t;
         private final Translator gso;
         private final PacketSink sink;

@@ -115,6 +115,7 @@ final class Wiring {
      */
     static Translator translator(Config c, Counters counters) {
         Mode mode = c.ferry().mode();
+        if (mode == Mode.CLAT) return ClatWiring.staticTranslator(c, counters);
         if (mode == Mode.NAT64) return translator(c, counters, nat64Mapper(c));
         if (mode != Mode.SIIT) {
             throw new IllegalArgumentException("ferry.mode: \"" + mode.jsonName()

@@ -19,32 +19,40 @@ import java.util.List;
  * @param dns64     the DNS64 server's settings, or null when the file has no {@code "dns64"} object
  * @param tun       the TUN device of {@code ferry run} ({@link TunSection#defaults()} when the file has none)
  * @param nat64     the stateful NAT64 settings (pool4, bib, NAT64 globals) when the mode is nat64, else null
+ * @param clat      the CLAT's settings, or null when the file has no {@code "clat"} object
  */
 public record Config(String instance, String framework, Globals global, List<EamEntry> eamt,
                      List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun,
-                     Nat64Section nat64) {
+                     Nat64Section nat64, ClatSection clat) {
     public Config {
         eamt = List.copyOf(eamt);
         denylist4 = List.copyOf(denylist4);
         if (tun == null) tun = TunSection.defaults();
     }
 
-    /** A configuration without a {@code "tun"} object (the TUN defaults) and without NAT64 settings. */
+    /** A configuration without CLAT settings. */
     public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
-                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64) {
-        this(instance, framework, global, eamt, denylist4, ferry, dns64, TunSection.defaults(), null);
+                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun,
+                  Nat64Section nat64) {
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, tun, nat64, null);
     }
 
-    /** A configuration without NAT64 settings. */
+    /** A configuration with a TUN section, without NAT64 or CLAT settings. */
     public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
                   List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, TunSection tun) {
-        this(instance, framework, global, eamt, denylist4, ferry, dns64, tun, null);
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, tun, null, null);
     }
 
-    /** A configuration with the TUN defaults. */
+    /** A configuration with NAT64 settings (or null), the TUN defaults and no CLAT settings. */
+    public Config(String instance, String framework, Globals global, List<EamEntry> eamt, List<Prefix4> denylist4,
+                  FerrySection ferry, Dns64Section dns64, Nat64Section nat64) {
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, TunSection.defaults(), nat64, null);
+    }
+
+    /** A configuration without TUN, NAT64 or CLAT settings. */
     public Config(String instance, String framework, Globals global, List<EamEntry> eamt,
-                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64, Nat64Section nat64) {
-        this(instance, framework, global, eamt, denylist4, ferry, dns64, TunSection.defaults(), nat64);
+                  List<Prefix4> denylist4, FerrySection ferry, Dns64Section dns64) {
+        this(instance, framework, global, eamt, denylist4, ferry, dns64, TunSection.defaults(), null, null);
     }
 
     /** The EAMT as a lookup table (builds a new one on each call). */

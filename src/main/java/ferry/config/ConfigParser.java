@@ -297,7 +297,7 @@ public final class ConfigParser {
             String[] instance = {"default"};
             String[] framework = {"netfilter"};
             Json.Node[] global = {null}, eamt = {null}, denylist = {null}, ferry = {null}, dns64 = {null},
-                    pool4 = {null}, bib = {null}, tun = {null};
+                    pool4 = {null}, bib = {null}, tun = {null}, clat = {null};
             String[] denylistName = {null};
 
             Map<String, Handler> h = new LinkedHashMap<>();
@@ -331,9 +331,10 @@ public final class ConfigParser {
             h.put("blacklist4", deny);
             h.put("ferry", (p, v) -> ferry[0] = v);
             h.put("dns64", (p, v) -> dns64[0] = v);
+            h.put("tun", (p, v) -> tun[0] = v);
+            h.put("clat", (p, v) -> clat[0] = v);
             h.put("pool4", (p, v) -> pool4[0] = v);
             h.put("bib", (p, v) -> bib[0] = v);
-            h.put("tun", (p, v) -> tun[0] = v);
             object(root, "", h, Map.of());
 
             GlobalsBuilder g = new GlobalsBuilder();
@@ -347,9 +348,12 @@ public final class ConfigParser {
             if (ferry[0] != null) ferry(ferry[0], f);
             Dns64Section d = dns64[0] == null ? null : dns64(dns64[0], g.pool6);
             TunSection t = tun[0] == null ? TunSection.defaults() : TunSection.parse(tun[0], this::error);
+            ClatSection cl = clat[0] == null ? null : ClatSection.parse(clat[0], this::error);
 
             // The mode decides which keys belong: pool4, bib and the NAT64 globals only in nat64 mode.
             Mode mode = modeOverride != null ? modeOverride : f.mode;
+            if (mode == Mode.CLAT && clat[0] == null && ferry[0] != null)
+                error("ferry.mode", ferry[0], "mode \"clat\" needs a \"clat\" object (at least \"ipv6-address\" or \"dedicated-prefix\")");
             Nat64Section nat64 = null;
             if (mode == Mode.NAT64) {
                 nat64 = nat64(root, g, pool4[0], bib[0], f);
@@ -387,7 +391,7 @@ public final class ConfigParser {
             }
 
             Globals globals = g.build();
-            return new Config(instance[0], framework[0], globals, eams, deny4, fs, d, t, nat64);
+            return new Config(instance[0], framework[0], globals, eams, deny4, fs, d, t, nat64, cl);
         }
 
         // ------------------------------------------------------------------------------------------ global
@@ -577,8 +581,7 @@ public final class ConfigParser {
                 if (s == null) return;
                 if (s.equals("siit")) f.mode = Mode.SIIT;
                 else if (s.equals("nat64")) f.mode = Mode.NAT64;
-                else if (s.equals("clat"))
-                    error(p, v, Json.quote(s) + " is not implemented yet; only \"siit\" and \"nat64\" are");
+                else if (s.equals("clat")) f.mode = Mode.CLAT;
                 else error(p, v, Json.quote(s) + " is not a mode; expected \"siit\", \"nat64\" or \"clat\"");
             });
             h.put("ipv4-address", (p, v) -> f.ipv4Address = address4(p, v));

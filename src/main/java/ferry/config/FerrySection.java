@@ -6,8 +6,8 @@ import ferry.addr.Prefix6;
 /**
  * ferry's own settings, the top-level {@code "ferry"} object that Jool's files lack.
  *
- * @param mode        {@code mode}: {@code "siit"} (default); {@code "nat64"} and {@code "clat"} are recognised but
- *                    refused until implemented
+ * @param mode        {@code mode}: {@code "siit"} (default), {@code "nat64"}, or {@code "clat"} (with a
+ *                    {@code "clat"} object)
  * @param ipv4Address {@code ipv4-address}: the translator's own IPv4 address (a /32), source of the ICMPv4 errors it
  *                    generates when no RFC 6791 pool applies; null when unset
  * @param ipv6Address {@code ipv6-address}: likewise for ICMPv6 (a /128); null when unset

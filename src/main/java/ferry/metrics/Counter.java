@@ -88,6 +88,8 @@ public enum Counter {
             "IPv4 UDP packets with checksum 0 given a computed checksum (amend-udp-checksum-zero; not a drop reason)"),
 
     // --- 6->4 drop reasons ---
+    DROP_64_ICMPV4_IN_IPV6("drop_64_icmpv4_in_ipv6",
+            "IPv6 Next Header 1 (ICMPv4, meaningless in IPv6): refused so no unchecked ICMPv4 reaches IPv4 hosts"),
     DROP_64_PAYLOAD_LENGTH("drop_64_payload_length",
             "IPv6 Payload Length runs past the bytes received, or is 0 (jumbogram; extra trailing bytes are trimmed)"),
     DROP_64_EXT_TRUNCATED("drop_64_ext_truncated", "an IPv6 extension header runs past the end of the packet"),
@@ -179,6 +181,25 @@ public enum Counter {
     DROP_NAT64_ICMPV6_INFO("drop_nat64_icmpv6_info", "ICMPv6 informational message refused by drop-icmpv6-info"),
     DROP_NAT64_ICMP_NO_SESSION("drop_nat64_icmp_no_session",
             "ICMP error whose inner packet matches no session (errors never create sessions, RFC 5508)"),
+
+    // --- clat ---
+    DROP_CLAT_DST_LOCAL("drop_clat_dst_local",
+            "IPv4 destination is a CLAT-side address (island or 192.0.0.0/29 host side): never sent to the PLAT"),
+    CLAT_RA_RECEIVED("clat_ra_received", "Router Advertisements read on the uplink (RFC 4861 §4.2)"),
+    CLAT_RA_MALFORMED("clat_ra_malformed",
+            "Router Advertisements ignored: short, not type 134 code 0, hop limit not 255, source not link-local, "
+                    + "or an option of length 0 or running past the end (RFC 4861 §6.1.2)"),
+    CLAT_PREF64_OK("clat_pref64_ok", "PREF64 options accepted from Router Advertisements (RFC 8781)"),
+    CLAT_PREF64_MALFORMED("clat_pref64_malformed",
+            "PREF64 options ignored: Length not 2, Prefix Length Code above 5, or a /96 with a non-zero u-octet "
+                    + "(RFC 8781 §4, RFC 6052 §2.2)"),
+    CLAT_RFC7050_QUERY("clat_rfc7050_query", "AAAA queries for ipv4only.arpa sent (RFC 7050 §3)"),
+    CLAT_RFC7050_FOUND("clat_rfc7050_found", "ipv4only.arpa answers that revealed a NAT64 prefix (RFC 7050 §3)"),
+    CLAT_RFC7050_NO_WKA("clat_rfc7050_no_wka",
+            "ipv4only.arpa answers (or AAAA records) holding neither 192.0.0.170 nor 192.0.0.171 at any RFC 6052 "
+                    + "position: no prefix learned"),
+    CLAT_RFC7050_FAILED("clat_rfc7050_failed", "ipv4only.arpa queries that timed out or failed (no answer)"),
+    CLAT_PREFIX_CHANGED("clat_prefix_changed", "times the PLAT prefix in use changed (applied atomically)"),
     ;
 
     private final String id;

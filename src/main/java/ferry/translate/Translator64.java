@@ -144,7 +144,8 @@ public final class Translator64 {
         int chain = walker.walk(buf, off, len);
         if (chain == ExtHeaderWalker.HOP_BY_HOP_NOT_FIRST && walker.hasFragmentHeader()) {
             // a Hop-by-Hop header after the Fragment header: refused like any extension header there (below)
-            mayAnswer = !neverTranslated6(srcHi, srcLo);
+            mayAnswer = !neverTranslated6(srcHi, srcLo)
+                    && !mayEndInIcmp6Error(buf, off, len, walker.errorOffset(), IpProto.HOPOPT);
             return answer(Counter.DROP_64_EXT_AFTER_FRAGMENT, buf, off, IcmpTypes.V6_DEST_UNREACH,
                     IcmpTypes.V6_ADMIN_PROHIBITED, 0, sink);
         }
@@ -161,6 +162,10 @@ public final class Translator64 {
         icmpError = firstFragment && proto6 == IpProto.ICMPV6 && len - upper >= 1
                 && IcmpTypes.isError6(Bytes.u8(buf, off + upper));
         mayAnswer = !icmpError && !neverTranslated6(srcHi, srcLo);
+        // Next Header 1 is ICMPv4, which has no meaning inside IPv6. RFC 7915 §5.1 would copy it into the IPv4
+        // Protocol field, handing IPv4 hosts an ICMPv4 message nobody checked (any type, checksum, inner packet).
+        // Refused, as 4->6 refuses the IPv6-only protocols (drop_46_ipv6_only_protocol).
+        if (proto6 == IpProto.ICMP) return drop(Counter.DROP_64_ICMPV4_IN_IPV6);
 
         if (hasFragment) {
             // RFC 7915 §5.1.1: "If the Next Header field of the Fragment Header is an extension header (except ESP,
@@ -544,6 +549,34 @@ public final class Translator64 {
      * RFC 7915 §5.5: TCP/UDP checksums are updated for the pseudo-header change only (RFC 1624), so a wrong
      * checksum stays wrong; ICMP Echo (§5.2) drops the ICMPv6 pseudo-header and takes the type change.
      */
+    /**
+     * An ICMPv4 checksum from an RFC 1624 update. ICMPv4 has no pseudo-header, so its data can sum to zero (an
+     * all-zero Echo Reply), and then only 0xffff verifies; eqn. 3 yields the other zero, 0x0000. Turning 0x0000 into
+     * 0xffff never makes a wrong checksum right: 0x0000 verifies only where 0xffff does too.
+     */
+    private static int icmp4Checksum(int c) {
+        return c == 0 ? 0xffff : c;
+    }
+
+    /**
+     * RFC 4443 §2.4 (e.1): whether the chain that continues at {@code pos} with header type {@code nh} may end in an
+     * ICMPv6 error message. Used where the walker stopped early (a misplaced Hop-by-Hop header); when it cannot tell
+     * (truncated, a later fragment, too long) it says yes, so no error is sent about a possible error.
+     */
+    private static boolean mayEndInIcmp6Error(MemorySegment buf, long off, int len, int pos, int nh) {
+        for (int i = 0; i <= ExtHeaderWalker.MAX_HEADERS; i++) {
+            if (nh == IpProto.ICMPV6) return pos >= len || IcmpTypes.isError6(Bytes.u8(buf, off + pos));
+            if (nh == IpProto.AH) return true; // its length is counted differently; do not guess
+            if (!isExtensionHeader(nh)) return false;
+            if (len - pos < 8) return true;
+            if (nh == IpProto.IPV6_FRAG && (Bytes.u16(buf, off + pos + 2) >>> 3) != 0) return true;
+            int headerLength = nh == IpProto.IPV6_FRAG ? 8 : (Bytes.u8(buf, off + pos + 1) + 1) << 3;
+            nh = Bytes.u8(buf, off + pos);
+            pos += headerLength;
+        }
+        return true;
+    }
+
     private void updateTransport(MemorySegment buf, long l4) {
         switch (proto6) {
             case IpProto.TCP, IpProto.UDP -> {
@@ -568,7 +601,7 @@ public final class Translator64 {
                 Bytes.put8(buf, l4, type4);
                 Bytes.put8(buf, l4 + 1, code4);
                 Bytes.put16(buf, l4 + 4, newSrcPort);
-                Bytes.put16(buf, l4 + 2, Checksum.update(Bytes.u16(buf, l4 + 2), oldSum, newSum));
+                Bytes.put16(buf, l4 + 2, icmp4Checksum(Checksum.update(Bytes.u16(buf, l4 + 2), oldSum, newSum)));
             }
             default -> { }
         }
@@ -699,7 +732,7 @@ public final class Translator64 {
                 Bytes.put8(buf, l4, type4);
                 Bytes.put8(buf, l4 + 1, 0);
                 Bytes.put16(buf, l4 + 4, innerNewSrcPort);
-                Bytes.put16(buf, l4 + 2, Checksum.update(Bytes.u16(buf, l4 + 2), oldSum, newSum));
+                Bytes.put16(buf, l4 + 2, icmp4Checksum(Checksum.update(Bytes.u16(buf, l4 + 2), oldSum, newSum)));
             }
             default -> { }
         }

@@ -98,10 +98,17 @@ class RunEndToEndTest {
         in(nsX, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
         in(nsV6, "ip", "-6", "route", "add", "2001:db8:100::/40", "via", "2001:db8:6::1");
         in(nsV4, "ip", "route", "add", "192.0.2.0/24", "via", "198.51.100.1");
-        in(nsX, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
+        // (through /proc/sys rather than sysctl(8): procps may be missing on a minimal CI image)
+        in(nsX, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding");
         // a 1280-MTU path towards the IPv6 host, a 1400-MTU path towards the IPv4 host
         in(nsX, "ip", "-6", "route", "add", "2001:db8:6::/120", "dev", "v6b", "mtu", "1280");
         in(nsX, "ip", "route", "add", V4_HOST + "/32", "dev", "v4b", "mtu", "1400");
+        // wait out link-local DAD and resolve the neighbours once, so no first packet of a test waits for them
+        for (String[] n : new String[][] {{nsX, V6_HOST}, {nsX, V6_HOST2}, {nsX, V4_HOST}, {nsV6, "2001:db8:6::1"},
+                {nsV4, "198.51.100.1"}}) {
+            Result r = in(n[0], 30, "ping", "-n", "-c", "1", "-w", "10", n[1]);
+            assertThat(r.exit()).as("topology: %s reaches %s: %s", n[0], n[1], r.out()).isZero();
+        }
         config = dir.resolve("siit.json");
         Files.writeString(config, config("203.0.113.1", false));
         ferry = Ferry.start(this, nsX, config, 10);
@@ -130,10 +137,11 @@ class RunEndToEndTest {
                   "global": { "pool6": "2001:db8:100::/40" },
                   "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
                   "ferry": { "ipv4-address": "%s", "ipv6-address": "2001:db8:ff::1" },
-                  "tun": { "device": "%s", "mtu": 1500, "queues": %d, "vnet-header": %s,
+                  "tun": { "device": "%s", "mtu": %d, "queues": %d, "vnet-header": %s, "addresses": %s,
                            "routes": [ "2001:db8:100::/40", "192.0.2.0/24" ] }
                 }
-                """.formatted(ipv4Address, device, queues, vnet);
+                """.formatted(ipv4Address, device, device.equals("ferry0") ? 1500 : 1400, queues, vnet,
+                device.equals("ferry0") ? "[]" : "[ \"203.0.113.254/32\", \"2001:db8:ff::fe/128\" ]");
     }
 
     @AfterAll
@@ -172,7 +180,8 @@ class RunEndToEndTest {
         Result second = in(nsV4, 60, "ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1452", V6_HOST2_AS_V4);
         assertThat(second.out()).contains("Frag needed and DF set (mtu = 1260)");
         // and a packet that fits gets its echo reply
-        Result third = in(nsV4, 60, "ping", "-n", "-c", "1", "-W", "2", "-M", "do", "-s", "1232", V6_HOST2_AS_V4);
+        Result third = in(nsV4, 60, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "3", "-M", "do", "-s", "1232",
+                V6_HOST2_AS_V4);
         assertThat(third.exit()).as(third.out()).isZero();
     }
 
@@ -360,6 +369,13 @@ class RunEndToEndTest {
             Files.writeString(config, config("203.0.113.1", false, "ferry1", 2));
             ferry = Ferry.start(this, nsX, config, 10);
             assertThat(ferry.stderr()).contains("device ferry1 (attached)");
+            // the "tun" section's MTU, addresses and routes, installed with ip(8)
+            String link = in(nsX, 20, "ip", "-d", "link", "show", "ferry1").out();
+            assertThat(link).contains("mtu 1400").contains("UP").contains("tun type tun").contains("multi_queue");
+            String addr = in(nsX, 20, "ip", "addr", "show", "dev", "ferry1").out();
+            assertThat(addr).contains("inet 203.0.113.254/32").contains("inet6 2001:db8:ff::fe/128");
+            assertThat(in(nsX, 20, "ip", "-6", "route", "show", "dev", "ferry1").out()).contains("2001:db8:100::/40");
+            assertThat(in(nsX, 20, "ip", "-4", "route", "show", "dev", "ferry1").out()).contains("192.0.2.0/24");
             Result r = in(nsV6, 60, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
             assertThat(r.out()).contains("2 received");
             ferry.signal("TERM");
@@ -539,7 +555,8 @@ class RunEndToEndTest {
         }
 
         void signal(String sig) throws Exception {
-            Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
+            // the shell's kill builtin: /bin/kill comes with procps, which a minimal image may lack
+            Process k = new ProcessBuilder("sh", "-c", "kill -" + sig + " " + process.pid()).start();
             assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).as("kill -" + sig).isTrue();
         }
     }

@@ -484,9 +484,9 @@ class ConfigParserTest {
     }
 
     @Test
-    void clatModeIsNotImplementedYet() {
+    void clatModeNeedsAClatObject() {
         assertThat(onlyError("{\"ferry\": {\"mode\": \"clat\"}}").message())
-                .isEqualTo("\"clat\" is not implemented yet; only \"siit\" and \"nat64\" are");
+                .startsWith("mode \"clat\" needs a \"clat\" object"); // clat branch: the mode exists now
     }
 
     @Test

@@ -131,26 +131,17 @@ public final class TunWorker implements Runnable {
         long failingSince = 0;
         long backoffMs = 10;
         while (!stop) {
-            refreshHandler();
-            long n = (long) LinuxC.READ.invokeExact(cap, fd, rxAddr + readAt - vhs, (long) (MAX_PACKET + vhs));
-            if (n >= 0) {
+            readOk = false;
+            int e = readBurst();
+            if (readOk) {
                 failingSince = 0;
                 backoffMs = 10;
-                onPacket((int) n);
-                continue;
             }
-            int e = LinuxC.errno(cap);
+            if (e == 0) continue; // stopped
             if (e == LinuxC.EAGAIN) {
-                pfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-                pfds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
-                int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address(), 2L, -1);
-                if (r < 0 && LinuxC.errno(cap) != LinuxC.EINTR) {
-                    throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
-                }
-                // POLLERR/POLLHUP on the queue: the next read reports the errno and takes the error path.
+                waitReadable(pfds);
                 continue;
             }
-            if (e == LinuxC.EINTR) continue;
             stats[TunStat.RX_ERROR.ordinal()]++;
             long now = System.nanoTime(); // error path only
             if (failingSince == 0) {
@@ -170,6 +161,40 @@ public final class TunWorker implements Runnable {
                 throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
             }
             backoffMs = Math.min(backoffMs * 2, 1000);
+        }
+    }
+
+    /** Set by {@link #readBurst} when a read succeeded. */
+    private boolean readOk;
+
+    /**
+     * Reads and handles packets until a read fails or the worker is stopped (a small method of its own, so the JIT
+     * compiles the hot loop whole rather than through on-stack replacement of {@link #loop}).
+     *
+     * @return the errno of the failed read (EAGAIN: nothing more to read), or 0 when stopped
+     */
+    private int readBurst() throws Throwable {
+        while (!stop) {
+            refreshHandler();
+            long n = (long) LinuxC.READ.invokeExact(cap, fd, rxAddr + readAt - vhs, (long) (MAX_PACKET + vhs));
+            if (n >= 0) {
+                readOk = true;
+                onPacket((int) n);
+                continue;
+            }
+            int e = LinuxC.errno(cap);
+            if (e != LinuxC.EINTR) return e;
+        }
+        return 0;
+    }
+
+    /** poll(2) on the queue and the stop eventfd until either is readable (POLLERR/POLLHUP: the next read says). */
+    private void waitReadable(MemorySegment pfds) throws Throwable {
+        pfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        pfds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+        int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address(), 2L, -1);
+        if (r < 0 && LinuxC.errno(cap) != LinuxC.EINTR) {
+            throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
         }
     }
 

@@ -1,0 +1,321 @@
+package ferry.io.tun;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ferry.addr.Denylist4;
+import ferry.addr.EamEntry;
+import ferry.addr.Eamt;
+import ferry.addr.Prefix4;
+import ferry.addr.Prefix6;
+import ferry.addr.Rfc6052;
+import ferry.metrics.Counter;
+import ferry.metrics.Counters;
+import ferry.packet.Bytes;
+import ferry.packet.Checksum;
+import ferry.packet.PacketBuilder;
+import ferry.siit.SiitMapper;
+import ferry.translate.IpTranslator;
+import ferry.translate.Translator;
+import ferry.translate.TranslatorSettings;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link TunWorker} without root and without a TUN device: its queue fd is one end of a non-blocking
+ * {@code AF_UNIX SOCK_DGRAM} socket pair, which keeps packet boundaries as a TUN fd does; the test plays the
+ * kernel at the other end.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class TunWorkerTest {
+    static final Rfc6052 POOL6 = Rfc6052.parse("2001:db8:100::/40");
+    static final MethodHandle SOCKETPAIR = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("socketpair").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    static final int AF_UNIX = 1;
+    static final int SOCK_DGRAM = 2;
+
+    final Arena arena = Arena.ofShared();
+    final MemorySegment cap = LinuxC.captureSegment(arena);
+    final MemorySegment io = arena.allocate(70_000, 64);
+    final List<Thread> threads = new ArrayList<>();
+    int workerFd = -1;
+    int kernelFd = -1;
+    EventFd stopFd;
+    TunWorker worker;
+    Thread thread;
+    final AtomicReference<String> failure = new AtomicReference<>();
+
+    @BeforeEach
+    void pair() throws Throwable {
+        MemorySegment fds = arena.allocate(JAVA_INT, 2);
+        int r = (int) SOCKETPAIR.invokeExact(AF_UNIX, SOCK_DGRAM | LinuxC.O_NONBLOCK | LinuxC.O_CLOEXEC, 0, fds);
+        assertThat(r).isZero();
+        workerFd = fds.getAtIndex(JAVA_INT, 0);
+        kernelFd = fds.getAtIndex(JAVA_INT, 1);
+        stopFd = EventFd.create();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (worker != null) {
+            worker.stop();
+            stopFd.signal();
+            thread.join(5000);
+        }
+        stopFd.close();
+        LinuxC.closeQuietly(workerFd);
+        LinuxC.closeQuietly(kernelFd);
+        arena.close();
+    }
+
+    Translator translator(Counters counters) {
+        return translator(counters, 1500);
+    }
+
+    Translator translator(Counters counters, int mtu) {
+        TranslatorSettings s = TranslatorSettings.defaults();
+        return new IpTranslator(new TranslatorSettings(s.zeroizeTrafficClass(), s.overrideTos(), s.tos(),
+                s.mtuPlateaus(), s.amendUdpChecksumZero(), s.lowestIpv6Mtu(), null, null, true,
+                Prefix4.parse("203.0.113.1/32"), Prefix6.parse("2001:db8:ff::1/128"), mtu, mtu, null),
+                new SiitMapper(POOL6, Eamt.of(List.of(new EamEntry(Prefix6.parse("2001:db8:6::/120"),
+                        Prefix4.parse("192.0.2.0/24")))), Denylist4.EMPTY, true), counters);
+    }
+
+    /** A handler around a translator; packets whose first byte is 0x00 make it throw. */
+    PacketHandler.Factory translating(Counters counters) {
+        return (queue, out) -> {
+            Translator t = translator(counters);
+            Translator whole = translator(counters, 65535); // super-packets: no MTU rule on their length
+            return new PacketHandler() {
+                @Override
+                public void handle(MemorySegment buf, long off, int len) {
+                    if (buf.get(ValueLayout.JAVA_BYTE, off) == 0) throw new IllegalStateException("boom");
+                    t.translate(buf, off, len, out::send);
+                }
+
+                @Override
+                public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
+                    whole.translate(buf, off, len, out::send);
+                    return true;
+                }
+            };
+        };
+    }
+
+    void start(boolean vnet, PacketHandler.Factory f, long giveUpMs) {
+        worker = new TunWorker(0, workerFd, vnet, Translator.HEADROOM, stopFd, () -> f, (q, m) -> failure.set(m),
+                giveUpMs, TimeUnit.MILLISECONDS);
+        thread = Thread.ofPlatform().name("test-tun-q0").start(worker);
+    }
+
+    void send(byte[] p) throws Throwable {
+        MemorySegment.copy(p, 0, io, ValueLayout.JAVA_BYTE, 0, p.length);
+        long r = (long) LinuxC.WRITE.invokeExact(cap, kernelFd, io.address(), (long) p.length);
+        assertThat(r).as("write errno %d", LinuxC.errno(cap)).isEqualTo(p.length);
+    }
+
+    /** The next packet the worker wrote, or null after 2 s. */
+    byte[] receive() throws Throwable {
+        long n = receiveLength();
+        return n < 0 ? null : io.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** The length of the next packet the worker wrote (now in {@code io}), or -1 after 2 s; spins. */
+    long receiveLength() throws Throwable {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            long r = (long) LinuxC.READ.invokeExact(cap, kernelFd, io.address(), 70_000L);
+            if (r >= 0) return r;
+            Thread.onSpinWait();
+        }
+        return -1;
+    }
+
+    static byte[] echo4(int seq) {
+        return PacketBuilder.ipv4("198.51.100.2", "192.0.2.2").echoRequest(7, seq).payload(56).build();
+    }
+
+    @Test
+    void packetsAreTranslatedAndWrittenBackOneForOne() throws Throwable {
+        Counters c = new Counters();
+        start(false, translating(c), 10_000);
+        for (int i = 0; i < 200; i++) {
+            send(echo4(i));
+            byte[] out = receive();
+            assertThat(out).as("reply %d", i).isNotNull();
+            assertThat(out[0] >>> 4).isEqualTo(6);
+            assertThat(out).hasSize(84 + 20);
+        }
+        assertThat(c.get(Counter.XLAT_46_OK)).isEqualTo(200);
+        assertThat(worker.stat(TunStat.RX_PACKETS)).isEqualTo(200);
+        assertThat(worker.stat(TunStat.TX_PACKETS)).isEqualTo(200);
+    }
+
+    @Test
+    void anExceptionFromTheHandlerIsCountedAndTheWorkerGoesOn() throws Throwable {
+        start(false, translating(new Counters()), 10_000);
+        send(new byte[] {0, 1, 2, 3});
+        send(echo4(1));
+        assertThat(receive()).as("the packet after the failing one").isNotNull();
+        assertThat(worker.stat(TunStat.HANDLER_EXCEPTION)).isEqualTo(1);
+        assertThat(worker.finished()).isFalse();
+    }
+
+    @Test
+    void stopWakesAWorkerBlockedInPollAndItExits() throws Throwable {
+        start(false, translating(new Counters()), 10_000);
+        Thread.sleep(200); // idle: blocked in poll(2)
+        long t0 = System.nanoTime();
+        worker.stop();
+        stopFd.signal();
+        thread.join(2000);
+        assertThat(thread.isAlive()).isFalse();
+        assertThat(worker.finished()).isTrue();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(1000);
+        worker = null;
+    }
+
+    @Test
+    void aFullQueueDropsAndCountsInsteadOfBlocking() throws Throwable {
+        start(false, translating(new Counters()), 10_000);
+        // nobody reads the worker's output: the socket buffer fills, then every write is EAGAIN
+        int n = 3000;
+        for (int i = 0; i < n; i++) {
+            long r;
+            byte[] p = echo4(i);
+            MemorySegment.copy(p, 0, io, ValueLayout.JAVA_BYTE, 0, p.length);
+            do {
+                r = (long) LinuxC.WRITE.invokeExact(cap, kernelFd, io.address(), (long) p.length);
+                if (r < 0) Thread.sleep(1); // our direction full for a moment: the worker is still reading
+            } while (r < 0);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (worker.stat(TunStat.RX_PACKETS) < n && System.nanoTime() < deadline) Thread.sleep(5);
+        assertThat(worker.stat(TunStat.RX_PACKETS)).as("every packet read").isEqualTo(n);
+        assertThat(worker.stat(TunStat.TX_DROP_QUEUE_FULL)).as("dropped on EAGAIN").isPositive();
+        assertThat(worker.stat(TunStat.TX_PACKETS) + worker.stat(TunStat.TX_DROP_QUEUE_FULL)).isEqualTo(n);
+    }
+
+    @Test
+    void persistentReadErrorsAreRetriedWithBackoffThenReported() throws Throwable {
+        // a directory fd: every read fails with EISDIR, and poll says it is readable
+        int dirFd;
+        try (Arena a = Arena.ofConfined()) {
+            dirFd = (int) LinuxC.OPEN.invokeExact(cap, a.allocateFrom("/"), LinuxC.O_NONBLOCK | LinuxC.O_CLOEXEC);
+        }
+        assertThat(dirFd).isNotNegative();
+        try {
+            worker = new TunWorker(3, dirFd, false, Translator.HEADROOM, stopFd,
+                    () -> translating(new Counters()), (q, m) -> failure.set(m), 1000, TimeUnit.MILLISECONDS);
+            thread = Thread.ofPlatform().start(worker);
+            thread.join(5000);
+            assertThat(thread.isAlive()).isFalse();
+            assertThat(failure.get()).contains("TUN queue 3").contains("giving up");
+            assertThat(worker.stat(TunStat.RX_ERROR)).as("backed off, did not spin").isBetween(3L, 30L);
+        } finally {
+            worker = null;
+            LinuxC.closeQuietly(dirFd);
+        }
+    }
+
+    @Test
+    void vnetPartialChecksumAndTcpSuperPacketLeaveWithTheOtherFamilysVnetHeader() throws Throwable {
+        start(true, translating(new Counters()), 10_000);
+        // a TCP super-packet of 4 x 1000 bytes, DF, partial checksum, GSO TCPv4 with ECN
+        byte[] ip = PacketBuilder.ipv4("198.51.100.2", "192.0.2.2").df(true).tcp(80, 40000).payload(4000).build();
+        MemorySegment s = MemorySegment.ofArray(ip);
+        Bytes.put16(s, 20 + 16, Checksum.pseudo4(Bytes.i32(s, 12), Bytes.i32(s, 16), 6, ip.length - 20));
+        byte[] pkt = new byte[VnetHeader.SIZE + ip.length];
+        VnetHeader.put(MemorySegment.ofArray(pkt), 0, VnetHeader.F_NEEDS_CSUM,
+                VnetHeader.GSO_TCPV4 | VnetHeader.GSO_ECN, 40, 1000, 20, 16);
+        System.arraycopy(ip, 0, pkt, VnetHeader.SIZE, ip.length);
+        send(pkt);
+        byte[] out = receive();
+        assertThat(out).isNotNull().hasSize(VnetHeader.SIZE + ip.length + 20);
+        MemorySegment o = MemorySegment.ofArray(out);
+        assertThat(VnetHeader.flags(o, 0)).isEqualTo(VnetHeader.F_NEEDS_CSUM);
+        assertThat(VnetHeader.gsoType(o, 0)).isEqualTo(VnetHeader.GSO_TCPV6 | VnetHeader.GSO_ECN);
+        assertThat(VnetHeader.gsoSize(o, 0)).isEqualTo(1000);
+        assertThat(VnetHeader.hdrLen(o, 0)).isEqualTo(60);
+        assertThat(VnetHeader.csumStart(o, 0)).isEqualTo(40);
+        assertThat(VnetHeader.csumOffset(o, 0)).isEqualTo(16);
+        // finish it as the kernel would, then it must verify
+        MemorySegment p6 = o.asSlice(VnetHeader.SIZE);
+        int c = ~Checksum.sum(p6, 40, (int) p6.byteSize() - 40) & 0xffff;
+        Bytes.put16(p6, 40 + 16, c);
+        int pseudo = Checksum.pseudo6(Bytes.i64(p6, 8), Bytes.i64(p6, 16), Bytes.i64(p6, 24), Bytes.i64(p6, 32), 6,
+                (int) p6.byteSize() - 40);
+        assertThat(Checksum.add(pseudo, Checksum.sum(p6, 40, (int) p6.byteSize() - 40))).isEqualTo(0xffff);
+        assertThat(worker.stat(TunStat.RX_GSO_TCP)).isEqualTo(1);
+
+        // an ordinary packet gets an all-zero vnet header
+        byte[] plain = new byte[VnetHeader.SIZE + 84];
+        System.arraycopy(echo4(1), 0, plain, VnetHeader.SIZE, 84);
+        send(plain);
+        byte[] out2 = receive();
+        assertThat(out2).isNotNull();
+        assertThat(java.util.Arrays.copyOf(out2, VnetHeader.SIZE)).containsOnly(0);
+        // a UFO packet is not something ferry translates
+        byte[] ufo = plain.clone();
+        ufo[1] = VnetHeader.GSO_UDP;
+        send(ufo);
+        send(plain);
+        assertThat(receive()).isNotNull();
+        assertThat(worker.stat(TunStat.RX_DROP_GSO)).isEqualTo(1);
+    }
+
+    @Test
+    void theWorkerLoopWithTheRealTranslatorAllocatesNothingPerPacket() throws Throwable {
+        Counters c = new Counters();
+        // a handler without the test's lambda sink: the sink is made once, as ferry.app's handler does
+        PacketHandler.Factory f = (queue, out) -> {
+            Translator t = translator(c);
+            ferry.translate.PacketSink sink = out::send;
+            return new PacketHandler() {
+                @Override
+                public void handle(MemorySegment buf, long off, int len) {
+                    t.translate(buf, off, len, sink);
+                }
+
+                @Override
+                public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
+                    return false;
+                }
+            };
+        };
+        start(false, f, 10_000);
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        byte[][] packets = {echo4(1),
+                PacketBuilder.ipv6("2001:db8:6::2", "2001:db8:1c6:3364:2::").udp(5000, 53).payload(100).build(),
+                PacketBuilder.ipv4("198.51.100.2", "192.0.2.2").df(true).tcp(80, 40000).payload(1000).build()};
+        for (int round = 0; round < 4; round++) {
+            long before = mx.getThreadAllocatedBytes(thread.threadId());
+            int n = 20_000; // the first rounds warm up (JIT)
+            for (int i = 0; i < n; i++) {
+                send(packets[i % packets.length]);
+                assertThat(receiveLength()).isPositive();
+            }
+            long allocated = mx.getThreadAllocatedBytes(thread.threadId()) - before;
+            System.err.println("TunWorkerTest: round " + round + ": " + allocated + " bytes for " + n + " packets");
+            if (round == 3) {
+                // less than one byte per packet: any per-packet object (>= 16 bytes) would show as >= 320 kB
+                assertThat(allocated).as("bytes allocated by the worker for %d packets", n).isLessThan(n);
+            }
+        }
+    }
+}
