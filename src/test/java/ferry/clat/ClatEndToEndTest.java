@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -22,6 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * 464XLAT end to end, as root, in four namespaces built here and always removed:
@@ -44,9 +48,10 @@ import org.junit.jupiter.api.Timeout;
  *
  * Order: dedicated-prefix mode with nothing configured (64:ff9b::/96 fallback): ping, HTTP, UDP, the IPv4 route MTU,
  * status; then the PLAT moves to 2001:db8:64::/96 and announces it in a Router Advertisement with PREF64: the CLAT
- * switches without a restart; then single-address mode with the island NAT44'd onto 192.0.0.1 by nftables; then
- * the PLAT becomes the stateful NAT64 and both modes are run through it again (the dedicated one learning the prefix
- * from a PREF64 Router Advertisement); last, the CLAT learns the prefix through RFC 7050 from {@code ferry dns64}.
+ * switches without a restart; then single-address mode with the island NAT44'd onto 192.0.0.1 by nftables (tests
+ * 1-6, SIIT as the PLAT). Test 7 is the issue's matrix, with the stateful NAT64 as the PLAT: every prefix source
+ * (well-known with nothing on the network, PREF64 in an RA, RFC 7050 from {@code ferry dns64}) in both source-mapping
+ * modes, each with ping, TCP and UDP. Then proxy NDP, Packet Too Big and vnet headers, through the NAT64.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -259,75 +264,148 @@ class ClatEndToEndTest {
                 .contains("mapping:     192.0.0.1/32 <-> 2001:db8:1:1::c1a7/128");
     }
 
-    @Test
+    /** Where the CLAT gets its PLAT prefix from, and what the PLAT (the stateful NAT64) uses as pool6 for it. */
+    enum PrefixFrom {
+        /** Nothing on the network: the CLAT falls back to 64:ff9b::/96. */
+        WELL_KNOWN("64:ff9b::/96", "fallback-wkp"),
+        /** A Router Advertisement with a PREF64 option (RFC 8781) for a network-specific /96. */
+        PREF64_RA("2001:db8:64::/96", "pref64-ra"),
+        /** RFC 7050: the AAAA records of ipv4only.arpa from {@code ferry dns64} next to the PLAT. */
+        RFC7050_DNS64("2001:db8:64::/96", "rfc7050-dns");
+
+        final String pool6, source;
+
+        PrefixFrom(String pool6, String source) {
+            this.pool6 = pool6;
+            this.source = source;
+        }
+    }
+
+    /** The CLAT's two source-mapping modes; discovery settings are the same in both and in every prefix case. */
+    enum Mapping {
+        /** Every island address statelessly into 2001:db8:1:2::/64. */
+        DEDICATED("\"dedicated-prefix\": \"2001:db8:1:2::/64\", \"island\": [\"192.0.2.0/24\"]", "2001:db8:1:2::/64",
+                "mapping:     192.0.2.0/24 <-> 2001:db8:1:2::c000:200/120"),
+        /** The island masqueraded by nftables onto 192.0.0.1 (RFC 7335), which maps to the CLAT's /128. */
+        SINGLE_ADDRESS("\"ipv6-address\": \"2001:db8:1:1::c1a7\"", "2001:db8:1:1::c1a7/128",
+                "mapping:     192.0.0.1/32 <-> 2001:db8:1:1::c1a7/128");
+
+        final String keys, route, statusMapping;
+
+        Mapping(String keys, String route, String statusMapping) {
+            this.keys = keys;
+            this.route = route;
+            this.statusMapping = statusMapping;
+        }
+
+        /**
+         * No PLAT prefix configured; PREF64 listened for on the uplink and RFC 7050 asked of the network's DNS server
+         * 2001:db8:1::1 (what RDNSS/DHCPv6 would give it), so only what the network offers decides the prefix.
+         */
+        String config(Path stateFile) {
+            return """
+                    {"ferry": {"mode": "clat"},
+                     "clat": {%s, "uplink": "r1", "pref64": true, "rfc7050": true,
+                              "resolvers": ["[2001:db8:1::1]:53"], "state-file": "%s"},
+                     "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
+                             "routes": ["0.0.0.0/0", "%s"]}}""".formatted(keys, stateFile, route);
+        }
+    }
+
+    static Stream<Arguments> prefixSourcesTimesSourceMappings() {
+        List<Arguments> all = new ArrayList<>();
+        for (PrefixFrom from : PrefixFrom.values()) {
+            for (Mapping mapping : Mapping.values()) all.add(Arguments.of(from, mapping));
+        }
+        return all.stream(); // WKP cases first, then the two network-specific ones: the PLAT restarts only once more
+    }
+
+    /** The PLAT's pool6 while it is the stateful NAT64 (null: it is still the SIIT of tests 1-6). */
+    String nat64Pool6;
+
+    /**
+     * The issue's matrix: 3 prefix sources x 2 source-mapping modes, each through ferry's stateful NAT64 as the PLAT
+     * (pool4 203.0.113.1, which the server must see as the client), each with ping, TCP (curl) and UDP from the
+     * IPv4-only device. One topology; between cases the PLAT's pool6 and the CLAT (and nftables, dns64) change.
+     */
+    @ParameterizedTest(name = "[{index}] prefix from {0}, source mapping {1}: ping, TCP and UDP via the stateful NAT64")
+    @MethodSource("prefixSourcesTimesSourceMappings")
     @Order(7)
-    void theStatefulNat64AsPlatCarriesTheSingleAddressClatsTraffic() throws Exception {
-        restartPlat("""
-                {"global": {"pool6": "2001:db8:64::/96", "lowest-ipv6-mtu": 1500},
+    void everyPrefixSourceInBothSourceMappingModesCarriesPingTcpAndUdpThroughTheStatefulNat64(PrefixFrom from,
+            Mapping mapping) throws Exception {
+        if (mapping == Mapping.SINGLE_ADDRESS) assumeTrue(hasNft(), "nft is not installed");
+        if (!from.pool6.equals(nat64Pool6)) {
+            restartPlat(nat64Config(from.pool6));
+            nat64Pool6 = from.pool6;
+        }
+        stopClat();
+        in(nsRtr, 20, "nft", "delete", "table", "ip", "ferry_clat"); // fails harmlessly when there is none
+        if (mapping == Mapping.SINGLE_ADDRESS) {
+            Path rules = dir.resolve("clat.nft");
+            Files.writeString(rules, NFT_RULES);
+            in(nsRtr, "nft", "-f", rules.toString());
+        }
+        // ferry dns64 next to the PLAT answers ipv4only.arpa itself (RFC 7050 §2.2, RFC 8880) under the PLAT prefix;
+        // the upstream is never asked for that name. In the other cases nothing listens there: RFC 7050 fails.
+        Child dns = from != PrefixFrom.RFC7050_DNS64 ? null : Child.start(this, nsPlat, "ferry dns64: serving on",
+                "dns64", "--listen", "[2001:db8:1::1]:53", "--upstream", "[2001:db8:ff::53]:53", "--prefix", from.pool6);
+        try {
+            clat = startClat(mapping.config(dir.resolve("clat.json")));
+            switch (from) {
+                case WELL_KNOWN -> assertThat(clat.stderr()).contains("PLAT prefix 64:ff9b::/96 (fallback-wkp)");
+                case PREF64_RA -> {
+                    sendRa(from.pool6, 1800);
+                    clat.awaitStderr("64:ff9b::/96 (fallback-wkp) -> 2001:db8:64::/96 (pref64-ra)", 10);
+                }
+                case RFC7050_DNS64 -> clat.awaitStderr("64:ff9b::/96 (fallback-wkp) -> 2001:db8:64::/96 (rfc7050-dns)", 15);
+            }
+            Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
+            assertThat(r.exit()).as(r.out()).isZero();
+            assertThat(r.out()).contains("3 received").contains("from " + SERVER);
+            // the server sees the NAT64's pool4 address: the traffic really crossed the stateful PLAT
+            assertThat(http()).as("HTTP server log").contains("203.0.113.1 - -");
+            assertThat(udp()).as("UDP echo log").contains("peer 203.0.113.1");
+            Thread.sleep(1200); // the status file is rewritten every second
+            Result s = status();
+            assertThat(s.out()).as("status").contains("PLAT prefix:   " + from.pool6 + "  from " + from.source)
+                    .contains(mapping.statusMapping);
+            if (from == PrefixFrom.RFC7050_DNS64) assertThat(s.out()).containsPattern("clat_rfc7050_found +1");
+            if (from == PrefixFrom.PREF64_RA) assertThat(s.out()).containsPattern("clat_pref64_ok +1");
+        } finally {
+            if (dns != null) {
+                dns.signal("TERM");
+                dns.process.waitFor(10, TimeUnit.SECONDS);
+            }
+            stopClat();
+        }
+    }
+
+    String nat64Config(String pool6) {
+        return """
+                {"global": {"pool6": "%s", "lowest-ipv6-mtu": 1500},
                  "pool4": [{"protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "1024-65535"},
                            {"protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535"},
                            {"protocol": "ICMP", "prefix": "203.0.113.1/32", "port range": "1024-65535"}],
                  "ferry": {"mode": "nat64"},
-                 "tun": {"device": "ferry0", "mtu": 1500, "queues": 1, "routes": ["2001:db8:64::/96", "203.0.113.1/32"]}}""");
-        assumeTrue(hasNft(), "nft is not installed (the single-address CLAT of test 6 is not running)");
-        Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
-        assertThat(r.exit()).as(r.out()).isZero();
-        http();
-        udp();
+                 "tun": {"device": "ferry0", "mtu": 1500, "queues": 1, "routes": ["%s", "203.0.113.1/32"]}}"""
+                .formatted(pool6, pool6);
     }
 
-    @Test
-    @Order(8)
-    void theStatefulNat64AsPlatCarriesTheDedicatedPrefixClatsTrafficWithThePrefixFromPref64() throws Exception {
-        clat.signal("TERM");
-        assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
-        in(nsRtr, 20, "nft", "delete", "table", "ip", "ferry_clat"); // if test 6 made it
-        clat = startClat("""
-                {"ferry": {"mode": "clat"},
-                 "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"], "uplink": "r1",
-                          "rfc7050": false, "state-file": "%s"},
-                 "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
-                         "routes": ["0.0.0.0/0", "2001:db8:1:2::/64"]}}""".formatted(dir.resolve("clat.json")));
-        sendRa("2001:db8:64::/96", 1800);
-        clat.awaitStderr("-> 2001:db8:64::/96 (pref64-ra)", 10);
-        Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
-        assertThat(r.exit()).as(r.out()).isZero();
-        http();
-        udp();
-    }
-
-    @Test
-    @Order(9)
-    void theDedicatedPrefixClatLearnsThePrefixThroughRfc7050FromFerrysDns64() throws Exception {
-        // ferry dns64 next to the PLAT answers ipv4only.arpa itself (RFC 7050 §2.2, RFC 8880) under the PLAT prefix;
-        // the upstream is never asked for that name
-        Child dns = Child.start(this, nsPlat, "ferry dns64: serving on", "dns64", "--listen", "[2001:db8:1::1]:53",
-                "--upstream", "[2001:db8:ff::53]:53", "--prefix", "2001:db8:64::/96");
-        clat.signal("TERM");
-        assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
-        clat = startClat("""
-                {"ferry": {"mode": "clat"},
-                 "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"], "pref64": false,
-                          "resolvers": ["[2001:db8:1::1]:53"], "state-file": "%s"},
-                 "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
-                         "routes": ["0.0.0.0/0", "2001:db8:1:2::/64"]}}""".formatted(dir.resolve("clat.json")));
-        clat.awaitStderr("64:ff9b::/96 (fallback-wkp) -> 2001:db8:64::/96 (rfc7050-dns)", 15);
-        Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
-        assertThat(r.exit()).as(r.out()).isZero();
-        http();
-        udp();
-        Thread.sleep(1200);
-        assertThat(status().out()).containsPattern("PLAT prefix:   2001:db8:64::/96  from rfc7050-dns  \\(\\d+ s left\\)")
-                .contains("RFC 7050 via").containsPattern("clat_rfc7050_found +1");
-        dns.signal("TERM");
+    void stopClat() throws Exception {
+        if (clat != null && clat.process.isAlive()) {
+            clat.signal("TERM");
+            assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            assertThat(clat.process.exitValue()).as(clat.stderr()).isZero();
+        }
     }
 
     @Test
     @Order(10)
     void aSingleAddressTakenFromTheUplinksOnLinkPrefixIsAnsweredForWithProxyNdp() throws Exception {
         assumeTrue(hasNft(), "nft is not installed");
-        clat.signal("TERM");
-        assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assumeTrue("2001:db8:64::/96".equals(nat64Pool6), "the matrix (order 7) did not leave the NAT64 on 2001:db8:64::/96");
+        stopClat();
+        in(nsRtr, 20, "nft", "delete", "table", "ip", "ferry_clat");
         Files.writeString(dir.resolve("clat.nft"), NFT_RULES);
         in(nsRtr, "nft", "-f", dir.resolve("clat.nft").toString());
         // 2001:db8:1::c1a7 lies in the uplink's on-link 2001:db8:1::/64: the PLAT finds it with neighbour discovery
@@ -442,12 +520,15 @@ class ClatEndToEndTest {
                 "--state-file", dir.resolve("clat.json").toString());
     }
 
-    void http() throws Exception {
+    /** Fetches 200 kB over HTTP from the server and checks it; returns the server's log (client addresses). */
+    String http() throws Exception {
         Path www = Files.createDirectories(dir.resolve("www"));
         byte[] blob = new byte[200_000];
         new Random(42).nextBytes(blob);
         Files.write(www.resolve("blob"), blob);
         Process s = spawn(nsSrv, "python3", "-m", "http.server", "8080", "--bind", SERVER, "-d", www.toString());
+        StringBuffer out = new StringBuffer();
+        Thread log = drain(s, out);
         try {
             Path got = dir.resolve("got");
             Files.deleteIfExists(got);
@@ -459,17 +540,20 @@ class ClatEndToEndTest {
             }
             assertThat(r.exit()).as(r.out()).isZero();
             assertThat(sha(Files.readAllBytes(got))).isEqualTo(sha(blob));
+            awaitOutput(out, "GET /blob"); // the request's log line, before the server is stopped
         } finally {
             s.destroy();
             s.waitFor(5, TimeUnit.SECONDS);
         }
+        log.join(2000);
+        return out.toString();
     }
 
     static final String UDP_ECHO = """
             import socket, sys
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], int(sys.argv[2])))
             while True:
-                d, a = s.recvfrom(65535); s.sendto(d, a)
+                d, a = s.recvfrom(65535); s.sendto(d, a); print('peer', a[0], flush=True)
             """;
     static final String UDP_CLIENT = """
             import socket, sys
@@ -486,17 +570,39 @@ class ClatEndToEndTest {
                 print('no echo')
             """;
 
-    void udp() throws Exception {
+    /** Echoes 1 kB over UDP off the server and checks it; returns the echo server's log (peer addresses). */
+    String udp() throws Exception {
         Files.writeString(dir.resolve("echo.py"), UDP_ECHO);
         Files.writeString(dir.resolve("client.py"), UDP_CLIENT);
         Process e = spawn(nsSrv, "python3", dir.resolve("echo.py").toString(), SERVER, "7007");
+        StringBuffer out = new StringBuffer();
+        Thread log = drain(e, out);
         try {
             Result a = in(nsDev, 30, "python3", dir.resolve("client.py").toString(), SERVER, "7007");
             assertThat(a.out()).contains("echo ok from " + SERVER);
+            awaitOutput(out, "peer ");
         } finally {
             e.destroy();
             e.waitFor(5, TimeUnit.SECONDS);
         }
+        log.join(2000);
+        return out.toString();
+    }
+
+    static void awaitOutput(StringBuffer out, String text) throws InterruptedException {
+        for (int i = 0; i < 40 && !out.toString().contains(text); i++) Thread.sleep(50);
+    }
+
+    /** Collects a process's output as it comes (destroying a Process closes its streams). */
+    static Thread drain(Process p, StringBuffer out) {
+        return Thread.ofPlatform().daemon(true).start(() -> {
+            try (InputStream in = p.getInputStream()) {
+                byte[] b = new byte[4096];
+                for (int n; (n = in.read(b)) > 0; ) out.append(new String(b, 0, n, StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // the stream is closed when the process is destroyed: what was read so far is kept
+            }
+        });
     }
 
     static String sha(byte[] b) throws Exception {
