@@ -118,6 +118,25 @@ class LabEndToEndTest {
     }
 
     @Test
+    void aLabStoppedBySigtermHalfwayCleansUpAsOnCtrlC() throws Exception {
+        Path dir = tmp.resolve("interrupted");
+        Path log = tmp.resolve("interrupted.out");
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "ferry.app.Main",
+                "lab", "--dir", dir.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!Files.readString(log).contains("ferry lab check:") && p.isAlive() && System.nanoTime() < deadline)
+            Thread.sleep(100);
+        p.destroy(); // SIGTERM: the JVM runs its shutdown hooks as on SIGINT (Ctrl-C)
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = Files.readString(log);
+        System.out.println(out);
+        assertThat(out).contains("ferry lab check:").contains("ferry lab: interrupted: cleaning up");
+        noLabNamespaceOrProcessLeft(dir);
+    }
+
+    @Test
     void aKilledRouterFailsTheChecksThroughItAndDownRemovesEverything() throws Exception {
         Path dir = tmp.resolve("killed");
         try {
