@@ -33,11 +33,23 @@ public final class Rfc6052 {
 
     /** Validates an RFC 6052 prefix: length 32/40/48/56/64/96 and a zero u-octet. */
     public static Rfc6052 of(Prefix6 p) {
+        return of(p, false);
+    }
+
+    /**
+     * Validates an RFC 6052 prefix. With {@code force} (Jool's {@code --force}), a /96 whose u-octet (bits 64-71) is
+     * not zero is accepted, e.g. 2001:db8:8011:fda4:4444::/96: a /96 carries no IPv4 bits there, so embedding stays
+     * unambiguous, and RFC 7136 took away the u-bit's meaning for interface identifiers not made from a MAC address
+     * (the reasoning of Jool issue NICMx/NAT64#174). Only a /96 can have u-octet bits at all: in shorter prefixes
+     * they are host bits, refused by {@link Prefix6}.
+     */
+    public static Rfc6052 of(Prefix6 p, boolean force) {
         int len = p.len();
         if (len != 32 && len != 40 && len != 48 && len != 56 && len != 64 && len != 96)
             throw new AddressFormatException("RFC 6052 prefix " + p + " must have length 32, 40, 48, 56, 64 or 96, not " + len);
-        if ((p.lo() & 0xff00_0000_0000_0000L) != 0)
-            throw new AddressFormatException("RFC 6052 prefix " + p + " has a non-zero u-octet (bits 64-71)");
+        if ((p.lo() & 0xff00_0000_0000_0000L) != 0 && !force)
+            throw new AddressFormatException("RFC 6052 prefix " + p + " has a non-zero u-octet (bits 64-71);"
+                    + " a /96 like this is accepted with --force");
         return new Rfc6052(p);
     }
 

@@ -51,6 +51,11 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "configuration (Jool's SIIT JSON plus ferry's \"ferry\" and \"tun\" objects)")
     Path config;
 
+    @Option(names = "--force", description = "accept what Jool accepts with --force: nested EAM entries,"
+            + " denylist4/rfc6791v4 prefixes touching never-translated ranges, and a /96 pool6 whose bits 64-71"
+            + " (the u-octet) are not zero, e.g. 2001:db8:8011:fda4:4444::/96")
+    boolean force;
+
     @Option(names = "--mode", paramLabel = "MODE", converter = TranslateCommand.ModeConverter.class,
             description = "siit or nat64: overrides the file's \"ferry\": {\"mode\"}, so that Jool's NAT64 atomic"
                     + " configuration works unchanged")
@@ -71,7 +76,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     public Integer call() {
         Config cfg;
         try {
-            cfg = ConfigParser.parse(config, false, mode);
+            cfg = ConfigParser.parse(config, force, mode);
         } catch (ConfigException e) {
             for (ConfigError ce : e.errors()) err.println(ce.format(e.source()));
             return 2;
@@ -170,7 +175,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         RunTranslators old = current.get();
         Config cfg;
         try {
-            cfg = ConfigParser.parse(config, false, mode);
+            cfg = ConfigParser.parse(config, force, mode);
         } catch (ConfigException e) {
             err.println("ferry run: SIGHUP: " + config + " is invalid; keeping the running configuration:");
             for (ConfigError ce : e.errors()) err.println("  " + ce.format(e.source()));

@@ -51,6 +51,11 @@ final class TranslateCommand implements Callable<Integer> {
             description = "configuration (JSON; Jool's SIIT atomic configuration plus a \"ferry\" object)")
     Path config;
 
+    @Option(names = "--force", description = "accept what Jool accepts with --force: nested EAM entries,"
+            + " denylist4/rfc6791v4 prefixes touching never-translated ranges, and a /96 pool6 whose bits 64-71"
+            + " (the u-octet) are not zero, e.g. 2001:db8:8011:fda4:4444::/96")
+    boolean force;
+
     @Option(names = "--mode", paramLabel = "MODE", converter = ModeConverter.class,
             description = "siit or nat64: overrides the file's \"ferry\": {\"mode\"}, so that Jool's NAT64 atomic"
                     + " configuration works unchanged (NAT64 state lasts the whole capture; time is the packets'"
@@ -100,7 +105,7 @@ final class TranslateCommand implements Callable<Integer> {
         PrintStream err = stderr != null ? stderr : System.err;
         Config cfg;
         try {
-            cfg = ConfigParser.parse(config, false, mode);
+            cfg = ConfigParser.parse(config, force, mode);
         } catch (ConfigException e) {
             for (ConfigError ce : e.errors()) err.println(ce.format(e.source()));
             return 2;

@@ -258,12 +258,14 @@ public final class ConfigParser {
                 error(path, n, s.show() + " is not a valid RFC 6052 prefix: length must be 32, 40, 48, 56, 64 or 96");
                 return null;
             }
-            if ((p.lo() >>> 56) != 0) {
-                // RFC 6052 §2.2: bits 64 to 71 (the u-octet) must be zero. (Jool lets --force override this.)
-                error(path, n, s.show() + " is not a valid RFC 6052 prefix: bits 64-71 (the u-octet) must be zero");
+            if ((p.lo() >>> 56) != 0 && !force) {
+                // RFC 6052 §2.2: bits 64 to 71 (the u-octet) must be zero. With --force a /96 may carry them
+                // (Rfc6052.of(p, force) says why).
+                error(path, n, s.show() + " is not a valid RFC 6052 prefix: bits 64-71 (the u-octet) must be zero"
+                        + " (a /96 like this is accepted with --force)");
                 return null;
             }
-            return Rfc6052.of(p);
+            return Rfc6052.of(p, force);
         }
 
         /** A single IPv4 address (a bare address or a /32), as a /32 prefix. */

@@ -76,6 +76,16 @@ class Rfc6052Test {
                 .hasMessageContaining(Prefix6.parse(text).toString());
     }
 
+    @Test
+    void forceAcceptsASlash96WithANonZeroUOctetAndEmbedsBelowIt() {
+        Rfc6052 p = Rfc6052.of(Prefix6.parse("2001:db8:8011:fda4:4444::/96"), true);
+        long[] a = Ipv6.parse("2001:db8:8011:fda4:4444::c633:646d"); // 198.51.100.109
+        assertThat(p.embedHi(Ipv4.parse("198.51.100.109"))).isEqualTo(a[0]);
+        assertThat(p.embedLo(Ipv4.parse("198.51.100.109"))).isEqualTo(a[1]);
+        assertThat(p.matches(a[0], a[1])).isTrue();
+        assertThat(Ipv4.format(p.extract(a[0], a[1]))).isEqualTo("198.51.100.109");
+    }
+
     @ParameterizedTest(name = "{0} has host bits")
     @ValueSource(strings = {"2001:db8::1/96", "2001:db8:0:1::/48", "2001:db8:1::/32", "64:ff9b::1:0/64"})
     void hostBitsAreRefusedNamingTheValue(String text) {

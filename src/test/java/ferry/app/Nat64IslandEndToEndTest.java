@@ -20,10 +20,9 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Issue 4 end to end, the island case: an IPv6-only network reaches an IPv4-only device behind a ferry island router
- * through a network-specific /96 prefix (the device's IPv4 address embedded, RFC 6052). The issue's example
- * 2001:db8:8011:fda4:4444::/96 has a non-zero u-octet (bits 64-71), which RFC 6052 §2.2 forbids ("the administrators
- * MUST ensure that the bits 64 to 71 are set to zero") and ferry's parser refuses, as Jool does without --force; the
- * test uses 2001:db8:8011:fda4::/96, RFC 6052's recommended construction (a /64 plus four zero octets).
+ * through a network-specific /96 prefix (the device's IPv4 address embedded, RFC 6052): the issue's own
+ * 2001:db8:8011:fda4:4444::/96, whose bits 64-71 (the u-octet) are not zero, so ferry is started with --force as Jool
+ * would be (RFC 6052 §2.2 asks for zero; a /96 carries no IPv4 bits there: see ferry.addr.Rfc6052#of(Prefix6, boolean)).
  * {@code ferry run --mode nat64} binding the IPv6 host to the island's pool4 address: ping, TCP 22 and TCP 80
  * answer, a port nothing listens on is refused. Namespaces {@code ferry-*}, removed afterwards; skipped with the
  * reason printed when not root or a tool is missing.
@@ -33,7 +32,7 @@ class Nat64IslandEndToEndTest {
     static final String V6_HOST = "2001:db8:6::2";
     static final String V4_HOST = "198.51.100.2";
     /** The IPv4-only device, as the IPv6 network sees it under the island's prefix. */
-    static final String DEVICE_AS_V6 = "2001:db8:8011:fda4::c633:6402";
+    static final String DEVICE_AS_V6 = "2001:db8:8011:fda4:4444::c633:6402";
     static final String POOL4 = "203.0.113.1";
 
     final String prefix = "ferry-" + HexFormat.of().toHexDigits(new Random().nextInt()).substring(2);
@@ -62,24 +61,24 @@ class Nat64IslandEndToEndTest {
         in(nsX, "ip", "-6", "addr", "add", "2001:db8:6::1/64", "dev", "v6b", "nodad");
         in(nsV4, "ip", "addr", "add", V4_HOST + "/24", "dev", "v4a");
         in(nsX, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
-        in(nsV6, "ip", "-6", "route", "add", "2001:db8:8011:fda4::/96", "via", "2001:db8:6::1");
+        in(nsV6, "ip", "-6", "route", "add", "2001:db8:8011:fda4:4444::/96", "via", "2001:db8:6::1");
         in(nsV4, "ip", "route", "add", "203.0.113.0/24", "via", "198.51.100.1");
         in(nsX, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
         Path config = dir.resolve("nat64.json");
         Files.writeString(config, """
                 {
-                  "global": { "pool6": "2001:db8:8011:fda4::/96" },
+                  "global": { "pool6": "2001:db8:8011:fda4:4444::/96" },
                   "pool4": [ { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
                              { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "80-80" },
                              { "protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
                              { "protocol": "ICMP", "prefix": "203.0.113.1/32" } ],
                   "tun": { "device": "ferry%s", "mtu": 1500, "queues": 2, "vnet-header": false,
-                           "routes": [ "2001:db8:8011:fda4::/96", "203.0.113.1/32" ] }
+                           "routes": [ "2001:db8:8011:fda4:4444::/96", "203.0.113.1/32" ] }
                 }
                 """.formatted(prefix.substring(6, 10)));
         String java = ProcessHandle.current().info().command().orElse("java");
         ferry = spawn(nsX, java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
-                System.getProperty("java.class.path"), "ferry.app.Main", "run", "--mode", "nat64", "--config",
+                System.getProperty("java.class.path"), "ferry.app.Main", "run", "--mode", "nat64", "--force", "--config",
                 config.toString());
         Process f = ferry;
         Thread.ofPlatform().daemon(true).start(() -> {

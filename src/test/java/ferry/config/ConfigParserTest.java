@@ -254,6 +254,14 @@ class ConfigParserTest {
     }
 
     @Test
+    void forceAcceptsASlash96Pool6WithANonZeroUOctet() throws ConfigException {
+        String json = "{\"global\": {\"pool6\": \"2001:db8:8011:fda4:4444::/96\"}}";
+        assertThat(onlyError(json).message()).contains("u-octet").contains("--force");
+        Config c = ConfigParser.parse(json, "island.json", true);
+        assertThat(c.global().pool6().prefix()).isEqualTo(ferry.addr.Prefix6.parse("2001:db8:8011:fda4:4444::/96"));
+    }
+
+    @Test
     void pool6WithNonZeroUOctetOrHostBitsIsRefused() {
         assertThat(onlyError("{\"global\": {\"pool6\": \"2001:db8:0:0:100::/96\"}}").message())
                 .contains("\"2001:db8:0:0:100::/96\"").contains("u-octet");
