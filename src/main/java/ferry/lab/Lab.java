@@ -45,9 +45,9 @@ public final class Lab {
     static final String PLAT_POOL4 = "203.0.113.3";
     static final String ISLAND_LAN = "198.51.100.1", IOT_ADDR = "198.51.100.109", ISLAND_POOL4 = "198.51.100.4";
     static final String PLAT_PREFIX = "64:ff9b::/96";
-    static final String ISLAND_POOL6 = "2001:db8:8011:fda4:0:4444::/96";
+    static final String ISLAND_POOL6 = "2001:db8:8011:fda4:4444::/96";
     static final String CLAT_PREFIX = "2001:db8:8011:fda4:c1a7::/96";
-    static final String IOT_VIA_ISLAND = "2001:db8:8011:fda4:0:4444:198.51.100.109";
+    static final String IOT_VIA_ISLAND = "2001:db8:8011:fda4:4444::198.51.100.109";
     static final String INET4_VIA_PLAT = "64:ff9b::c000:201";
     static final String NAME = "www.example.net";
 
@@ -182,8 +182,10 @@ public final class Lab {
         start("plat-nat64", PLAT, "ferry run: ready", ferry("run", "--config", dir.resolve("plat-nat64.json").toString()));
         start("plat-dns64", PLAT, "ferry dns64: serving on", ferry("dns64", "--listen", "[" + PLAT_V6NET + "]:53",
                 "--upstream", INET4_ADDR + ":53", "--prefix", PLAT_PREFIX));
+        // --force: the pool6 has 0x44 in bits 64-71, the u-octet RFC 6052 §2.2 says MUST be zero (as Jool,
+        // ferry accepts it only when forced)
         start("island-nat64", ISLAND, "ferry run: ready",
-                ferry("run", "--config", dir.resolve("island-nat64.json").toString()));
+                ferry("run", "--force", "--config", dir.resolve("island-nat64.json").toString()));
         // the island's resolver for its IPv4 devices: a ferry dns64 on the LAN address, forwarding over IPv6 to the
         // plat's DNS64 (A queries pass through unchanged)
         start("island-dns", ISLAND, "ferry dns64: serving on", ferry("dns64", "--listen", ISLAND_LAN + ":53",
@@ -421,7 +423,8 @@ public final class Lab {
         String[][] prefixes = {
                 {PLAT_PREFIX, "the PLAT's NAT64 prefix (RFC 6052 §2.2 well-known prefix; the CLAT learned it by"
                         + " RFC 7050)"},
-                {ISLAND_POOL6, "the island's pool6 (RFC 6052 §2.2, /96: IPv4 in the last 32 bits)"},
+                {ISLAND_POOL6, "the island's pool6 (RFC 6052 §2.2, /96: IPv4 in the last 32 bits; its u-octet is"
+                        + " 0x44, accepted with --force)"},
                 {CLAT_PREFIX, "the CLAT's dedicated prefix for the island (RFC 6877 §6.3: 198.51.100.0/24 -> its"
                         + " /120)"}};
         for (String[] p : prefixes) {
