@@ -468,8 +468,8 @@ public final class Lab {
                 print("iot: serving on 80 and 22", flush=True)
                 web.serve_forever()
                 """);
-        Files.writeString(dir.resolve("plat-nat64.json"), nat64Config(PLAT_PREFIX, PLAT_POOL4));
-        Files.writeString(dir.resolve("island-nat64.json"), nat64Config(ISLAND_POOL6, ISLAND_POOL4));
+        Files.writeString(dir.resolve("plat-nat64.json"), nat64Config("lab-plat", PLAT_PREFIX, PLAT_POOL4));
+        Files.writeString(dir.resolve("island-nat64.json"), nat64Config("lab-island", ISLAND_POOL6, ISLAND_POOL4));
         Files.writeString(dir.resolve("island-clat.json"), """
                 {"ferry": {"mode": "clat"},
                  "clat": {"dedicated-prefix": "%s", "island": ["198.51.100.0/24"], "pref64": false,
@@ -491,15 +491,17 @@ public final class Lab {
                 """.formatted(ISLAND_POOL6));
     }
 
-    private static String nat64Config(String pool6, String pool4) {
+    private static String nat64Config(String instance, String pool6, String pool4) {
+        // an instance name of its own per router (Jool's "instance"), so two instances on one machine never share one
         return """
-                {"global": {"pool6": "%1$s", "lowest-ipv6-mtu": 1500},
+                {"instance": "%3$s",
+                 "global": {"pool6": "%1$s", "lowest-ipv6-mtu": 1500},
                  "pool4": [{"protocol": "TCP", "prefix": "%2$s/32", "port range": "1024-65535"},
                            {"protocol": "UDP", "prefix": "%2$s/32", "port range": "1024-65535"},
                            {"protocol": "ICMP", "prefix": "%2$s/32", "port range": "1024-65535"}],
                  "ferry": {"mode": "nat64"},
                  "tun": {"device": "nat64", "mtu": 1500, "queues": 1, "routes": ["%1$s", "%2$s/32"]}}
-                """.formatted(pool6, pool4);
+                """.formatted(pool6, pool4, instance);
     }
 
     // ---------------------------------------------------------------- processes
@@ -530,9 +532,10 @@ public final class Lab {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!Files.readString(log).contains(text)) {
             long pid = Long.parseLong(Files.readString(dir.resolve(name + ".pid")).trim());
-            if (System.nanoTime() > deadline || ProcessHandle.of(pid).isEmpty())
-                throw new LabException(name + " did not print \"" + text + "\" within " + seconds + " s; "
-                        + log + ":\n" + Files.readString(log));
+            boolean dead = ProcessHandle.of(pid).isEmpty();
+            if (System.nanoTime() > deadline || dead)
+                throw new LabException(name + (dead ? " exited" : " did not print \"" + text + "\" within " + seconds
+                        + " s") + "; " + log + ":\n" + Files.readString(log));
             Thread.sleep(100);
         }
     }
