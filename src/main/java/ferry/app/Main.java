@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 Dns64Command.class,
                 RunCommand.class,
                 ClatCommand.class,
+                LabCommand.class,
         })
 public final class Main {
     public static void main(String[] args) {
