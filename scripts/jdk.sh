@@ -21,3 +21,15 @@ ferry_find_jdk() {
 }
 # Maven 3.8 touches sun.misc.Unsafe; keep JDK 25 quiet about it.
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+
+# Maven builds ferry. When it is missing: installed from Debian's packages if we are root, else a clear error.
+ferry_need_maven() {
+  command -v mvn >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "ferry: Maven is missing; installing Debian's maven package (apt-get install maven) ..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 && \
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends maven >&2 && return 0
+  fi
+  echo "ferry: Maven (mvn) is needed to build ferry: apt-get install maven" >&2
+  return 1
+}
