@@ -61,6 +61,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     int giveUpAfter;
 
+    @Option(names = "--control-socket", paramLabel = "PATH",
+            description = "control socket of the ferry CLI (default: /run/ferry/<instance>.sock, mode 0600)")
+    Path controlSocket;
+
+    private LiveConfig live;
+    private ControlOps ops;
+
     private final PrintStream err = System.err;
     private final AtomicReference<RunTranslators> current = new AtomicReference<>();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -92,12 +99,21 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             return 2;
         }
 
+        try {
+            live = new LiveConfig(config.toAbsolutePath(), mode, current, java.nio.file.Files.readString(config), Log::raw);
+        } catch (java.io.IOException e) {
+            err.println("ferry run: " + config + ": cannot read: " + e.getMessage());
+            return 2;
+        }
+        ferry.control.ControlServer control = startControl(cfg);
+
         TunDevice dev;
         try {
             dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(),
                     tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM | TunDevice.OFFLOAD_TSO | TunDevice.OFFLOAD_USO : 0);
         } catch (TunException e) {
             err.println("ferry run: " + e.getMessage());
+            if (control != null) control.close();
             return 1;
         }
         TunDataplane plane = null;
@@ -109,6 +125,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             // the workers read the (volatile) current configuration between packets
             plane = TunDataplane.start(dev, Translator.HEADROOM, this::factory,
                     this::workerFailed, giveUpAfter, TimeUnit.SECONDS);
+            if (ops != null) ops.tunStats(plane::stats);
             err.println("ferry run: ready: device " + dev.name() + (dev.created() ? " (created)" : " (attached)")
                     + ", " + queues + " queue" + (queues == 1 ? "" : "s") + ", vnet header "
                     + (!dev.vnetHeader() ? "off" : "on (partial checksums, TSO4/TSO6"
@@ -122,6 +139,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             failure.compareAndSet(null, "interrupted");
         }
 
+        if (control != null) control.close();
         boolean stopped = true;
         if (plane != null) {
             try {
@@ -165,31 +183,40 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload());
     }
 
-    /** SIGHUP: parse and validate the whole file, then swap; keep the old configuration when anything is wrong. */
+    /**
+     * SIGHUP: parse and validate the whole file, then swap (through {@link LiveConfig}, the path the CLI's changes
+     * take too); keep the old configuration when anything is wrong.
+     */
     private synchronized void reload() {
-        RunTranslators old = current.get();
-        Config cfg;
-        try {
-            cfg = ConfigParser.parse(config, false, mode);
-        } catch (ConfigException e) {
+        LiveConfig.Outcome o = live.reloadFile();
+        if (!o.applied()) {
             err.println("ferry run: SIGHUP: " + config + " is invalid; keeping the running configuration:");
-            for (ConfigError ce : e.errors()) err.println("  " + ce.format(e.source()));
+            for (String e : o.errors()) err.println("  " + e);
             return;
         }
-        RunTranslators next;
-        try {
-            next = new RunTranslators(cfg, old.counters());
-        } catch (IllegalArgumentException e) {
-            err.println("ferry run: SIGHUP: " + config + ": " + e.getMessage()
-                    + "; keeping the running configuration");
-            return;
-        }
-        if (!cfg.tun().equals(old.config().tun())) {
-            err.println("ferry run: SIGHUP: the \"tun\" section changed; it is read only at start (restart ferry to"
-                    + " apply it)");
-        }
-        current.set(next);
+        for (String n : o.notes()) err.println("ferry run: SIGHUP: " + n);
         err.println("ferry run: SIGHUP: configuration reloaded from " + config);
+    }
+
+    /** Serves the CLI; a socket that cannot be bound is logged and ferry runs on without it. */
+    private ferry.control.ControlServer startControl(Config cfg) {
+        Path path;
+        try {
+            path = controlSocket != null ? controlSocket : ferry.control.ControlPaths.socket(cfg.instance());
+        } catch (IllegalArgumentException e) {
+            Log.event(Log.Level.WARN, "control_socket_unavailable", "error", e.getMessage());
+            return null;
+        }
+        ops = new ControlOps(live, path.toString());
+        try {
+            ferry.control.ControlServer s = ferry.control.ControlServer.start(path, ops, Log::raw);
+            Log.event(Log.Level.INFO, "control_socket_listening", "path", path, "instance", cfg.instance());
+            return s;
+        } catch (java.io.IOException | RuntimeException e) {
+            Log.event(Log.Level.WARN, "control_socket_unavailable", "path", path, "error", e.getMessage(),
+                    "hint", "the ferry CLI cannot reach this daemon");
+            return null;
+        }
     }
 
     private void printSummary(TunDataplane plane, Counters[] counters) {

@@ -38,12 +38,25 @@ final class RunTranslators implements PacketHandler.Factory {
      * @throws IllegalArgumentException the configuration cannot be run (the message names the field)
      */
     RunTranslators(Config config, Counters[] counters) {
+        this(config, counters, null);
+    }
+
+    /**
+     * Like {@link #RunTranslators(Config, Counters[])}, but in nat64 mode keeps {@code previous}'s NAT64 tables (BIB,
+     * sessions, pool4) when pool6, wkp-strict and the whole NAT64 section (pool4, bib, NAT64 globals) are unchanged,
+     * so a reconfiguration of anything else keeps every session.
+     */
+    RunTranslators(Config config, Counters[] counters, RunTranslators previous) {
         this.config = config;
         this.counters = counters;
         if (config.ferry().mode() == ferry.config.Mode.NAT64) {
-            this.nat64 = Wiring.nat64Mapper(config);
+            boolean keep = previous != null && previous.nat64 != null
+                    && java.util.Objects.equals(previous.config.nat64(), config.nat64())
+                    && java.util.Objects.equals(previous.config.global().pool6(), config.global().pool6())
+                    && previous.config.ferry().wkpStrict() == config.ferry().wkpStrict();
+            this.nat64 = keep ? previous.nat64 : Wiring.nat64Mapper(config);
             this.settings = Wiring.nat64Settings(config);
-            if (nat64.log() != null) nat64.log().start(System.err::println);
+            if (!keep && nat64.log() != null) nat64.log().start(System.err::println);
         } else {
             this.nat64 = null;
             Wiring.translator(config, new Counters());
@@ -64,6 +77,11 @@ final class RunTranslators implements PacketHandler.Factory {
 
     Config config() {
         return config;
+    }
+
+    /** The shared NAT64 tables (nat64 mode), else null. */
+    ferry.nat64.Nat64Mapper nat64() {
+        return nat64;
     }
 
     @Override
