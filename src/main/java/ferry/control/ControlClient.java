@@ -64,14 +64,14 @@ public final class ControlClient {
 
     private ControlException connectFailure(IOException e) {
         String m = String.valueOf(e.getMessage());
+        if (e instanceof AccessDeniedException || m.contains("Permission denied")) {
+            return new ControlException("permission denied on " + socket,
+                    "only the user running ferry (root) may use the control socket: run the command as root", e);
+        }
         if (!Files.exists(socket) || m.contains("No such file") || m.contains("Connection refused")) {
             return new ControlException("no ferry daemon listening on " + socket,
                     "start it with: ferry run --config FILE (its \"instance\" names the socket), or pass -i INSTANCE",
                     e);
-        }
-        if (e instanceof AccessDeniedException || m.contains("Permission denied")) {
-            return new ControlException("permission denied on " + socket,
-                    "only the user running ferry (root) may use the control socket: run the command as root", e);
         }
         return new ControlException("cannot connect to " + socket + ": " + m, "", e);
     }
