@@ -65,7 +65,13 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "control socket of the ferry CLI (default: /run/ferry/<instance>.sock, mode 0600)")
     Path controlSocket;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics on http://HOST:PORT/metrics (loopback only, e.g. 127.0.0.1:9464;"
+                    + " off by default)")
+    String metrics;
+
     private LiveConfig live;
+    private ferry.metrics.MetricsEndpoint metricsEndpoint;
     private ControlOps ops;
 
     private final PrintStream err = System.err;
@@ -86,6 +92,15 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         if (giveUpAfter < 1) {
             err.println("ferry run: --give-up-after must be at least 1 second, got " + giveUpAfter);
             return 2;
+        }
+        java.net.InetSocketAddress metricsAddress = null;
+        if (metrics != null) {
+            try {
+                metricsAddress = ferry.metrics.MetricsEndpoint.loopback(metrics);
+            } catch (IllegalArgumentException e) {
+                err.println("ferry run: --" + e.getMessage());
+                return 2;
+            }
         }
         if (cfg.ferry().mode() == ferry.config.Mode.CLAT) return ClatCommand.run(config, giveUpAfter); // clat mode
         TunSection tun = cfg.tun();
@@ -126,6 +141,14 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             plane = TunDataplane.start(dev, Translator.HEADROOM, this::factory,
                     this::workerFailed, giveUpAfter, TimeUnit.SECONDS);
             if (ops != null) ops.tunStats(plane::stats);
+            if (metricsAddress != null) {
+                try {
+                    metricsEndpoint = Metrics.start(metricsAddress, live, plane);
+                } catch (java.io.IOException e) {
+                    failure.compareAndSet(null, "--metrics " + metrics + ": cannot listen: " + e.getMessage());
+                    done.countDown();
+                }
+            }
             err.println("ferry run: ready: device " + dev.name() + (dev.created() ? " (created)" : " (attached)")
                     + ", " + queues + " queue" + (queues == 1 ? "" : "s") + ", vnet header "
                     + (!dev.vnetHeader() ? "off" : "on (partial checksums, TSO4/TSO6"
@@ -140,6 +163,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
 
         if (control != null) control.close();
+        if (metricsEndpoint != null) metricsEndpoint.close();
         boolean stopped = true;
         if (plane != null) {
             try {

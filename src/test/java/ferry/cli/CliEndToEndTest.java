@@ -102,7 +102,7 @@ class CliEndToEndTest {
                   "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
                   "tun": { "device": "ferrys%s", "queues": 1, "vnet-header": false } }
                 """.formatted(siit, tag));
-        natDaemon = daemon(natConfig, natErr, "--mode", "nat64");
+        natDaemon = daemon(natConfig, natErr, "--mode", "nat64", "--metrics", "127.0.0.1:9464");
         siitDaemon = daemon(siitConfig, siitErr);
         waitReady(natDaemon, natErr);
         waitReady(siitDaemon, siitErr);
@@ -448,6 +448,41 @@ class CliEndToEndTest {
         String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(out).as(out).contains("40 packets transmitted, 40 received");
         Files.writeString(natConfig, natJson(nat, "ferryn" + prefix.substring(6, 10), ""));
+    }
+
+    String scrape() throws Exception {
+        Result r = in(nsX, 20, "python3", "-c", "import urllib.request,sys; "
+                + "sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:9464/metrics', timeout=10).read().decode())");
+        assertThat(r.exit()).as(r.out()).isZero();
+        return r.out();
+    }
+
+    static double sample(String text, String name) {
+        return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " not in the scrape:\n" + text));
+    }
+
+    @Test
+    void theMetricsEndpointIsScrapedDuringTrafficAndItsCountersMove() throws Exception {
+        Process w = new ProcessBuilder("sh", "-c", "command -v python3").start();
+        if (!w.waitFor(5, TimeUnit.SECONDS) || w.exitValue() != 0) {
+            System.err.println("theMetricsEndpoint... skipped: python3 is not installed (used as the scraper)");
+            assumeTrue(false, "python3 is not installed");
+        }
+        assertThat(natErr.toString()).contains("event=metrics_listening url=http://127.0.0.1:9464/metrics");
+        String first = scrape();
+        Result r = in(nsV6, 30, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
+        assertThat(r.exit()).as(r.out()).isZero();
+        String second = scrape();
+        assertThat(sample(second, "ferry_xlat_64_ok_total") - sample(first, "ferry_xlat_64_ok_total")).isGreaterThanOrEqualTo(3);
+        assertThat(sample(second, "ferry_xlat_46_ok_total") - sample(first, "ferry_xlat_46_ok_total")).isGreaterThanOrEqualTo(3);
+        assertThat(sample(second, "ferry_tun_rx_packets_total")).isGreaterThan(sample(first, "ferry_tun_rx_packets_total"));
+        assertThat(sample(second, "ferry_nat64_sessions{protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(second, "ferry_nat64_bib_entries{protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
+        List<String> names1 = first.lines().filter(l -> l.startsWith("# TYPE")).toList();
+        assertThat(second.lines().filter(l -> l.startsWith("# TYPE")).toList()).isEqualTo(names1); // stable names
+        // the CLI's stats agree with the endpoint's counter (both sum the workers)
+        assertThat(value(n("stats", "display", "--csv"), "xlat_64_ok")).isGreaterThanOrEqualTo((long) sample(second, "ferry_xlat_64_ok_total"));
     }
 
     @Test
