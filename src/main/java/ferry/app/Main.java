@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 ferry.cli.SessionCommand.class,
                 ferry.cli.AddressCommand.class,
                 ferry.cli.FileCommand.class,
+                picocli.AutoComplete.GenerateCompletion.class,
         })
 public final class Main {
     @picocli.CommandLine.Option(names = {"-i", "--instance"}, paramLabel = "INSTANCE",

@@ -450,6 +450,23 @@ class CliEndToEndTest {
         Files.writeString(natConfig, natJson(nat, "ferryn" + prefix.substring(6, 10), ""));
     }
 
+    @Test
+    void removingThePool4EntryOfLiveSessionsEndsThemCleanlyAndSaysHowMany() throws Exception {
+        Result r = in(nsV6, 30, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(n("session", "display", "--icmp", "--csv", "--no-headers").lines()).isNotEmpty();
+        Cli remove = n("pool4", "remove", "--icmp", "203.0.113.1");
+        assertThat(remove.exit()).isZero();
+        assertThat(remove.err()).containsPattern("NAT64 tables rebuilt, [1-9]\\d* session\\(s\\) of the old tables ended");
+        assertThat(n("session", "display", "--icmp", "--csv", "--no-headers").out()).isEmpty();
+        Result refused = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "1", V4_HOST_AS_V6);
+        assertThat(refused.exit()).as(refused.out()).isNotZero(); // no ICMP pool4 left: no new binding
+        assertThat(natDaemon.isAlive()).isTrue();
+        assertThat(n("pool4", "add", "--icmp", "203.0.113.1").exit()).isZero();
+        Result again = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", V4_HOST_AS_V6);
+        assertThat(again.exit()).as(again.out()).isZero();
+    }
+
     String scrape() throws Exception {
         Result r = in(nsX, 20, "python3", "-c", "import urllib.request,sys; "
                 + "sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:9464/metrics', timeout=10).read().decode())");
