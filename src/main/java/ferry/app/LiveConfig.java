@@ -94,7 +94,7 @@ final class LiveConfig {
         }
         RunTranslators next;
         try {
-            next = new RunTranslators(cfg, old.counters(), old);
+            next = new RunTranslators(cfg, old.counters()); // keeps the NAT64 tables when their part is unchanged
         } catch (IllegalArgumentException e) {
             return new Outcome(false, List.of(source + ": " + e.getMessage()), List.of());
         }
@@ -113,17 +113,6 @@ final class LiveConfig {
         }
         current.set(next);
         text = newText;
-        if (old.nat64() != null && old.nat64() != next.nat64() && old.nat64().log() != null) {
-            ferry.nat64.Nat64Log oldLog = old.nat64().log(); // its drain thread would outlive the old tables
-            Thread.ofVirtual().name("ferry-nat64-log-retire").start(() -> {
-                try {
-                    Thread.sleep(1000); // workers move to the new tables between packets
-                    oldLog.close(); // after a last drain
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-        }
         log.accept("level=info event=config_applied source=\"" + source + "\"" + (notes.isEmpty() ? ""
                 : " notes=\"" + String.join("; ", notes) + "\""));
         return new Outcome(true, List.of(), notes);

@@ -38,31 +38,43 @@ final class RunTranslators implements PacketHandler.Factory {
      * @throws IllegalArgumentException the configuration cannot be run (the message names the field)
      */
     RunTranslators(Config config, Counters[] counters) {
-        this(config, counters, null);
-    }
-
-    /**
-     * Like {@link #RunTranslators(Config, Counters[])}, but in nat64 mode keeps {@code previous}'s NAT64 tables (BIB,
-     * sessions, pool4) when pool6, wkp-strict and the whole NAT64 section (pool4, bib, NAT64 globals) are unchanged,
-     * so a reconfiguration of anything else keeps every session.
-     */
-    RunTranslators(Config config, Counters[] counters, RunTranslators previous) {
         this.config = config;
         this.counters = counters;
         if (config.ferry().mode() == ferry.config.Mode.NAT64) {
-            boolean keep = previous != null && previous.nat64 != null
-                    && java.util.Objects.equals(previous.config.nat64(), config.nat64())
-                    && java.util.Objects.equals(previous.config.global().pool6(), config.global().pool6())
-                    && previous.config.ferry().wkpStrict() == config.ferry().wkpStrict();
-            this.nat64 = keep ? previous.nat64 : Wiring.nat64Mapper(config);
+            this.nat64 = sharedMapper(config);
             this.settings = Wiring.nat64Settings(config);
-            if (!keep && nat64.log() != null) nat64.log().start(System.err::println);
         } else {
             this.nat64 = null;
             Wiring.translator(config, new Counters());
             this.settings = Wiring.settings(config);
         }
         this.gsoSettings = withMtus(settings, 65535, 65535, 65535);
+    }
+
+    /** The NAT64 tables of the running configuration, and what they were built from (SIGHUP keeps them). */
+    private static ferry.nat64.Nat64Mapper lastMapper;
+    private static Object lastNat64Key;
+
+    /**
+     * The NAT64 tables for {@code config}: the running ones when pool6, the NAT64 section and wkp-strict are unchanged
+     * (a SIGHUP that changes other settings keeps every BIB entry and session), else new ones (the old ones, and
+     * their log thread, are let go).
+     */
+    private static synchronized ferry.nat64.Nat64Mapper sharedMapper(Config config) {
+        Object key = java.util.List.of(config.global().pool6(), config.nat64(), config.ferry().wkpStrict());
+        if (lastMapper != null && key.equals(lastNat64Key)) return lastMapper;
+        ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config);
+        if (lastMapper != null && lastMapper.log() != null) {
+            try {
+                lastMapper.log().close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (m.log() != null) m.log().start(System.err::println);
+        lastMapper = m;
+        lastNat64Key = key;
+        return m;
     }
 
     static TranslatorSettings withMtus(TranslatorSettings s, int ipv4Mtu, int ipv6Mtu, int lowestIpv6Mtu) {

@@ -153,6 +153,8 @@ public enum Counter {
             "IPv6 source lies inside pool6: a spoofed or looping packet (RFC 6146 security considerations)"),
     NAT64_FRAGMENT_HELD("nat64_fragment_held",
             "fragment kept until the first fragment of its datagram comes (then translated; dropped after fragment-timeout)"),
+    DROP_NAT64_FRAGMENT_OVERLAP("drop_nat64_fragment_overlap",
+            "fragment overlapping data of its datagram already sent (or an exact duplicate): dropped, datagram abandoned"),
     DROP_NAT64_FRAGMENT("drop_nat64_fragment",
             "fragment not translated: its first fragment is missing and it cannot be kept (caps), or no room to track it"),
     DROP_NAT64_UNSUPPORTED_PROTOCOL("drop_nat64_unsupported_protocol",

@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * lock-free ({@link Pool4}); nothing is allocated per packet, and time comes in as {@link Tuple#now}.
  *
  * <ul>
- *   <li>IPv6 → IPv4 (§3.5.1, §3.5.2): the destination must lie in pool6, the source must not (§5.4 of the brief);
- *       a BIB entry is found or created (endpoint-independent mapping, RFC 6056 port choice), then the session.</li>
+ *   <li>IPv6 → IPv4 (§3.5.1, §3.5.2): the destination must lie in pool6, the source must not (issue 4, citing
+ *       §5.4); a BIB entry is found or created (endpoint-independent mapping, RFC 6056 port choice), then the
+ *       session; RFC 6888 per-subscriber limits and the session cap refuse new flows, never evict old ones.</li>
  *   <li>IPv4 → IPv6: the destination must be a pool4 transport address with a BIB entry; a new session is allowed
  *       from anyone (endpoint-independent filtering) or, with {@code address-dependent-filtering}, only from an
  *       address the entry already has a session with.</li>
@@ -28,6 +29,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       ({@link Tuple#outerFromInner}).</li>
  *   <li>Hairpinning (§3.8): {@link #explicit4} says true for pool4 addresses, so the translator sends an IPv6
  *       packet addressed to pool6 + a pool4 address straight back through the IPv4 → IPv6 direction.</li>
+ *   <li>Simultaneous open (§3.5.2.2): unsolicited IPv4 SYNs are held 6 s ({@link HeldSyns}) and handed back through
+ *       {@link #takeExpired} for ICMP 3/3; fragments follow their first fragment ({@link FragmentMap}) or wait for
+ *       it ({@link HeldFragments}, handed back through {@link #takeReady}).</li>
+ *   <li>Expiry: {@link #tick} (from the facade, with each packet's time) runs {@link #expire} at most once a second
+ *       of packet time.</li>
  * </ul>
  */
 public final class Nat64Mapper implements AddressMapper {
@@ -132,7 +138,10 @@ public final class Nat64Mapper implements AddressMapper {
             return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
         if (t.fragmented && !t.firstFragment) {
             // a later fragment: no ports; its IPv4 source is what the first fragment of the datagram mapped to
-            if (fragments.get(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto, t.now, t, true)) return null;
+            int r = fragments.get(t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto, t.fragmentOffset,
+                    t.fragmentLength, t.now, t, true);
+            if (r == FragmentMap.FOUND) return null;
+            if (r != FragmentMap.MISSING) return Counter.DROP_NAT64_FRAGMENT_OVERLAP;
             return holdFragment(t, t.srcHi, t.srcLo, fragKey(dst4, t.fragmentId), t.proto);
         }
         boolean isIcmp = t.proto == IpProto.ICMP;
@@ -150,7 +159,7 @@ public final class Nat64Mapper implements AddressMapper {
             int s = b == SessionTable.NIL ? SessionTable.NIL : tab.findSession(b, dst4, remotePort);
             int outcome = 0;
             if (t.proto == IpProto.TCP) {
-                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState[s];
+                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState(s);
                 outcome = TcpStateMachine.next(state, true, t.tcpFlags, settings.handleRstDuringFinRcv());
                 // RFC 6146 §3.5.2.2: in CLOSED only a SYN opens a session
                 if (TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED) return Counter.DROP_NAT64_TCP_NO_SESSION;
@@ -182,26 +191,26 @@ public final class Nat64Mapper implements AddressMapper {
                 int cls = t.proto == IpProto.TCP ? TcpStateMachine.timer(outcome) - 1 : 0;
                 s = tab.newSession(stripe, b, dst4, remotePort, state, cls, now);
                 if (s < 0) {
-                    if (tab.bSessions[b] == SessionTable.NIL && !tab.bStatic[b]) tab.deleteBib(stripe, b, now);
+                    if (tab.bSessions(b) == SessionTable.NIL && !tab.bStatic(b)) tab.deleteBib(stripe, b, now);
                     // RFC 6888 REQ-3/REQ-4: the new flow is refused; existing sessions are never evicted
                     return refuse6(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
                             : Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
                 }
                 if (t.proto == IpProto.TCP) {
                     // §3.5.2.2: the IPv6 host opened the connection an IPv4 SYN was held for; that SYN is discarded
-                    int slot = tab.bSlot[b];
+                    int slot = tab.bSlot(b);
                     heldSyns.opened(tab.pool.addrOf(slot), tab.pool.portOf(slot), dst4, remotePort);
                 }
             } else {
                 update(tab, stripe, s, outcome, now);
             }
-            int slot = tab.bSlot[b];
+            int slot = tab.bSlot(b);
             t.src4 = tab.pool.addrOf(slot);
             t.srcPort = tab.pool.portOf(slot);
             if (t.fragmented) {
                 long c = fragKey(dst4, t.fragmentId);
                 // no room to remember the datagram: its later fragments would be lost, so the first goes too
-                if (!fragments.put(t.srcHi, t.srcLo, c, t.proto, t.src4 & 0xffffffffL, 0, now))
+                if (!fragments.put(t.srcHi, t.srcLo, c, t.proto, t.src4 & 0xffffffffL, 0, t.fragmentLength, now))
                     return Counter.DROP_NAT64_FRAGMENT;
                 heldFragments.mapped(t.srcHi, t.srcLo, c, t.proto, now);
             }
@@ -217,7 +226,7 @@ public final class Nat64Mapper implements AddressMapper {
             tab.refresh(stripe, s, 0, now);
             return;
         }
-        tab.sState[s] = (byte) TcpStateMachine.state(outcome);
+        tab.setSState(s, TcpStateMachine.state(outcome));
         int timer = TcpStateMachine.timer(outcome);
         if (timer != TcpStateMachine.KEEP) tab.refresh(stripe, s, timer - 1, now);
     }
@@ -276,7 +285,7 @@ public final class Nat64Mapper implements AddressMapper {
             int b = tab.find6(bucket, t.dstHi, t.dstLo, port6);
             if (b == SessionTable.NIL || tab.findSession(b, remote4, remotePort) == SessionTable.NIL)
                 return Counter.DROP_NAT64_ICMP_NO_SESSION;
-            int slot = tab.bSlot[b];
+            int slot = tab.bSlot(b);
             t.src4 = remote4;
             t.dst4 = tab.pool.addrOf(slot);
             if (isIcmp) t.srcPort = tab.pool.portOf(slot);
@@ -305,12 +314,14 @@ public final class Nat64Mapper implements AddressMapper {
         if (t.proto != IpProto.TCP && t.proto != IpProto.UDP && t.proto != IpProto.ICMP)
             return Counter.DROP_NAT64_UNSUPPORTED_PROTOCOL;
         if (t.fragmented && !t.firstFragment) {
-            if (fragments.get(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto, t.now, t,
-                    false)) {
+            int r = fragments.get(t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto,
+                    t.fragmentOffset, t.fragmentLength, t.now, t, false);
+            if (r == FragmentMap.FOUND) {
                 t.srcHi = pool6.embedHi(t.src4);
                 t.srcLo = pool6.embedLo(t.src4);
                 return null;
             }
+            if (r != FragmentMap.MISSING) return Counter.DROP_NAT64_FRAGMENT_OVERLAP;
             return holdFragment(t, t.src4 & 0xffffffffL, 1, fragKey(t.dst4, t.fragmentId & 0xffff), t.proto);
         }
         boolean isIcmp = t.proto == IpProto.ICMP;
@@ -333,7 +344,7 @@ public final class Nat64Mapper implements AddressMapper {
             int s = tab.findSession(b, t.src4, remotePort);
             int outcome = 0;
             if (isTcp) {
-                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState[s];
+                int state = s == SessionTable.NIL ? TcpStateMachine.CLOSED : tab.sState(s);
                 outcome = TcpStateMachine.next(state, false, t.tcpFlags, settings.handleRstDuringFinRcv());
             }
             if (s == SessionTable.NIL) {
@@ -357,13 +368,13 @@ public final class Nat64Mapper implements AddressMapper {
             }
             t.srcHi = pool6.embedHi(t.src4);
             t.srcLo = pool6.embedLo(t.src4);
-            t.dstHi = tab.bHi[b];
-            t.dstLo = tab.bLo[b];
-            if (isIcmp) t.srcPort = tab.bPort6[b];
-            else t.dstPort = tab.bPort6[b];
+            t.dstHi = tab.bHi(b);
+            t.dstLo = tab.bLo(b);
+            if (isIcmp) t.srcPort = tab.bPort6(b);
+            else t.dstPort = tab.bPort6(b);
             if (t.fragmented) {
                 long c = fragKey(t.dst4, t.fragmentId & 0xffff);
-                if (!fragments.put(t.src4 & 0xffffffffL, 1, c, t.proto, t.dstHi, t.dstLo, now))
+                if (!fragments.put(t.src4 & 0xffffffffL, 1, c, t.proto, t.dstHi, t.dstLo, t.fragmentLength, now))
                     return Counter.DROP_NAT64_FRAGMENT;
                 heldFragments.mapped(t.src4 & 0xffffffffL, 1, c, t.proto, now);
             }
@@ -385,9 +396,9 @@ public final class Nat64Mapper implements AddressMapper {
         int stripe = tab.stripeOfBib(b);
         try {
             if (tab.findSession(b, t.dst4, remotePort) == SessionTable.NIL) return Counter.DROP_NAT64_ICMP_NO_SESSION;
-            t.srcHi = tab.bHi[b];
-            t.srcLo = tab.bLo[b];
-            t.srcPort = tab.bPort6[b];
+            t.srcHi = tab.bHi(b);
+            t.srcLo = tab.bLo(b);
+            t.srcPort = tab.bPort6(b);
             t.dstHi = pool6.embedHi(t.dst4);
             t.dstLo = pool6.embedLo(t.dst4);
             return null;
@@ -469,8 +480,8 @@ public final class Nat64Mapper implements AddressMapper {
     }
 
     private int tcpExpired(SessionTable t, int s) {
-        if (t.sState[s] == TcpStateMachine.ESTABLISHED) {
-            t.sState[s] = TcpStateMachine.TRANS;
+        if (t.sState(s) == TcpStateMachine.ESTABLISHED) {
+            t.setSState(s, TcpStateMachine.TRANS);
             return C_TRANS;
         }
         return -1;
@@ -499,15 +510,15 @@ public final class Nat64Mapper implements AddressMapper {
         SessionTable t = tableOf(proto);
         if (t == null) return out;
         for (int b = 0; b < t.bibCap; b++) {
-            if (t.bSlot[b] < 0) continue;
+            if (t.bSlot(b) < 0) continue;
             int stripe = t.stripeOfBib(b);
             t.lock(stripe);
             try {
-                if (t.bSlot[b] < 0) continue;
-                for (int s = t.bSessions[b]; s != SessionTable.NIL; s = t.sNextInBib[s]) {
-                    out.add(new Session(proto, t.bHi[b], t.bLo[b], t.bPort6[b], t.pool.addrOf(t.bSlot[b]),
-                            t.pool.portOf(t.bSlot[b]), t.sRemote4[s], t.sRemotePort[s],
-                            proto == IpProto.TCP ? TcpStateMachine.NAMES[t.sState[s]] : "-", t.sExpires[s], t.bStatic[b]));
+                if (t.bSlot(b) < 0) continue;
+                for (int s = t.bSessions(b); s != SessionTable.NIL; s = t.sNextInBib(s)) {
+                    out.add(new Session(proto, t.bHi(b), t.bLo(b), t.bPort6(b), t.pool.addrOf(t.bSlot(b)),
+                            t.pool.portOf(t.bSlot(b)), t.sRemote4(s), t.sRemotePort(s),
+                            proto == IpProto.TCP ? TcpStateMachine.NAMES[t.sState(s)] : "-", t.sExpires(s), t.bStatic(b)));
                 }
             } finally {
                 t.unlock(stripe);
@@ -526,13 +537,13 @@ public final class Nat64Mapper implements AddressMapper {
         SessionTable t = tableOf(proto);
         if (t == null) return out;
         for (int b = 0; b < t.bibCap; b++) {
-            if (t.bSlot[b] < 0) continue;
+            if (t.bSlot(b) < 0) continue;
             int stripe = t.stripeOfBib(b);
             t.lock(stripe);
             try {
-                if (t.bSlot[b] >= 0) {
-                    out.add(new Bib(proto, t.bHi[b], t.bLo[b], t.bPort6[b], t.pool.addrOf(t.bSlot[b]),
-                            t.pool.portOf(t.bSlot[b]), t.bStatic[b]));
+                if (t.bSlot(b) >= 0) {
+                    out.add(new Bib(proto, t.bHi(b), t.bLo(b), t.bPort6(b), t.pool.addrOf(t.bSlot(b)),
+                            t.pool.portOf(t.bSlot(b)), t.bStatic(b)));
                 }
             } finally {
                 t.unlock(stripe);

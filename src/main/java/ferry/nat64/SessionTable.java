@@ -8,8 +8,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * finding, refreshing and expiring entries allocates nothing.
  *
  * <p><b>Layout.</b> A BIB entry (IPv6 address, port) ↔ pool4 slot, and its sessions (remote IPv4 address, remote
- * port, TCP state, expiry time), are rows of parallel arrays. Three indexes: the IPv6 side is a chained hash table
- * over (IPv6 address, port); the IPv4 side is the pool4 slot's owner word (one lock-free read); a BIB's sessions
+ * port, TCP state, expiry time), are rows of 4 longs each in two arrays (a row is one or two cache lines; the
+ * field accessors at the end show the packing). Three indexes: the IPv6 side is a chained hash table over (IPv6
+ * address, port); the IPv4 side is the pool4 slot's owner word (one lock-free read); a BIB's sessions
  * are a singly linked list from the BIB row.
  *
  * <p><b>Concurrency.</b> The table is split into {@link #STRIPES} stripes, each with its own lock. A BIB entry and
@@ -31,29 +32,22 @@ final class SessionTable {
     final Pool4.ProtoPool pool;
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
 
-    // ---- BIB rows
+    // ---- BIB rows: 4 longs each (one cache line holds two rows)
+    //      [0] IPv6 high  [1] IPv6 low  [2] port6 (bits 0-15) | static (bit 16) | pool4 slot (bits 32-63, -1: free)
+    //      [3] next in the IPv6 hash chain or the free list (bits 0-31) | head of the session list (bits 32-63)
     final int bibCap;
-    final long[] bHi, bLo;
-    final char[] bPort6;
-    final int[] bSlot;      // pool4 slot; -1 when the row is free
-    final int[] bNext;      // next in the IPv6 hash chain, or in the stripe's free list
-    final int[] bSessions;  // head of the session list
-    final boolean[] bStatic;
+    private final long[] bib;
     private final int[] heads6; // bucket -> first BIB id, NIL
     private final int mask6;
     private final AtomicInteger bibTop = new AtomicInteger();
     private final int[] bibFree = new int[STRIPES];
 
-    // ---- session rows
+    // ---- session rows: 4 longs each
+    //      [0] remote IPv4 (bits 0-31) | remote port (32-47) | TCP state (48-55) | timer class (56-63)
+    //      [1] expiry time  [2] timer list prev (bits 0-31) | next (32-63)
+    //      [3] next session of the same BIB, or in the free list (bits 0-31) | owning BIB (32-63, -1: free)
     final int sessCap;
-    final int[] sBib;       // owning BIB; -1 when free
-    final int[] sRemote4;
-    final char[] sRemotePort;
-    final byte[] sState;
-    final long[] sExpires;
-    final int[] sNextInBib; // next session of the same BIB, or in the stripe's free list
-    final int[] sPrev, sNext; // timer list
-    final byte[] sClass;
+    private final long[] ses;
     private final AtomicInteger sessTop = new AtomicInteger();
     private final int[] sessFree = new int[STRIPES];
 
@@ -87,29 +81,15 @@ final class SessionTable {
         this.sessCap = sessCap;
         this.bibCap = bibCap;
         for (int i = 0; i < STRIPES; i++) locks[i] = new ReentrantLock();
-        bHi = new long[bibCap];
-        bLo = new long[bibCap];
-        bPort6 = new char[bibCap];
-        bSlot = new int[bibCap];
-        bNext = new int[bibCap];
-        bSessions = new int[bibCap];
-        bStatic = new boolean[bibCap];
-        java.util.Arrays.fill(bSlot, -1);
+        bib = new long[bibCap * 4];
+        for (int b = 0; b < bibCap; b++) bib[b * 4 + 2] = -1L << 32; // slot -1: free
         int h = Integer.highestOneBit(Math.max(STRIPES, bibCap - 1)) << 1;
         heads6 = new int[h];
         mask6 = h - 1;
         java.util.Arrays.fill(heads6, NIL);
         java.util.Arrays.fill(bibFree, NIL);
-        sBib = new int[sessCap];
-        sRemote4 = new int[sessCap];
-        sRemotePort = new char[sessCap];
-        sState = new byte[sessCap];
-        sExpires = new long[sessCap];
-        sNextInBib = new int[sessCap];
-        sPrev = new int[sessCap];
-        sNext = new int[sessCap];
-        sClass = new byte[sessCap];
-        java.util.Arrays.fill(sBib, -1);
+        ses = new long[sessCap * 4];
+        for (int i = 0; i < sessCap; i++) ses[i * 4 + 3] = -1L << 32; // owning BIB -1: free
         java.util.Arrays.fill(sessFree, NIL);
         this.timeouts = timeouts.clone();
         this.classes = timeouts.length;
@@ -142,15 +122,15 @@ final class SessionTable {
     }
 
     int stripeOfBib(int bib) {
-        return stripeOfBucket(bucket(bHi[bib], bLo[bib], bPort6[bib]));
+        return stripeOfBucket(bucket(bHi(bib), bLo(bib), bPort6(bib)));
     }
 
     // ================================================================================================ BIB
 
     /** The BIB entry of (IPv6 address, port), or NIL. Caller holds the bucket's stripe. */
     int find6(int bucket, long hi, long lo, int port) {
-        for (int b = heads6[bucket]; b != NIL; b = bNext[b]) {
-            if (bHi[b] == hi && bLo[b] == lo && bPort6[b] == port) return b;
+        for (int b = heads6[bucket]; b != NIL; b = bNext(b)) {
+            if (bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
         }
         return NIL;
     }
@@ -165,7 +145,7 @@ final class SessionTable {
             if (b < 0 || b >= bibCap) return NIL;
             int stripe = stripeOfBib(b);
             lock(stripe);
-            if (bSlot[b] == slot && Pool4.owner(pool, slot) == b && stripeOfBib(b) == stripe) return b;
+            if (bSlot(b) == slot && Pool4.owner(pool, slot) == b && stripeOfBib(b) == stripe) return b;
             unlock(stripe);
         }
         return NIL;
@@ -175,7 +155,7 @@ final class SessionTable {
     int allocBib(int stripe) {
         int b = bibFree[stripe];
         if (b != NIL) {
-            bibFree[stripe] = bNext[b];
+            bibFree[stripe] = bNext(b);
             return b;
         }
         b = bibTop.getAndIncrement();
@@ -193,7 +173,7 @@ final class SessionTable {
             try {
                 int r = free[other];
                 if (r != NIL) {
-                    free[other] = bib ? bNext[r] : sNextInBib[r];
+                    free[other] = bib ? bNext(r) : sNextInBib(r);
                     return r;
                 }
             } finally {
@@ -205,13 +185,13 @@ final class SessionTable {
 
     /** Fills row {@code b} and links it into the IPv6 index. Caller holds the bucket's stripe; slot claimed for b. */
     void linkBib(int b, int bucket, long hi, long lo, int port6, int slot, boolean isStatic, long now) {
-        bHi[b] = hi;
-        bLo[b] = lo;
-        bPort6[b] = (char) port6;
-        bSlot[b] = slot;
-        bStatic[b] = isStatic;
-        bSessions[b] = NIL;
-        bNext[b] = heads6[bucket];
+        setBHi(b, hi);
+        setBLo(b, lo);
+        setBPort6(b, (char) port6);
+        setBSlot(b, slot);
+        setBStatic(b, isStatic);
+        setBSessions(b, NIL);
+        setBNext(b, heads6[bucket]);
         heads6[bucket] = b;
         liveBibs.incrementAndGet();
         if (log != null) log.record(Nat64Log.BIB_ADD, now, proto, hi, lo, port6, pool.addrOf(slot), pool.portOf(slot));
@@ -219,30 +199,30 @@ final class SessionTable {
 
     /** Returns an unused row (slot never claimed) to the stripe's free list. */
     void freeBibRow(int stripe, int b) {
-        bSlot[b] = -1;
-        bNext[b] = bibFree[stripe];
+        setBSlot(b, -1);
+        setBNext(b, bibFree[stripe]);
         bibFree[stripe] = b;
     }
 
     /** Removes a BIB entry without sessions: unlinks it, rests its pool4 port, frees the row. Caller holds its stripe. */
     void deleteBib(int stripe, int b, long now) {
         long nowSec = now / 1_000_000_000L;
-        int bucket = bucket(bHi[b], bLo[b], bPort6[b]);
+        int bucket = bucket(bHi(b), bLo(b), bPort6(b));
         int prev = NIL;
-        for (int x = heads6[bucket]; x != NIL; prev = x, x = bNext[x]) {
+        for (int x = heads6[bucket]; x != NIL; prev = x, x = bNext(x)) {
             if (x == b) {
-                if (prev == NIL) heads6[bucket] = bNext[b];
-                else bNext[prev] = bNext[b];
+                if (prev == NIL) heads6[bucket] = bNext(b);
+                else setBNext(prev, bNext(b));
                 break;
             }
         }
-        int slot = bSlot[b];
-        if (log != null) log.record(Nat64Log.BIB_DEL, now, proto, bHi[b], bLo[b], bPort6[b],
+        int slot = bSlot(b);
+        if (log != null) log.record(Nat64Log.BIB_DEL, now, proto, bHi(b), bLo(b), bPort6(b),
                 pool.addrOf(slot), pool.portOf(slot));
-        bSlot[b] = -1;
+        setBSlot(b, -1);
         Pool4.release(pool, slot, nowSec);
-        if (limits != null && !bStatic[b]) limits.release(bHi[b], bLo[b], true);
-        bNext[b] = bibFree[stripe];
+        if (limits != null && !bStatic(b)) limits.release(bHi(b), bLo(b), true);
+        setBNext(b, bibFree[stripe]);
         bibFree[stripe] = b;
         liveBibs.decrementAndGet();
     }
@@ -251,97 +231,97 @@ final class SessionTable {
 
     /** The session of BIB {@code b} with the remote (address, port), or NIL. Caller holds the stripe. */
     int findSession(int b, int remote4, int remotePort) {
-        for (int s = bSessions[b]; s != NIL; s = sNextInBib[s]) {
-            if (sRemote4[s] == remote4 && sRemotePort[s] == remotePort) return s;
+        for (int s = bSessions(b); s != NIL; s = sNextInBib(s)) {
+            if (sRemote4(s) == remote4 && sRemotePort(s) == remotePort) return s;
         }
         return NIL;
     }
 
     /** True when BIB {@code b} has a session with {@code remote4} (any port): address-dependent filtering. */
     boolean hasSessionWith(int b, int remote4) {
-        for (int s = bSessions[b]; s != NIL; s = sNextInBib[s]) if (sRemote4[s] == remote4) return true;
+        for (int s = bSessions(b); s != NIL; s = sNextInBib(s)) if (sRemote4(s) == remote4) return true;
         return false;
     }
 
     /** Creates a session of BIB {@code b}; NIL when the table is full. Caller holds the stripe. */
     int newSession(int stripe, int b, int remote4, int remotePort, int state, int timerClass, long now) {
-        if (limits != null && !limits.acquire(bHi[b], bLo[b], false)) return OVER_LIMIT;
+        if (limits != null && !limits.acquire(bHi(b), bLo(b), false)) return OVER_LIMIT;
         int s = sessFree[stripe];
         if (s != NIL) {
-            sessFree[stripe] = sNextInBib[s];
+            sessFree[stripe] = sNextInBib(s);
         } else {
             s = sessTop.getAndIncrement();
             if (s >= sessCap) {
                 sessTop.decrementAndGet();
                 s = steal(stripe, false);
                 if (s == NIL) {
-                    if (limits != null) limits.release(bHi[b], bLo[b], false);
+                    if (limits != null) limits.release(bHi(b), bLo(b), false);
                     return NIL;
                 }
             }
         }
-        sBib[s] = b;
-        sRemote4[s] = remote4;
-        sRemotePort[s] = (char) remotePort;
-        sState[s] = (byte) state;
-        sNextInBib[s] = bSessions[b];
-        bSessions[b] = s;
-        sClass[s] = (byte) timerClass;
-        sExpires[s] = now + timeouts[timerClass];
+        setSBib(s, b);
+        setSRemote4(s, remote4);
+        setSRemotePort(s, (char) remotePort);
+        setSState(s, (byte) state);
+        setSNextInBib(s, bSessions(b));
+        setBSessions(b, s);
+        setSClass(s, (byte) timerClass);
+        setSExpires(s, now + timeouts[timerClass]);
         append(stripe, s, timerClass);
         liveSessions.incrementAndGet();
-        if (log != null) log.record(Nat64Log.SESSION_ADD, now, proto, bHi[b], bLo[b], bPort6[b],
-                pool.addrOf(bSlot[b]), pool.portOf(bSlot[b]));
+        if (log != null) log.record(Nat64Log.SESSION_ADD, now, proto, bHi(b), bLo(b), bPort6(b),
+                pool.addrOf(bSlot(b)), pool.portOf(bSlot(b)));
         return s;
     }
 
     /** Sets the session's lifetime to its class's timeout from {@code now} and moves it to that list's tail. */
     void refresh(int stripe, int s, int timerClass, long now) {
         unlinkTimer(stripe, s);
-        sClass[s] = (byte) timerClass;
-        sExpires[s] = now + timeouts[timerClass];
+        setSClass(s, (byte) timerClass);
+        setSExpires(s, now + timeouts[timerClass]);
         append(stripe, s, timerClass);
     }
 
     private void append(int stripe, int s, int c) {
         int li = stripe * classes + c;
         int tail = listTail[li];
-        sPrev[s] = tail;
-        sNext[s] = NIL;
+        setSPrev(s, tail);
+        setSNext(s, NIL);
         if (tail == NIL) listHead[li] = s;
-        else sNext[tail] = s;
+        else setSNext(tail, s);
         listTail[li] = s;
     }
 
     private void unlinkTimer(int stripe, int s) {
-        int li = stripe * classes + sClass[s];
-        int p = sPrev[s], n = sNext[s];
+        int li = stripe * classes + sClass(s);
+        int p = sPrev(s), n = sNext(s);
         if (p == NIL) listHead[li] = n;
-        else sNext[p] = n;
+        else setSNext(p, n);
         if (n == NIL) listTail[li] = p;
-        else sPrev[n] = p;
+        else setSPrev(n, p);
     }
 
     /** Deletes a session; its BIB goes too when it was the last session and the entry is dynamic. Caller holds the stripe. */
     void deleteSession(int stripe, int s, long now) {
         unlinkTimer(stripe, s);
-        int b = sBib[s];
-        if (log != null) log.record(Nat64Log.SESSION_DEL, now, proto, bHi[b], bLo[b], bPort6[b],
-                pool.addrOf(bSlot[b]), pool.portOf(bSlot[b]));
+        int b = sBib(s);
+        if (log != null) log.record(Nat64Log.SESSION_DEL, now, proto, bHi(b), bLo(b), bPort6(b),
+                pool.addrOf(bSlot(b)), pool.portOf(bSlot(b)));
         int prev = NIL;
-        for (int x = bSessions[b]; x != NIL; prev = x, x = sNextInBib[x]) {
+        for (int x = bSessions(b); x != NIL; prev = x, x = sNextInBib(x)) {
             if (x == s) {
-                if (prev == NIL) bSessions[b] = sNextInBib[s];
-                else sNextInBib[prev] = sNextInBib[s];
+                if (prev == NIL) setBSessions(b, sNextInBib(s));
+                else setSNextInBib(prev, sNextInBib(s));
                 break;
             }
         }
-        sBib[s] = -1;
-        if (limits != null) limits.release(bHi[b], bLo[b], false);
-        sNextInBib[s] = sessFree[stripe];
+        setSBib(s, -1);
+        if (limits != null) limits.release(bHi(b), bLo(b), false);
+        setSNextInBib(s, sessFree[stripe]);
         sessFree[stripe] = s;
         liveSessions.decrementAndGet();
-        if (bSessions[b] == NIL && !bStatic[b]) deleteBib(stripe, b, now);
+        if (bSessions(b) == NIL && !bStatic(b)) deleteBib(stripe, b, now);
     }
 
     /** What expiry does with a session whose lifetime ran out. */
@@ -362,13 +342,13 @@ final class SessionTable {
                 for (int c = 0; c < classes; c++) {
                     int li = stripe * classes + c;
                     int s;
-                    while ((s = listHead[li]) != NIL && sExpires[s] <= now) {
+                    while ((s = listHead[li]) != NIL && sExpires(s) <= now) {
                         n++;
                         int keep = policy.expired(this, s);
                         if (keep >= 0) {
                             unlinkTimer(stripe, s);
-                            sClass[s] = (byte) keep;
-                            sExpires[s] = now + timeouts[keep];
+                            setSClass(s, (byte) keep);
+                            setSExpires(s, now + timeouts[keep]);
                             append(stripe, s, keep);
                         } else {
                             deleteSession(stripe, s, now);
@@ -385,4 +365,40 @@ final class SessionTable {
     long timeout(int timerClass) {
         return timeouts[timerClass];
     }
+
+    // ================================================================================================ row fields
+
+    long bHi(int b) { return bib[b * 4]; }
+    long bLo(int b) { return bib[b * 4 + 1]; }
+    int bPort6(int b) { return (int) (bib[b * 4 + 2] & 0xffff); }
+    boolean bStatic(int b) { return (bib[b * 4 + 2] & 0x10000) != 0; }
+    int bSlot(int b) { return (int) (bib[b * 4 + 2] >> 32); }
+    int bNext(int b) { return (int) bib[b * 4 + 3]; }
+    int bSessions(int b) { return (int) (bib[b * 4 + 3] >> 32); }
+    private void setBHi(int b, long v) { bib[b * 4] = v; }
+    private void setBLo(int b, long v) { bib[b * 4 + 1] = v; }
+    private void setBPort6(int b, int v) { bib[b * 4 + 2] = (bib[b * 4 + 2] & ~0xffffL) | (v & 0xffff); }
+    private void setBStatic(int b, boolean v) { bib[b * 4 + 2] = v ? bib[b * 4 + 2] | 0x10000 : bib[b * 4 + 2] & ~0x10000L; }
+    private void setBSlot(int b, int v) { bib[b * 4 + 2] = (bib[b * 4 + 2] & 0xffffffffL) | ((long) v << 32); }
+    private void setBNext(int b, int v) { bib[b * 4 + 3] = (bib[b * 4 + 3] & ~0xffffffffL) | (v & 0xffffffffL); }
+    private void setBSessions(int b, int v) { bib[b * 4 + 3] = (bib[b * 4 + 3] & 0xffffffffL) | ((long) v << 32); }
+
+    int sRemote4(int s) { return (int) ses[s * 4]; }
+    int sRemotePort(int s) { return (int) (ses[s * 4] >>> 32) & 0xffff; }
+    int sState(int s) { return (int) (ses[s * 4] >>> 48) & 0xff; }
+    int sClass(int s) { return (int) (ses[s * 4] >>> 56) & 0xff; }
+    long sExpires(int s) { return ses[s * 4 + 1]; }
+    int sPrev(int s) { return (int) ses[s * 4 + 2]; }
+    int sNext(int s) { return (int) (ses[s * 4 + 2] >> 32); }
+    int sNextInBib(int s) { return (int) ses[s * 4 + 3]; }
+    int sBib(int s) { return (int) (ses[s * 4 + 3] >> 32); }
+    private void setSRemote4(int s, int v) { ses[s * 4] = (ses[s * 4] & ~0xffffffffL) | (v & 0xffffffffL); }
+    private void setSRemotePort(int s, int v) { ses[s * 4] = (ses[s * 4] & ~(0xffffL << 32)) | ((long) (v & 0xffff) << 32); }
+    void setSState(int s, int v) { ses[s * 4] = (ses[s * 4] & ~(0xffL << 48)) | ((long) (v & 0xff) << 48); }
+    private void setSClass(int s, int v) { ses[s * 4] = (ses[s * 4] & ~(0xffL << 56)) | ((long) (v & 0xff) << 56); }
+    private void setSExpires(int s, long v) { ses[s * 4 + 1] = v; }
+    private void setSPrev(int s, int v) { ses[s * 4 + 2] = (ses[s * 4 + 2] & ~0xffffffffL) | (v & 0xffffffffL); }
+    private void setSNext(int s, int v) { ses[s * 4 + 2] = (ses[s * 4 + 2] & 0xffffffffL) | ((long) v << 32); }
+    private void setSNextInBib(int s, int v) { ses[s * 4 + 3] = (ses[s * 4 + 3] & ~0xffffffffL) | (v & 0xffffffffL); }
+    private void setSBib(int s, int v) { ses[s * 4 + 3] = (ses[s * 4 + 3] & 0xffffffffL) | ((long) v << 32); }
 }

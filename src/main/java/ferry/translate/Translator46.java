@@ -233,6 +233,8 @@ public final class Translator46 {
         t.fragmented = fragmented;
         t.firstFragment = fragOffset == 0;
         t.fragmentId = identification;
+        t.fragmentOffset = fragOffset;
+        t.fragmentLength = payloadLength;
         t.packet = buf;
         t.packetOff = off;
         t.packetLen = len;

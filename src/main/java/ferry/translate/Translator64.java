@@ -406,6 +406,8 @@ public final class Translator64 {
         t.fragmented = fragmented;
         t.firstFragment = firstFragment;
         t.fragmentId = fragmentId;
+        t.fragmentOffset = fragmentOffset * 8;
+        t.fragmentLength = len - upper;
         t.packet = buf;
         t.packetOff = off;
         t.packetLen = len;

@@ -29,6 +29,8 @@ public final class Tuple {
     public boolean firstFragment;
     /** For a fragment: its Identification (IPv4: 16 bits; IPv6 Fragment header: 32 bits). */
     public int fragmentId;
+    /** For a fragment: where its data starts in the datagram, and how many bytes it carries. */
+    public int fragmentOffset, fragmentLength;
     /**
      * Set by a mapper on the outer packet of an ICMP error: the translator takes the translation of the outer address
      * on the translator's own side (6→4: the source; 4→6: the destination) from the inner packet's mapping (the
@@ -58,7 +60,7 @@ public final class Tuple {
         inner = icmpError = false;
         tcpFlags = 0;
         fragmented = outerFromInner = firstFragment = false;
-        fragmentId = 0;
+        fragmentId = fragmentOffset = fragmentLength = 0;
         errorType = -1;
         errorCode = 0;
         packet = null;

@@ -211,6 +211,50 @@ class Nat64RunEndToEndTest {
         assertThat(ferryErr.toString()).contains("nat64 bib add UDP " + V6_HOST + "#").doesNotContain(V4_HOST + "#7007");
     }
 
+    /** Echoes each datagram at once, and again 3 s later (to the same transport address). */
+    static final String UDP_ECHO_TWICE = """
+            import socket, sys, threading
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], int(sys.argv[2])))
+            while True:
+                d, a = s.recvfrom(65535); s.sendto(d, a)
+                threading.Timer(3.0, lambda d=d, a=a: s.sendto(b'again ' + d, a)).start()
+            """;
+
+    static final String UDP_WAIT_TWICE = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(10)
+            s.sendto(b'hello', (sys.argv[1], int(sys.argv[2])))
+            print('first', s.recvfrom(100)[0].decode(), flush=True)
+            print('second', s.recvfrom(100)[0].decode(), flush=True)
+            """;
+
+    @Test
+    void aSighupThatLeavesTheNat64SettingsAloneKeepsTheBindings() throws Exception {
+        Files.writeString(dir.resolve("echo2.py"), UDP_ECHO_TWICE);
+        Files.writeString(dir.resolve("wait2.py"), UDP_WAIT_TWICE);
+        Process e = spawn(nsV4, "python3", dir.resolve("echo2.py").toString(), V4_HOST, "7009");
+        try {
+            Thread.sleep(500);
+            Process c = spawn(nsV6, "python3", dir.resolve("wait2.py").toString(), V4_HOST_AS_V6, "7009");
+            Thread.sleep(1000); // the first echo has come back
+            int reloads = count(ferryErr.toString(), "configuration reloaded");
+            Process k = new ProcessBuilder("kill", "-HUP", Long.toString(ferry.pid())).start();
+            assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (count(ferryErr.toString(), "configuration reloaded") == reloads && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(count(ferryErr.toString(), "configuration reloaded")).as(ferryErr.toString()).isGreaterThan(reloads);
+            assertThat(c.waitFor(15, TimeUnit.SECONDS)).isTrue();
+            String out = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // the second datagram, sent after the reload to the same pool4 transport address, still finds its BIB
+            assertThat(out).as("ferry:\n" + ferryErr).contains("first hello").contains("second again hello");
+        } finally {
+            e.destroy();
+            e.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void islandCaseTheIpv4HostReachesThePublishedServerAndAnotherPortIsRefused() throws Exception {
         Path www = Files.createDirectories(dir.resolve("www6"));

@@ -19,7 +19,8 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
 
 /**
- * Properties of the NAT64 tables over random traffic (IPv6 hosts opening UDP/TCP/ICMP flows, IPv4 hosts answering
+ * Properties of the NAT64 tables over random traffic (IPv6 hosts opening UDP/TCP/ICMP flows, fragments in any order
+ * from both sides, IPv4 hosts answering
  * or probing pool4, ICMP errors from routers on both sides, the clock jumping forward):
  * <ul>
  *   <li>the BIB is a bijection per protocol (no IPv6 or IPv4 transport address bound twice);</li>
@@ -38,7 +39,7 @@ class Nat64PropertyTest {
     @Provide
     Arbitrary<List<Step>> traffic() {
         Arbitrary<Step> step = Combinators.combine(
-                Arbitraries.integers().between(0, 8),
+                Arbitraries.integers().between(0, 11),
                 Arbitraries.integers().between(0, 300), // host: many spoofed sources too
                 Arbitraries.integers().between(0, 3),
                 Arbitraries.integers().between(0, 20),
@@ -90,6 +91,9 @@ class Nat64PropertyTest {
                     byte[] inner = lastOut6 != null ? lastOut6 : PacketBuilder.ipv6("64:ff9b::" + remote, host6(s.host())).udp(53, 30000).build();
                     p = PacketBuilder.ipv6(host6(s.host()), "64:ff9b::" + remote).icmpError(1, 4, 0, inner).build();
                 }
+                case 9 -> p = v6(host6(s.host()), remote).fragment(0, true, s.port()).udp(30000 + s.port(), 53).payload(40).build();
+                case 10 -> p = v6(host6(s.host()), remote).fragment(6 + s.flags() % 3, s.dt() == 0, s.port()).raw(17, new byte[16]).build();
+                case 11 -> { inbound = true; p = v4(remote, "203.0.113." + (s.host() & 1)).identification(s.port()).fragmentOffset(6).raw(17, new byte[16]).build(); }
                 default -> { inbound = true; p = v4(remote, "203.0.113.1").tcp(5000 + s.port(), 1022).tcpFlags(s.flags()).build(); }
             }
             var verdict = f.send(p);

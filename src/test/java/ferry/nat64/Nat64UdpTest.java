@@ -237,6 +237,31 @@ class Nat64UdpTest {
     }
 
     @Test
+    void overlappingFragmentsAbandonTheirDatagramAndDuplicatesAreDroppedAlone() {
+        f.send(v6(X6, Y4).fragment(0, true, 0x55).udp(40001, 53).payload(96).build()); // data [0, 104)
+        f.only();
+        byte[] second = v6(X6, Y4).fragment(13, true, 0x55).raw(17, new byte[48]).build(); // [104, 152)
+        assertThat(f.send(second)).isEqualTo(Verdict.EMIT);
+        assertThat(f.send(second)).isEqualTo(Verdict.DROP); // exact duplicate
+        assertThat(f.send(v6(X6, Y4).fragment(20, true, 0x55).raw(17, new byte[48]).build())).as("%s", f.counters.snapshot()).isEqualTo(Verdict.EMIT); // [160, 208): a gap
+        // [144, 168) overlaps what was sent: the datagram is abandoned, its next fragments with it
+        assertThat(f.send(v6(X6, Y4).fragment(18, true, 0x55).raw(17, new byte[24]).build())).isEqualTo(Verdict.DROP);
+        assertThat(f.send(v6(X6, Y4).fragment(26, false, 0x55).raw(17, new byte[8]).build())).isEqualTo(Verdict.DROP);
+        assertThat(f.counters.get(Counter.DROP_NAT64_FRAGMENT_OVERLAP)).isEqualTo(3);
+        assertThat(f.counters.get(Counter.XLAT_64_OK)).isEqualTo(3);
+    }
+
+    @Test
+    void aFragmentRewritingTheTransportHeaderIsAnOverlap() {
+        // RFC 1858 / RFC 3128: a later fragment whose data overlaps the first fragment's (here bytes 8-23 of the UDP
+        // datagram) could rewrite what the NAT64 looked at; it abandons the datagram
+        f.send(v6(X6, Y4).fragment(0, true, 0x66).udp(40001, 53).payload(16).build()); // data [0, 24)
+        f.only();
+        assertThat(f.send(v6(X6, Y4).fragment(1, false, 0x66).raw(17, new byte[24]).build())).isEqualTo(Verdict.DROP);
+        assertThat(f.counters.get(Counter.DROP_NAT64_FRAGMENT_OVERLAP)).isEqualTo(1);
+    }
+
+    @Test
     void fragmentTimeoutIsConfigurable() {
         Nat64Fixture g = new Nat64Fixture(List.of(new Pool4.Entry(IpProto.UDP, Prefix4.parse(T4 + "/32"), 1, 65535, 0)),
                 List.of(), Nat64Settings.defaults().withMaxSessions(16).withFragmentTimeout(10));
