@@ -87,6 +87,11 @@ final class LiveConfig {
             return new Outcome(false, errs, List.of());
         }
         RunTranslators old = current.get();
+        if (!cfg.instance().equals(old.config().instance())) {
+            return new Outcome(false, List.of("instance: \"" + cfg.instance() + "\" is not the running instance \""
+                    + old.config().instance() + "\" (its control socket is named after it; start another ferry run for"
+                    + " another instance)"), List.of());
+        }
         if (cfg.ferry().mode() != old.config().ferry().mode()) {
             return new Outcome(false, List.of("ferry.mode: \"" + cfg.ferry().mode().jsonName()
                     + "\" differs from the running mode \"" + old.config().ferry().mode().jsonName()

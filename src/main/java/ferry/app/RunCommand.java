@@ -40,6 +40,10 @@ import picocli.CommandLine.Option;
  * and swaps the translator configuration atomically; an invalid file is logged and the old configuration kept. The
  * {@code "tun"} section itself is read only at start.
  *
+ * <p>Control: the CLI's control socket ({@code /run/ferry/<instance>.sock}, or {@code --control-socket}) is served
+ * by {@link ControlOps}; its changes and SIGHUP take the same validate-then-swap path ({@link LiveConfig}). A socket that
+ * cannot be bound is logged and ferry runs without it. {@code --metrics HOST:PORT} (loopback only) serves Prometheus.
+ *
  * <p>Faults: a worker whose reads keep failing (device removed: EBADFD; EIO; ENETDOWN) backs off and retries for
  * {@code --give-up-after} seconds, then ferry exits 1 naming the device and errno.
  */

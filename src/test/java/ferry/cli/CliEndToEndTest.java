@@ -427,6 +427,12 @@ class CliEndToEndTest {
         assertThat(n("pool4", "display", "--csv").out()).isEqualTo(pool4Before);
         assertThat(n("global", "display", "--csv").out()).isEqualTo(globalBefore);
 
+        Path other = dir.resolve("other-instance.json");
+        Files.writeString(other, natJson("ferry-other", "ferryn" + prefix.substring(6, 10), ""));
+        Cli wrongInstance = n("file", "handle", other.toString());
+        assertThat(wrongInstance.exit()).isEqualTo(2);
+        assertThat(wrongInstance.err()).contains("\"ferry-other\" is not the running instance");
+
         Path valid = dir.resolve("valid.json");
         Files.writeString(valid, natJson(nat, "ferryn" + prefix.substring(6, 10), ", \"mtu-plateaus\": [1500, 1280]"));
         Cli ok = n("file", "handle", valid.toString());
