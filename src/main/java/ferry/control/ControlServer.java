@@ -98,13 +98,6 @@ public final class ControlServer implements AutoCloseable {
             Messages.Watchdog dog = Messages.closeAfter(c, READ_TIMEOUT_MILLIS);
             Response reply;
             try {
-                String peer = peer(c);
-                if (peer != null && !peer.equals(owner.getName())) {
-                    log.accept("level=warn event=control_refused user=" + peer);
-                    Messages.write(c, ControlCodec.encode(Response.error("permission denied: user " + peer
-                            + " may not use this control socket (only " + owner.getName() + ")")));
-                    return;
-                }
                 byte[] raw;
                 try {
                     raw = Messages.readLine(c);
@@ -115,7 +108,15 @@ public final class ControlServer implements AutoCloseable {
                     }
                     throw e;
                 }
-                reply = answer(raw);
+                // the request is read first (bounded in size and time) so the refusal reaches a client still writing
+                String peer = peer(c);
+                if (peer != null && !peer.equals(owner.getName())) {
+                    log.accept("level=warn event=control_refused user=" + peer);
+                    reply = Response.error("permission denied: user " + peer + " may not use this control socket"
+                            + " (only " + owner.getName() + ")");
+                } else {
+                    reply = answer(raw);
+                }
             } finally {
                 dog.cancel();
             }

@@ -139,6 +139,57 @@ class ControlServerTest {
     }
 
     @Test
+    void anotherUserIsRefusedByPeerCredentialsEvenWhenTheSocketModeWouldLetItIn() throws Exception {
+        String why = null;
+        Process id = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+        String uid = new String(id.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        id.waitFor();
+        if (!uid.equals("0")) why = "not root (uid " + uid + "): cannot switch to nobody";
+        for (String tool : List.of("setpriv")) {
+            Process w = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
+            if (why == null && (w.waitFor() != 0)) why = tool + " is not installed";
+        }
+        if (why != null) System.err.println("peer-credential test skipped: " + why);
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+        Path open = Files.createTempDirectory("ferry-peercred");
+        try {
+            Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Path sock = open.resolve("p.sock");
+            server = echo(sock);
+            Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-rw-rw-")); // as if misconfigured
+            // the client: a single-file Java program (the JDK is readable by everyone; /root is not)
+            Path client = open.resolve("Client.java");
+            Files.writeString(client, """
+                    import java.net.*; import java.nio.*; import java.nio.channels.*;
+                    public class Client { public static void main(String[] a) throws Exception {
+                        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                            c.connect(UnixDomainSocketAddress.of(a[0]));
+                            c.write(ByteBuffer.wrap("{\\"version\\":1,\\"noun\\":\\"echo\\",\\"verb\\":\\"x\\",\\"args\\":[]}\\n".getBytes()));
+                            ByteBuffer b = ByteBuffer.allocate(4096);
+                            while (c.read(b) >= 0) { }
+                            System.out.print(new String(b.array(), 0, b.position()));
+                        } } }
+                    """);
+            Files.setPosixFilePermissions(client, PosixFilePermissions.fromString("rw-r--r--"));
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                    java, client.toString(), sock.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(out).isZero();
+            assertThat(out).contains("\"ok\":false").contains("permission denied: user nobody");
+            assertThat(log).anyMatch(l -> l.contains("event=control_refused user=nobody"));
+            // root still gets through
+            assertThat(new ControlClient(sock, 5000).send(Request.of("echo", "y")).ok()).isTrue();
+        } finally {
+            server.close();
+            server = null;
+            try (var files = Files.walk(open)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void aHandlerFailureBecomesAnErrorReply() throws Exception {
         Path sock = tmp.resolve("f.sock");
         server = ControlServer.start(sock, r -> {
