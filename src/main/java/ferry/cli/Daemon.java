@@ -31,6 +31,28 @@ final class Daemon {
         return ControlPaths.socket(instance);
     }
 
+    /** Runs the request and adds the reply's rows to {@code rows}; errors are printed. Returns the exit code. */
+    static int fetch(CommandSpec spec, String noun, String verb, List<String> args, List<List<String>> rows) {
+        Response r;
+        try {
+            r = new ControlClient(socket(spec), TIMEOUT_MILLIS).send(new Request(ferry.control.ControlCodec.VERSION,
+                    noun, verb, args));
+        } catch (ControlException e) {
+            System.err.println("ferry " + noun + " " + verb + ": " + e.getMessage());
+            if (!e.hint().isEmpty()) System.err.println("hint: " + e.hint());
+            return 2;
+        } catch (IllegalArgumentException e) {
+            System.err.println("ferry: " + e.getMessage());
+            return 2;
+        }
+        if (!r.ok()) {
+            for (String e : r.errors()) System.err.println("ferry " + noun + " " + verb + ": " + e);
+            return 2;
+        }
+        rows.addAll(r.rows());
+        return 0;
+    }
+
     /** Runs the request; prints the reply; returns the exit code. */
     static int call(CommandSpec spec, Output o, String noun, String verb, List<String> args) {
         return call(spec, o, noun, verb, args, -1);

@@ -355,6 +355,22 @@ class CliEndToEndTest {
     }
 
     @Test
+    void sessionFollowPrintsSessionsAsTheyAppear() throws Exception {
+        List<String> before = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
+                .map(l -> "+ " + l.substring(0, l.lastIndexOf(','))).toList();
+        Process ping = new ProcessBuilder("ip", "netns", "exec", nsV6, "ping", "-6", "-c", "8", "-i", "0.2", "-W", "2",
+                V4_HOST_AS_V6).redirectErrorStream(true).start();
+        started.add(ping);
+        Cli follow = n("session", "follow", "--icmp", "--interval-ms", "300", "--polls", "5");
+        assertThat(follow.exit()).isZero();
+        assertThat(follow.lines()).anyMatch(l -> l.startsWith("+ ICMP," + V6_HOST + "#")
+                && l.contains("," + V4_HOST + "#") && !before.contains(l)); // the new ping's session
+        assertThat(ping.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(n("session", "follow", "--interval-ms", "10").exit()).isEqualTo(2);
+        assertThat(s("session", "follow", "--polls", "1").exit()).isEqualTo(2); // siit: no sessions
+    }
+
+    @Test
     void addressQueryExplainsPool6AndEamtMappings() {
         Cli v4 = n("address", "query", V4_HOST, "--csv", "--no-headers");
         assertThat(v4.out().strip()).isEqualTo(V4_HOST + "," + V4_HOST_AS_V6 + ",pool6 64:ff9b::/96 (RFC 6052)");
