@@ -13,8 +13,27 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 ClatCommand.class,
                 LabCommand.class,
+                ferry.cli.InstanceCommand.class,
+                ferry.cli.StatsCommand.class,
+                ferry.cli.GlobalCommand.class,
+                ferry.cli.EamtCommand.class,
+                ferry.cli.Denylist4Command.class,
+                ferry.cli.Pool4Command.class,
+                ferry.cli.BibCommand.class,
+                ferry.cli.SessionCommand.class,
+                ferry.cli.AddressCommand.class,
+                ferry.cli.FileCommand.class,
+                picocli.AutoComplete.GenerateCompletion.class,
         })
 public final class Main {
+    @picocli.CommandLine.Option(names = {"-i", "--instance"}, paramLabel = "INSTANCE",
+            description = "the daemon the CLI commands talk to (socket /run/ferry/INSTANCE.sock; default: default)")
+    String instance;
+
+    @picocli.CommandLine.Option(names = "--socket", paramLabel = "PATH",
+            description = "the control socket of the CLI commands (overrides -i)")
+    java.nio.file.Path socket;
+
     public static void main(String[] args) {
         System.exit(run(args));
     }

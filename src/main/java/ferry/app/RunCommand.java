@@ -40,6 +40,10 @@ import picocli.CommandLine.Option;
  * and swaps the translator configuration atomically; an invalid file is logged and the old configuration kept. The
  * {@code "tun"} section itself is read only at start.
  *
+ * <p>Control: the CLI's control socket ({@code /run/ferry/<instance>.sock}, or {@code --control-socket}) is served
+ * by {@link ControlOps}; its changes and SIGHUP take the same validate-then-swap path ({@link LiveConfig}). A socket that
+ * cannot be bound is logged and ferry runs without it. {@code --metrics HOST:PORT} (loopback only) serves Prometheus.
+ *
  * <p>Faults: a worker whose reads keep failing (device removed: EBADFD; EIO; ENETDOWN) backs off and retries for
  * {@code --give-up-after} seconds, then ferry exits 1 naming the device and errno.
  */
@@ -66,6 +70,19 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     int giveUpAfter;
 
+    @Option(names = "--control-socket", paramLabel = "PATH",
+            description = "control socket of the ferry CLI (default: /run/ferry/<instance>.sock, mode 0600)")
+    Path controlSocket;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics on http://HOST:PORT/metrics (loopback only, e.g. 127.0.0.1:9464;"
+                    + " off by default)")
+    String metrics;
+
+    private LiveConfig live;
+    private ferry.metrics.MetricsEndpoint metricsEndpoint;
+    private ControlOps ops;
+
     private final PrintStream err = System.err;
     private final AtomicReference<RunTranslators> current = new AtomicReference<>();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -85,6 +102,15 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             err.println("ferry run: --give-up-after must be at least 1 second, got " + giveUpAfter);
             return 2;
         }
+        java.net.InetSocketAddress metricsAddress = null;
+        if (metrics != null) {
+            try {
+                metricsAddress = ferry.metrics.MetricsEndpoint.loopback(metrics);
+            } catch (IllegalArgumentException e) {
+                err.println("ferry run: --" + e.getMessage());
+                return 2;
+            }
+        }
         if (cfg.ferry().mode() == ferry.config.Mode.CLAT) return ClatCommand.run(config, giveUpAfter); // clat mode
         TunSection tun = cfg.tun();
         int queues = tun.queues() > 0 ? tun.queues() : Runtime.getRuntime().availableProcessors();
@@ -97,12 +123,21 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             return 2;
         }
 
+        try {
+            live = new LiveConfig(config.toAbsolutePath(), mode, force, current, java.nio.file.Files.readString(config), Log::raw);
+        } catch (java.io.IOException e) {
+            err.println("ferry run: " + config + ": cannot read: " + e.getMessage());
+            return 2;
+        }
+        ferry.control.ControlServer control = startControl(cfg);
+
         TunDevice dev;
         try {
             dev = TunDevice.open(tun.device(), queues, tun.vnetHeader(),
                     tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM | TunDevice.OFFLOAD_TSO | TunDevice.OFFLOAD_USO : 0);
         } catch (TunException e) {
             err.println("ferry run: " + e.getMessage());
+            if (control != null) control.close();
             return 1;
         }
         TunDataplane plane = null;
@@ -114,6 +149,15 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             // the workers read the (volatile) current configuration between packets
             plane = TunDataplane.start(dev, Translator.HEADROOM, this::factory,
                     this::workerFailed, giveUpAfter, TimeUnit.SECONDS);
+            if (ops != null) ops.tunStats(plane::stats);
+            if (metricsAddress != null) {
+                try {
+                    metricsEndpoint = Metrics.start(metricsAddress, live, plane);
+                } catch (java.io.IOException e) {
+                    failure.compareAndSet(null, "--metrics " + metrics + ": cannot listen: " + e.getMessage());
+                    done.countDown();
+                }
+            }
             err.println("ferry run: ready: device " + dev.name() + (dev.created() ? " (created)" : " (attached)")
                     + ", " + queues + " queue" + (queues == 1 ? "" : "s") + ", vnet header "
                     + (!dev.vnetHeader() ? "off" : "on (partial checksums, TSO4/TSO6"
@@ -127,6 +171,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             failure.compareAndSet(null, "interrupted");
         }
 
+        if (control != null) control.close();
+        if (metricsEndpoint != null) metricsEndpoint.close();
         boolean stopped = true;
         if (plane != null) {
             try {
@@ -170,31 +216,40 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload());
     }
 
-    /** SIGHUP: parse and validate the whole file, then swap; keep the old configuration when anything is wrong. */
+    /**
+     * SIGHUP: parse and validate the whole file, then swap (through {@link LiveConfig}, the path the CLI's changes
+     * take too); keep the old configuration when anything is wrong.
+     */
     private synchronized void reload() {
-        RunTranslators old = current.get();
-        Config cfg;
-        try {
-            cfg = ConfigParser.parse(config, force, mode);
-        } catch (ConfigException e) {
+        LiveConfig.Outcome o = live.reloadFile();
+        if (!o.applied()) {
             err.println("ferry run: SIGHUP: " + config + " is invalid; keeping the running configuration:");
-            for (ConfigError ce : e.errors()) err.println("  " + ce.format(e.source()));
+            for (String e : o.errors()) err.println("  " + e);
             return;
         }
-        RunTranslators next;
-        try {
-            next = new RunTranslators(cfg, old.counters());
-        } catch (IllegalArgumentException e) {
-            err.println("ferry run: SIGHUP: " + config + ": " + e.getMessage()
-                    + "; keeping the running configuration");
-            return;
-        }
-        if (!cfg.tun().equals(old.config().tun())) {
-            err.println("ferry run: SIGHUP: the \"tun\" section changed; it is read only at start (restart ferry to"
-                    + " apply it)");
-        }
-        current.set(next);
+        for (String n : o.notes()) err.println("ferry run: SIGHUP: " + n);
         err.println("ferry run: SIGHUP: configuration reloaded from " + config);
+    }
+
+    /** Serves the CLI; a socket that cannot be bound is logged and ferry runs on without it. */
+    private ferry.control.ControlServer startControl(Config cfg) {
+        Path path;
+        try {
+            path = controlSocket != null ? controlSocket : ferry.control.ControlPaths.socket(cfg.instance());
+        } catch (IllegalArgumentException e) {
+            Log.event(Log.Level.WARN, "control_socket_unavailable", "error", e.getMessage());
+            return null;
+        }
+        ops = new ControlOps(live, path.toString());
+        try {
+            ferry.control.ControlServer s = ferry.control.ControlServer.start(path, ops, Log::raw);
+            Log.event(Log.Level.INFO, "control_socket_listening", "path", path, "instance", cfg.instance());
+            return s;
+        } catch (java.io.IOException | RuntimeException e) {
+            Log.event(Log.Level.WARN, "control_socket_unavailable", "path", path, "error", e.getMessage(),
+                    "hint", "the ferry CLI cannot reach this daemon");
+            return null;
+        }
     }
 
     private void printSummary(TunDataplane plane, Counters[] counters) {

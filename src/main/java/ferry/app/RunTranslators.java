@@ -91,6 +91,11 @@ final class RunTranslators implements PacketHandler.Factory {
         return config;
     }
 
+    /** The shared NAT64 tables (nat64 mode), else null. */
+    ferry.nat64.Nat64Mapper nat64() {
+        return nat64;
+    }
+
     @Override
     public PacketHandler newHandler(int queue, PacketOutput out) {
         if (nat64 != null) {

@@ -1,0 +1,614 @@
+package ferry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ferry.app.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Issue 7: the CLI against real daemons. Two {@code ferry run} processes in a {@code ferry-*} namespace (removed
+ * afterwards): a NAT64 between an IPv6-only and an IPv4-only host (pool4 203.0.113.1), and an SIIT instance with no
+ * traffic for the SIIT-only nouns (eamt, denylist4). Every implemented noun and verb, table and CSV output, errors and
+ * exit codes, {@code file handle} and SIGHUP while a ping runs, and the control socket refusing {@code nobody}.
+ * Skipped, with the reason printed, when not root or a tool is missing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliEndToEndTest {
+    static final String V6_HOST = "2001:db8:6::2";
+    static final String V4_HOST = "198.51.100.2";
+    static final String V4_HOST_AS_V6 = "64:ff9b::c633:6402";
+
+    final String prefix = "ferry-" + HexFormat.of().toHexDigits(new Random().nextInt()).substring(2);
+    final String nsV6 = prefix + "-v6", nsX = prefix + "-xlat", nsV4 = prefix + "-v4";
+    final String nat = prefix + "-n", siit = prefix + "-s";
+    final List<Process> started = new ArrayList<>();
+    boolean built;
+    Path dir, natConfig;
+    Process natDaemon, siitDaemon;
+    final StringBuffer natErr = new StringBuffer(), siitErr = new StringBuffer();
+
+    static String natJson(String instance, String device, String extraGlobal) {
+        return """
+                {
+                  "instance": "%s",
+                  "global": { "pool6": "64:ff9b::/96", "icmp-timeout": "30"%s },
+                  "pool4": [ { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
+                             { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "80-80" },
+                             { "protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
+                             { "protocol": "ICMP", "prefix": "203.0.113.1/32" } ],
+                  "tun": { "device": "%s", "mtu": 1500, "queues": 2, "vnet-header": false,
+                           "routes": [ "64:ff9b::/96", "203.0.113.1/32" ] }
+                }
+                """.formatted(instance, extraGlobal, device);
+    }
+
+    static String whyNot() throws Exception {
+        if (!System.getProperty("os.name").equals("Linux")) return "not Linux";
+        if (!Files.exists(Path.of("/dev/net/tun"))) return "no /dev/net/tun";
+        Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
+        String uid = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+        if (!p.waitFor(5, TimeUnit.SECONDS) || !uid.equals("0")) return "not root (uid " + uid + ")";
+        for (String tool : List.of("ip", "ping")) {
+            Process w = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
+            if (!w.waitFor(5, TimeUnit.SECONDS) || w.exitValue() != 0) return tool + " is not installed";
+        }
+        return null;
+    }
+
+    @BeforeAll
+    void setUp() throws Exception {
+        String why = whyNot();
+        if (why != null) System.err.println("CliEndToEndTest skipped: " + why);
+        assumeTrue(why == null, why);
+        built = true;
+        dir = Files.createTempDirectory("ferry-cli-e2e");
+        for (String ns : List.of(nsV6, nsX, nsV4)) sh("ip", "netns", "add", ns);
+        sh("ip", "link", "add", "v6a", "netns", nsV6, "type", "veth", "peer", "name", "v6b", "netns", nsX);
+        sh("ip", "link", "add", "v4a", "netns", nsV4, "type", "veth", "peer", "name", "v4b", "netns", nsX);
+        for (String[] l : new String[][] {{nsV6, "lo"}, {nsV6, "v6a"}, {nsX, "lo"}, {nsX, "v6b"}, {nsX, "v4b"},
+                {nsV4, "lo"}, {nsV4, "v4a"}}) {
+            in(l[0], "ip", "link", "set", "dev", l[1], "up");
+        }
+        in(nsV6, "ip", "-6", "addr", "add", V6_HOST + "/64", "dev", "v6a", "nodad");
+        in(nsX, "ip", "-6", "addr", "add", "2001:db8:6::1/64", "dev", "v6b", "nodad");
+        in(nsV4, "ip", "addr", "add", V4_HOST + "/24", "dev", "v4a");
+        in(nsX, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
+        in(nsV6, "ip", "-6", "route", "add", "64:ff9b::/96", "via", "2001:db8:6::1");
+        in(nsV4, "ip", "route", "add", "203.0.113.0/24", "via", "198.51.100.1");
+        in(nsX, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding");
+        String tag = prefix.substring(6, 10);
+        natConfig = dir.resolve("nat64.json");
+        Files.writeString(natConfig, natJson(nat, "ferryn" + tag, ""));
+        Path siitConfig = dir.resolve("siit.json");
+        Files.writeString(siitConfig, """
+                { "instance": "%s", "global": { "pool6": "2001:db8:100::/40" },
+                  "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
+                  "tun": { "device": "ferrys%s", "queues": 1, "vnet-header": false } }
+                """.formatted(siit, tag));
+        natDaemon = daemon(natConfig, natErr, "--mode", "nat64", "--metrics", "127.0.0.1:9464");
+        siitDaemon = daemon(siitConfig, siitErr);
+        waitReady(natDaemon, natErr);
+        waitReady(siitDaemon, siitErr);
+    }
+
+    Process daemon(Path config, StringBuffer err, String... extra) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", nsX, java, "--enable-native-access=ALL-UNNAMED",
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run", "--config",
+                config.toString()));
+        cmd.addAll(List.of(extra));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        started.add(p);
+        Thread.ofPlatform().daemon(true).start(() -> {
+            try (InputStream in = p.getInputStream()) {
+                byte[] b = new byte[4096];
+                for (int n; (n = in.read(b)) > 0; ) err.append(new String(b, 0, n, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                err.append("[stderr reader: ").append(e).append(']');
+            }
+        });
+        return p;
+    }
+
+    static void waitReady(Process p, StringBuffer err) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        while (!err.toString().contains("ferry run: ready")) {
+            if (System.nanoTime() > deadline || !p.isAlive()) {
+                Thread.sleep(300);
+                throw new AssertionError("ferry run did not start; output:\n" + err);
+            }
+            Thread.sleep(50);
+        }
+        assertThat(err.toString()).contains("event=control_socket_listening");
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        for (Process p : List.of(natDaemon, siitDaemon)) {
+            if (p != null && p.isAlive()) {
+                p.destroy(); // SIGTERM: a clean stop removes the socket and the device
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        for (Process p : started) { // only what this test started, by PID
+            if (p.isAlive()) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+        for (String i : List.of(nat, siit)) Files.deleteIfExists(Path.of("/run/ferry/" + i + ".sock"));
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        if (built) {
+            for (String ns : List.of(nsV6, nsX, nsV4)) {
+                Process p = new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    // --- the CLI, in process ---
+
+    record Cli(int exit, String out, String err) {
+        List<String> lines() {
+            return out.lines().toList();
+        }
+    }
+
+    static synchronized Cli ferry(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Main.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        Cli c = new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        oldErr.println("$ ferry " + String.join(" ", args) + " -> " + code + "\n" + c.out + c.err);
+        return c;
+    }
+
+    Cli n(String... args) {
+        return ferry(concat("-i", nat, args));
+    }
+
+    Cli s(String... args) {
+        return ferry(concat("-i", siit, args));
+    }
+
+    static String[] concat(String a, String b, String[] rest) {
+        String[] all = new String[rest.length + 2];
+        all[0] = a;
+        all[1] = b;
+        System.arraycopy(rest, 0, all, 2, rest.length);
+        return all;
+    }
+
+    // --- tests ---
+
+    @Test
+    void instanceDisplayAndStatusDescribeTheRunningDaemon() throws Exception {
+        Cli d = n("instance", "display");
+        assertThat(d.exit()).isZero();
+        assertThat(d.lines().get(0)).startsWith("Instance").contains("| Mode").contains("| PID");
+        assertThat(d.lines().get(1)).matches("-+(-\\+-+)+");
+        assertThat(d.lines().get(2)).startsWith(nat).contains("nat64").contains(natConfig.toString())
+                .contains("/run/ferry/" + nat + ".sock");
+        Cli csv = n("instance", "display", "--csv", "--no-headers");
+        assertThat(csv.lines()).singleElement().asString().startsWith(nat + ",nat64,");
+        Cli st = s("instance", "status", "--no-headers");
+        assertThat(st.exit()).isZero();
+        assertThat(st.out().strip()).isEqualTo("Running");
+        assertThat(Files.getPosixFilePermissions(Path.of("/run/ferry/" + nat + ".sock")))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    }
+
+    @Test
+    void aMissingDaemonIsOneLineAndAHintWithExitCode2() {
+        Cli c = ferry("-i", prefix + "-absent", "stats", "display");
+        assertThat(c.exit()).isEqualTo(2);
+        assertThat(c.out()).isEmpty();
+        assertThat(c.err().lines().toList()).containsExactly(
+                "ferry stats display: no ferry daemon listening on /run/ferry/" + prefix + "-absent.sock",
+                "hint: start it with: ferry run --config FILE (its \"instance\" names the socket), or pass -i INSTANCE");
+        Cli bad = ferry("-i", "../x", "stats", "display");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("\"../x\" is not a valid instance name");
+    }
+
+    @Test
+    void usageErrorsExitWith2() {
+        assertThat(n("frobnicate").exit()).isEqualTo(2);
+        assertThat(n("pool4", "explode").exit()).isEqualTo(2);
+        assertThat(n("eamt", "add", "2001:db8::/120").exit()).isEqualTo(2); // missing IPv4 prefix
+    }
+
+    @Test
+    void statsCountTranslatedPingsInTablesAndCsv() throws Exception {
+        Result r = in(nsV6, 30, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
+        assertThat(r.exit()).as(r.out() + "\nferry:\n" + natErr).isZero();
+        Cli csv = n("stats", "display", "--csv");
+        assertThat(csv.exit()).isZero();
+        assertThat(csv.lines().get(0)).isEqualTo("Counter,Value");
+        long ok64 = value(csv, "xlat_64_ok"), ok46 = value(csv, "xlat_46_ok");
+        assertThat(ok64).isGreaterThanOrEqualTo(3);
+        assertThat(ok46).isGreaterThanOrEqualTo(3);
+        assertThat(csv.lines()).noneMatch(l -> l.endsWith(",0")); // only non-zero counters without --all
+        Cli all = n("stats", "display", "--all", "--explain", "--csv", "--no-headers");
+        assertThat(all.lines()).anyMatch(l -> l.startsWith("drop_46_igmp,0,IGMP is single-hop"));
+        assertThat(all.lines()).noneMatch(l -> l.startsWith("Counter"));
+        Cli table = n("stats", "display", "--explain");
+        assertThat(table.lines().get(0)).matches("Counter +\\| Value +\\| Explanation");
+        assertThat(table.out()).contains("IPv6 packets translated to IPv4");
+    }
+
+    static long value(Cli csv, String counter) {
+        return csv.lines().stream().filter(l -> l.startsWith(counter + ",")).mapToLong(l -> Long.parseLong(l.split(",")[1]))
+                .findFirst().orElse(0);
+    }
+
+    @Test
+    void globalUpdateValidatesLikeTheFileAndChangesNothingOnError() {
+        Cli before = n("global", "display", "--csv");
+        assertThat(before.lines()).contains("pool6,64:ff9b::/96", "lowest-ipv6-mtu,1280");
+        Cli bad = n("global", "update", "lowest-ipv6-mtu", "1000");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("lowest-ipv6-mtu").contains("1000").contains("1280..65535");
+        Cli unknown = n("global", "update", "no-such-key", "1");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown key \"no-such-key\"");
+        assertThat(n("global", "display", "--csv").out()).isEqualTo(before.out());
+
+        Cli ok = n("global", "update", "mtu-plateaus", "9000,1500,1280");
+        assertThat(ok.exit()).isZero();
+        assertThat(ok.err()).contains("applied").contains("NAT64 tables kept");
+        assertThat(n("global", "display", "--csv").lines()).contains("mtu-plateaus,9000,1500,1280".replace(",9000,1500,1280", ",\"9000,1500,1280\""));
+        Cli timeout = n("global", "update", "icmp-timeout", "45"); // a NAT64 global: Jool writes it as a string
+        assertThat(timeout.exit()).isZero();
+        assertThat(timeout.err()).contains("NAT64 tables rebuilt");
+        assertThat(n("global", "display", "--csv").lines()).contains("icmp-timeout,45");
+        assertThat(n("global", "update", "icmp-timeout", "30").exit()).isZero();
+    }
+
+    @Test
+    void pool4AddDisplayRemoveFlushAndRefusals() {
+        Cli before = n("pool4", "display", "--csv", "--no-headers");
+        assertThat(before.lines()).containsExactly("0,TCP,auto,203.0.113.1/32,1024-65535", "0,TCP,auto,203.0.113.1/32,80-80",
+                "0,UDP,auto,203.0.113.1/32,1024-65535", "0,ICMP,auto,203.0.113.1/32,0-65535");
+        assertThat(n("pool4", "add", "--udp", "203.0.113.2", "2000-3000").exit()).isZero();
+        assertThat(n("pool4", "display", "--csv").lines()).contains("0,UDP,auto,203.0.113.2/32,2000-3000");
+        Cli bad = n("pool4", "add", "--tcp", "203.0.113.3", "3000-2000");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("3000-2000");
+        Cli table = n("pool4", "display");
+        assertThat(table.lines().get(0)).matches("Mark \\| Proto \\| Max iterations \\| Address +\\| Ports");
+        assertThat(n("pool4", "remove", "--udp", "203.0.113.2").exit()).isZero();
+        Cli missing = n("pool4", "remove", "203.0.113.9");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("no pool4 entry matches 203.0.113.9");
+        assertThat(n("pool4", "display", "--csv", "--no-headers").out()).isEqualTo(before.out());
+        // flush on the SIIT instance: pool4 exists only in nat64 mode
+        Cli siitFlush = s("pool4", "flush");
+        assertThat(siitFlush.exit()).isEqualTo(2);
+        assertThat(siitFlush.err()).contains("siit mode");
+    }
+
+    @Test
+    void pool4FlushIsRefusedBecauseANat64NeedsPool4AndNothingChanges() {
+        String before = n("pool4", "display", "--csv").out();
+        Cli flush = n("pool4", "flush");
+        assertThat(flush.exit()).isEqualTo(2);
+        assertThat(flush.err()).contains("pool4 is empty");
+        assertThat(n("pool4", "display", "--csv").out()).isEqualTo(before);
+    }
+
+    @Test
+    void staticBibEntriesAreAddedShownAndRemovedAndPingsCreateDynamicOnes() throws Exception {
+        Cli add = n("bib", "add", "--tcp", "2001:db8:6::2#8080", "203.0.113.1#80");
+        assertThat(add.exit()).isZero();
+        assertThat(n("bib", "display", "--tcp", "--csv", "--no-headers").lines())
+                .contains("TCP,203.0.113.1#80,2001:db8:6::2#8080,static");
+        Cli outside = n("bib", "add", "--tcp", "2001:db8:6::2#8081", "203.0.113.7#80");
+        assertThat(outside.exit()).isEqualTo(2);
+        assertThat(outside.err()).contains("203.0.113.7#80").contains("not in pool4");
+        assertThat(n("bib", "add", "2001:db8:6::2#8081", "203.0.113.1#81").exit()).isEqualTo(2); // no protocol
+        assertThat(n("bib", "remove", "--tcp", "203.0.113.1#80").exit()).isZero();
+        assertThat(n("bib", "display", "--tcp", "--csv", "--no-headers").out()).doesNotContain("203.0.113.1#80");
+        assertThat(n("bib", "remove", "--tcp", "203.0.113.1#80").exit()).isEqualTo(2);
+
+        Result r = in(nsV6, 30, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(n("bib", "display", "--icmp", "--csv", "--no-headers").lines())
+                .anyMatch(l -> l.startsWith("ICMP,203.0.113.1#") && l.contains(V6_HOST + "#") && l.endsWith(",dynamic"));
+        Cli sessions = n("session", "display", "--icmp", "--csv");
+        assertThat(sessions.lines().get(0)).isEqualTo(
+                "Proto,IPv6 local,IPv6 remote,IPv4 local,IPv4 remote,State,Expires in (s)");
+        assertThat(sessions.lines()).anyMatch(l -> l.startsWith("ICMP," + V6_HOST + "#")
+                && l.contains("," + V4_HOST_AS_V6 + "#") && l.contains(",203.0.113.1#") && l.contains("," + V4_HOST + "#"));
+        assertThat(n("session", "display").lines().get(0)).startsWith("Proto | IPv6 local");
+    }
+
+    @Test
+    void sessionFollowPrintsSessionsAsTheyAppear() throws Exception {
+        List<String> before = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
+                .map(l -> "+ " + l.substring(0, l.lastIndexOf(','))).toList();
+        Process ping = new ProcessBuilder("ip", "netns", "exec", nsV6, "ping", "-6", "-c", "8", "-i", "0.2", "-W", "2",
+                V4_HOST_AS_V6).redirectErrorStream(true).start();
+        started.add(ping);
+        Cli follow = n("session", "follow", "--icmp", "--interval-ms", "300", "--polls", "5");
+        assertThat(follow.exit()).isZero();
+        assertThat(follow.lines()).anyMatch(l -> l.startsWith("+ ICMP," + V6_HOST + "#")
+                && l.contains("," + V4_HOST + "#") && !before.contains(l)); // the new ping's session
+        assertThat(ping.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(n("session", "follow", "--interval-ms", "10").exit()).isEqualTo(2);
+        assertThat(s("session", "follow", "--polls", "1").exit()).isEqualTo(2); // siit: no sessions
+    }
+
+    @Test
+    void addressQueryExplainsPool6AndEamtMappings() {
+        Cli v4 = n("address", "query", V4_HOST, "--csv", "--no-headers");
+        assertThat(v4.out().strip()).isEqualTo(V4_HOST + "," + V4_HOST_AS_V6 + ",pool6 64:ff9b::/96 (RFC 6052)");
+        Cli v6 = n("address", "query", V4_HOST_AS_V6, "--csv", "--no-headers");
+        assertThat(v6.out().strip()).startsWith(V4_HOST_AS_V6 + "," + V4_HOST + ",");
+        Cli eam = s("address", "query", "2001:db8:6::5", "--csv", "--no-headers");
+        assertThat(eam.out().strip()).startsWith("2001:db8:6::5,192.0.2.5,EAMT entry");
+        Cli bad = n("address", "query", "192.0.2");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("\"192.0.2\"");
+    }
+
+    @Test
+    void eamtAddDisplayRemoveFlush() {
+        assertThat(s("eamt", "display", "--csv", "--no-headers").lines()).containsExactly("2001:db8:6::/120,192.0.2.0/24");
+        assertThat(s("eamt", "add", "2001:db8:7::/128", "203.0.113.5/32").exit()).isZero();
+        assertThat(s("eamt", "display", "--csv").lines()).containsExactly("IPv6 Prefix,IPv4 Prefix",
+                "2001:db8:6::/120,192.0.2.0/24", "2001:db8:7::/128,203.0.113.5/32");
+        Cli bad = s("eamt", "add", "2001:db8:8::/120", "203.0.113.0/33");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("203.0.113.0/33");
+        Cli dup = s("eamt", "add", "2001:db8:7::/128", "203.0.113.6/32"); // the same IPv6 prefix twice
+        assertThat(dup.exit()).isEqualTo(2);
+        assertThat(s("eamt", "display", "--csv", "--no-headers").lines()).hasSize(2);
+        assertThat(s("eamt", "remove", "203.0.113.5/32").exit()).isZero();
+        assertThat(s("eamt", "remove", "203.0.113.5/32").exit()).isEqualTo(2);
+        assertThat(s("eamt", "flush").exit()).isZero();
+        assertThat(s("eamt", "display", "--csv", "--no-headers").out()).isEmpty();
+        assertThat(s("eamt", "add", "2001:db8:6::/120", "192.0.2.0/24").exit()).isZero();
+    }
+
+    @Test
+    void denylist4AddDisplayRemoveFlush() {
+        assertThat(s("denylist4", "add", "198.51.100.0/24").exit()).isZero();
+        assertThat(s("denylist4", "add", "203.0.113.0/24").exit()).isZero();
+        assertThat(s("denylist4", "display", "--csv", "--no-headers").lines())
+                .containsExactly("198.51.100.0/24", "203.0.113.0/24");
+        Cli q = s("address", "query", "198.51.100.7");
+        assertThat(q.exit()).isEqualTo(2);
+        assertThat(q.err()).contains("denylist4");
+        assertThat(s("denylist4", "add", "198.51.100.0/33").exit()).isEqualTo(2);
+        assertThat(s("denylist4", "remove", "198.51.100.0/24").exit()).isZero();
+        assertThat(s("denylist4", "display", "--no-headers").out().strip()).isEqualTo("203.0.113.0/24");
+        assertThat(s("denylist4", "flush").exit()).isZero();
+        assertThat(s("denylist4", "display", "--csv", "--no-headers").out()).isEmpty();
+        Cli natDeny = n("denylist4", "add", "198.51.100.0/24");
+        assertThat(natDeny.exit()).isEqualTo(2);
+    }
+
+    @Test
+    void fileHandleAndSighupUnderAPingFlowKeepTheSessionAndAnInvalidFileChangesNothing() throws Exception {
+        Process ping = new ProcessBuilder("ip", "netns", "exec", nsV6, "ping", "-6", "-c", "40", "-i", "0.1", "-W", "2",
+                V4_HOST_AS_V6).redirectErrorStream(true).start();
+        started.add(ping);
+        Thread.sleep(800);
+        List<String> session = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
+                .filter(l -> l.startsWith("ICMP," + V6_HOST)).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+        assertThat(session).isNotEmpty();
+        String pool4Before = n("pool4", "display", "--csv").out();
+        String globalBefore = n("global", "display", "--csv").out();
+
+        Path invalid = dir.resolve("invalid.json");
+        Files.writeString(invalid, natJson(nat, "ignored", ", \"lowest-ipv6-mtu\": 5, \"tos\": 300")
+                .replace("203.0.113.1/32\", \"port range\": \"80-80\"", "203.0.113.9/32\", \"port range\": \"80-80\""));
+        Cli bad = n("file", "handle", invalid.toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        List<String> errs = bad.err().lines().toList();
+        assertThat(errs).anyMatch(l -> l.matches("ferry file handle: " + invalid + ":3:\\d+: global.lowest-ipv6-mtu: .*5.*"));
+        assertThat(errs).anyMatch(l -> l.matches("ferry file handle: " + invalid + ":3:\\d+: global.tos: .*300.*"));
+        assertThat(n("pool4", "display", "--csv").out()).isEqualTo(pool4Before);
+        assertThat(n("global", "display", "--csv").out()).isEqualTo(globalBefore);
+
+        Path other = dir.resolve("other-instance.json");
+        Files.writeString(other, natJson("ferry-other", "ferryn" + prefix.substring(6, 10), ""));
+        Cli wrongInstance = n("file", "handle", other.toString());
+        assertThat(wrongInstance.exit()).isEqualTo(2);
+        assertThat(wrongInstance.err()).contains("\"ferry-other\" is not the running instance");
+
+        Path valid = dir.resolve("valid.json");
+        Files.writeString(valid, natJson(nat, "ferryn" + prefix.substring(6, 10), ", \"mtu-plateaus\": [1500, 1280]"));
+        Cli ok = n("file", "handle", valid.toString());
+        assertThat(ok.exit()).isZero();
+        assertThat(ok.err()).contains("applied").contains("NAT64 tables kept");
+        assertThat(n("global", "display", "--csv").lines()).contains("mtu-plateaus,\"1500,1280\"");
+
+        // SIGHUP with a changed file: the same path (validate, then swap)
+        Files.writeString(natConfig, natJson(nat, "ferryn" + prefix.substring(6, 10), ", \"mtu-plateaus\": [1400, 1280]"));
+        new ProcessBuilder("kill", "-HUP", Long.toString(natDaemon.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!natErr.toString().contains("SIGHUP: configuration reloaded") && System.nanoTime() < deadline) Thread.sleep(50);
+        assertThat(n("global", "display", "--csv").lines()).contains("mtu-plateaus,\"1400,1280\"");
+
+        List<String> after = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
+                .filter(l -> l.startsWith("ICMP," + V6_HOST)).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+        assertThat(after).containsAll(session); // the same binding and session, not a new one
+        assertThat(ping.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(out).as(out).contains("40 packets transmitted, 40 received");
+        Files.writeString(natConfig, natJson(nat, "ferryn" + prefix.substring(6, 10), ""));
+    }
+
+    @Test
+    void removingThePool4EntryOfLiveSessionsEndsThemCleanlyAndSaysHowMany() throws Exception {
+        Result r = in(nsV6, 30, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(n("session", "display", "--icmp", "--csv", "--no-headers").lines()).isNotEmpty();
+        Cli remove = n("pool4", "remove", "--icmp", "203.0.113.1");
+        assertThat(remove.exit()).isZero();
+        assertThat(remove.err()).containsPattern("NAT64 tables rebuilt, [1-9]\\d* session\\(s\\) of the old tables ended");
+        assertThat(n("session", "display", "--icmp", "--csv", "--no-headers").out()).isEmpty();
+        Result refused = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "1", V4_HOST_AS_V6);
+        assertThat(refused.exit()).as(refused.out()).isNotZero(); // no ICMP pool4 left: no new binding
+        assertThat(natDaemon.isAlive()).isTrue();
+        assertThat(n("pool4", "add", "--icmp", "203.0.113.1").exit()).isZero();
+        Result again = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", V4_HOST_AS_V6);
+        assertThat(again.exit()).as(again.out()).isZero();
+    }
+
+    String scrape() throws Exception {
+        Result r = in(nsX, 20, "python3", "-c", "import urllib.request,sys; "
+                + "sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:9464/metrics', timeout=10).read().decode())");
+        assertThat(r.exit()).as(r.out()).isZero();
+        return r.out();
+    }
+
+    static double sample(String text, String name) {
+        return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " not in the scrape:\n" + text));
+    }
+
+    @Test
+    void theMetricsEndpointIsScrapedDuringTrafficAndItsCountersMove() throws Exception {
+        Process w = new ProcessBuilder("sh", "-c", "command -v python3").start();
+        if (!w.waitFor(5, TimeUnit.SECONDS) || w.exitValue() != 0) {
+            System.err.println("theMetricsEndpoint... skipped: python3 is not installed (used as the scraper)");
+            assumeTrue(false, "python3 is not installed");
+        }
+        assertThat(natErr.toString()).contains("event=metrics_listening url=http://127.0.0.1:9464/metrics");
+        String first = scrape();
+        Result r = in(nsV6, 30, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
+        assertThat(r.exit()).as(r.out()).isZero();
+        String second = scrape();
+        assertThat(sample(second, "ferry_xlat_64_ok_total") - sample(first, "ferry_xlat_64_ok_total")).isGreaterThanOrEqualTo(3);
+        assertThat(sample(second, "ferry_xlat_46_ok_total") - sample(first, "ferry_xlat_46_ok_total")).isGreaterThanOrEqualTo(3);
+        assertThat(sample(second, "ferry_tun_rx_packets_total")).isGreaterThan(sample(first, "ferry_tun_rx_packets_total"));
+        assertThat(sample(second, "ferry_nat64_sessions{protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(second, "ferry_nat64_bib_entries{protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
+        List<String> names1 = first.lines().filter(l -> l.startsWith("# TYPE")).toList();
+        assertThat(second.lines().filter(l -> l.startsWith("# TYPE")).toList()).isEqualTo(names1); // stable names
+        // the CLI's stats agree with the endpoint's counter (both sum the workers)
+        assertThat(value(n("stats", "display", "--csv"), "xlat_64_ok")).isGreaterThanOrEqualTo((long) sample(second, "ferry_xlat_64_ok_total"));
+    }
+
+    @Test
+    void theControlSocketRefusesNobody() throws Exception {
+        Process w = new ProcessBuilder("sh", "-c", "command -v setpriv").start();
+        if (!w.waitFor(5, TimeUnit.SECONDS) || w.exitValue() != 0) {
+            System.err.println("theControlSocketRefusesNobody skipped: setpriv is not installed");
+            assumeTrue(false, "setpriv is not installed");
+        }
+        // a class path nobody can read: the compiled classes plus the CLI's libraries, copied out of /root
+        Path cp = Files.createTempDirectory("ferry-cli-nobody");
+        try {
+            Files.setPosixFilePermissions(cp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            List<String> entries = new ArrayList<>();
+            for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path p = Path.of(e);
+                if (Files.isDirectory(p) && p.endsWith("classes")) {
+                    Path copy = cp.resolve("classes");
+                    try (var files = Files.walk(p)) {
+                        for (Path f : (Iterable<Path>) files::iterator) {
+                            Path t = copy.resolve(p.relativize(f).toString());
+                            if (Files.isDirectory(f)) Files.createDirectories(t);
+                            else Files.copy(f, t);
+                        }
+                    }
+                    entries.add(copy.toString());
+                } else if (p.getFileName().toString().matches("(picocli|jackson).*\\.jar")) {
+                    Path t = cp.resolve(p.getFileName());
+                    Files.copy(p, t);
+                    entries.add(t.toString());
+                }
+            }
+            new ProcessBuilder("chmod", "-R", "a+rX", cp.toString()).start().waitFor(10, TimeUnit.SECONDS);
+            String java = ProcessHandle.current().info().command().orElse("java");
+            Result r = run(30, List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", java,
+                    "-cp", String.join(":", entries), "ferry.app.Main", "-i", nat, "pool4", "flush"));
+            assertThat(r.exit()).as(r.out()).isEqualTo(2);
+            assertThat(r.out()).contains("ferry pool4 flush: permission denied on /run/ferry/" + nat + ".sock")
+                    .contains("hint: only the user running ferry (root)");
+            assertThat(n("pool4", "display", "--csv", "--no-headers").lines()).hasSize(4); // not flushed
+        } finally {
+            try (var files = Files.walk(cp)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    // --- processes ---
+
+    record Result(int exit, String out) {
+    }
+
+    Result in(String ns, int seconds, String... cmd) throws Exception {
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        c.addAll(Arrays.asList(cmd));
+        return run(seconds, c);
+    }
+
+    void in(String ns, String... cmd) throws Exception {
+        Result r = in(ns, 20, cmd);
+        assertThat(r.exit()).as("%s in %s: %s", String.join(" ", cmd), ns, r.out()).isZero();
+    }
+
+    void sh(String... cmd) throws Exception {
+        Result r = run(20, List.of(cmd));
+        assertThat(r.exit()).as("%s: %s", String.join(" ", cmd), r.out()).isZero();
+    }
+
+    Result run(int seconds, List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        started.add(p);
+        StringBuffer out = new StringBuffer();
+        Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
+            try (InputStream in = p.getInputStream()) {
+                out.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                out.append("[output reader: ").append(e).append(']');
+            }
+        });
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+            reader.join(2000);
+            return new Result(-1, out + "\n[timed out after " + seconds + " s: " + String.join(" ", cmd) + "]");
+        }
+        reader.join(5000);
+        started.remove(p);
+        return new Result(p.exitValue(), out.toString());
+    }
+}
