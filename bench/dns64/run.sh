@@ -8,14 +8,20 @@
 # (no pinning). Each round measures throughput (dnsperf at full load) and p99 latency (a second dnsperf run at a
 # fixed rate, -v, per-query latencies sorted; dnsperf 2.10 prints no percentiles), alternating ferry and unbound
 # REPS times, and prints the medians, ferry's as a ratio to unbound's from the same run.
+# Warm-up, the same for both servers before anything is measured: WARMUP seconds of the query mix at full load
+# (fills the cache; gives the JIT its work), then 5 s at RATE qps, discarded (the latency runs' own code path:
+# blocking receives, one query at a time). Without it ferry's first latency runs paid for JIT warm-up.
+# ferry runs with the launcher's JVM options (scripts/jdk.sh: FERRY_JAVA_OPTS, else FERRY_DEFAULT_JAVA_OPTS).
 #
-# Usage: bench/dns64/run.sh   (env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, REPS=3)
+# Usage: bench/dns64/run.sh   (env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, REPS=3,
+#                              WARMUP=10 seconds at full load before measuring, FERRY_JAVA_OPTS)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$here"
 DURATION=${DURATION:-10}
 RATE=${RATE:-10000}
 REPS=${REPS:-3}
+WARMUP=${WARMUP:-10}
 AUTH_PORT=${AUTH_PORT:-25353}
 FERRY_PORT=${FERRY_PORT:-25354}
 UNBOUND_PORT=${UNBOUND_PORT:-25355}
@@ -54,6 +60,7 @@ echo "bench: building ferry and its test classes ..." >&2
   || mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >&2)
 CP="target/classes:target/test-classes:$(cat "$tmp/cp.txt")"
 JAVA="$JAVA_HOME/bin/java"
+read -r -a JOPTS <<<"$(ferry_java_opts)"
 
 wait_port() { # wait until something answers DNS on 127.0.0.1:$1
   for _ in $(seq 1 100); do
@@ -88,7 +95,7 @@ start_ferry() { # $1 threads, $2 cpu list or ""
   local pin=()
   [ -n "$2" ] && pin=(taskset -c "$2")
   # ferry's JVM threads (GC, JIT) share the pinned core like everything else; in round 1 the JVM sees one CPU
-  "${pin[@]}" "$JAVA" -Xms256m -Xmx256m -cp "$CP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" \
+  "${pin[@]}" "$JAVA" "${JOPTS[@]}" -cp "$CP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" \
     --upstream "127.0.0.1:$AUTH_PORT" --prefix 64:ff9b::/96 --threads "$1" --cache-size 10000 >"$tmp/ferry.log" 2>&1 &
   FERRY_PID=$!
   pids+=($FERRY_PID)
@@ -152,8 +159,12 @@ p99() { # $1 port, $2 cpu list or "": latency at a fixed rate, 99th percentile i
   awk '{a[NR]=$1} END {if (NR == 0) {print "nan"; exit} i=int(NR*0.99); if (i < 1) i=1; printf "%.3f\n", a[i]*1000}' "$tmp/lat.txt"
 }
 
-warm() { # $1 port: fill the cache and give the JIT its work
-  dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l 5 -c 10 -q 100 >/dev/null 2>&1 || true
+warm() { # $1 port, $2 dnsperf threads, $3 cpu list or "": the same for both servers, nothing recorded
+  local pin=()
+  [ -n "$3" ] && pin=(taskset -c "$3")
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l "$WARMUP" -T "$2" -c $((10 * $2)) -q $((100 * $2)) \
+    >/dev/null 2>&1 || true
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l 5 -Q "$RATE" -c 10 >/dev/null 2>&1 || true
 }
 
 rss_kb() { ps -o rss= -p "$1" | tr -d ' ' || echo 0; }
@@ -164,14 +175,15 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo
 echo "ferry dns64 vs unbound $(unbound -V | head -1 | awk '{print $2}') (dns64 module), dnsperf $(dnsperf -h 2>&1 | awk '/Version/ {print $2}'), $CORES cores,"
-echo "median of $REPS alternating runs: ${DURATION}s at full load for qps, 5s at ${RATE} qps for p99"
+echo "median of $REPS alternating runs: ${DURATION}s at full load for qps, 5s at ${RATE} qps for p99;"
+echo "each server warmed first with ${WARMUP}s at full load + 5s at ${RATE} qps; ferry JVM options: ${JOPTS[*]:-none}"
 printf "%-10s %12s %12s %7s %10s %10s %7s %10s %10s\n" round ferry_qps unbound_qps ratio ferry_p99 unb_p99 ratio ferry_rss unb_rss
 for round in 1 "$CORES"; do
   if [ "$round" = 1 ]; then srv_cpu=0; cli_cpu=1; cli_threads=1; else srv_cpu=""; cli_cpu=""; cli_threads=$CORES; fi
   start_ferry "$round" "$srv_cpu"
   start_unbound "$round" "$srv_cpu"
-  warm "$FERRY_PORT"
-  warm "$UNBOUND_PORT"
+  warm "$FERRY_PORT" "$cli_threads" "$cli_cpu"
+  warm "$UNBOUND_PORT" "$cli_threads" "$cli_cpu"
   : >"$tmp/fq"; : >"$tmp/uq"; : >"$tmp/fp"; : >"$tmp/up"
   for _ in $(seq 1 "$REPS"); do # alternate, so drift in the machine's load hits both alike
     qps "$FERRY_PORT" "$cli_threads" "$cli_cpu" >>"$tmp/fq"
