@@ -1,19 +1,12 @@
 package ferry.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import ferry.testkit.NetnsHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -28,42 +21,24 @@ import org.junit.jupiter.api.TestInstance;
  * reason printed when not root or a tool is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class Nat64IslandEndToEndTest {
+class Nat64IslandEndToEndTest extends NetnsHarness {
     static final String V6_HOST = "2001:db8:6::2";
     static final String V4_HOST = "198.51.100.2";
     /** The IPv4-only device, as the IPv6 network sees it under the island's prefix. */
     static final String DEVICE_AS_V6 = "2001:db8:8011:fda4:4444::c633:6402";
     static final String POOL4 = "203.0.113.1";
 
-    final String prefix = "ferry-" + HexFormat.of().toHexDigits(new Random().nextInt()).substring(2);
+    final String prefix = newPrefix(6);
     final String nsV6 = prefix + "-v6", nsX = prefix + "-xlat", nsV4 = prefix + "-v4";
-    final List<Process> started = new ArrayList<>();
-    boolean built;
     Path dir;
     Process ferry;
     final StringBuffer ferryErr = new StringBuffer();
 
     @BeforeAll
     void setUp() throws Exception {
-        String why = RunEndToEndTest.whyNot();
-        if (why != null) System.err.println("Nat64IslandEndToEndTest skipped: " + why);
-        assumeTrue(why == null, why);
-        built = true;
-        dir = Files.createTempDirectory("ferry-island-e2e");
-        for (String ns : List.of(nsV6, nsX, nsV4)) sh("ip", "netns", "add", ns);
-        sh("ip", "link", "add", "v6a", "netns", nsV6, "type", "veth", "peer", "name", "v6b", "netns", nsX);
-        sh("ip", "link", "add", "v4a", "netns", nsV4, "type", "veth", "peer", "name", "v4b", "netns", nsX);
-        for (String[] l : new String[][] {{nsV6, "lo"}, {nsV6, "v6a"}, {nsX, "lo"}, {nsX, "v6b"}, {nsX, "v4b"},
-                {nsV4, "lo"}, {nsV4, "v4a"}}) {
-            in(l[0], "ip", "link", "set", "dev", l[1], "up");
-        }
-        in(nsV6, "ip", "-6", "addr", "add", V6_HOST + "/64", "dev", "v6a", "nodad");
-        in(nsX, "ip", "-6", "addr", "add", "2001:db8:6::1/64", "dev", "v6b", "nodad");
-        in(nsV4, "ip", "addr", "add", V4_HOST + "/24", "dev", "v4a");
-        in(nsX, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
-        in(nsV6, "ip", "-6", "route", "add", "2001:db8:8011:fda4:4444::/96", "via", "2001:db8:6::1");
-        in(nsV4, "ip", "route", "add", "203.0.113.0/24", "via", "198.51.100.1");
-        in(nsX, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
+        assumeRootWith("Nat64IslandEndToEndTest", "ip", "ping", "curl", "python3");
+        dir = tempDir("ferry-island-e2e");
+        xlatLine(nsV6, nsX, nsV4, "2001:db8:8011:fda4:4444::/96", "203.0.113.0/24"); // V6_HOST, V4_HOST
         Path config = dir.resolve("nat64.json");
         Files.writeString(config, """
                 {
@@ -76,50 +51,12 @@ class Nat64IslandEndToEndTest {
                            "routes": [ "2001:db8:8011:fda4:4444::/96", "203.0.113.1/32" ] }
                 }
                 """.formatted(prefix.substring(6, 10)));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ferry = spawn(nsX, java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
-                System.getProperty("java.class.path"), "ferry.app.Main", "run", "--mode", "nat64", "--force", "--config",
-                config.toString());
-        Process f = ferry;
-        Thread.ofPlatform().daemon(true).start(() -> {
-            try (InputStream in = f.getInputStream()) {
-                byte[] b = new byte[4096];
-                for (int n; (n = in.read(b)) > 0; ) ferryErr.append(new String(b, 0, n, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                ferryErr.append("[stderr reader: ").append(e).append(']');
-            }
-        });
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (!ferryErr.toString().contains("ferry run: ready")) {
-            if (System.nanoTime() > deadline || !ferry.isAlive()) {
-                Thread.sleep(300);
-                throw new AssertionError("ferry run did not start; stderr:\n" + ferryErr);
-            }
-            Thread.sleep(50);
-        }
+        ferry = spawn(nsX, ferryJvm("256m", "run", "--mode", "nat64", "--force", "--config",
+                config.toString()).toArray(String[]::new));
+        new Child(ferry, ferryErr).awaitStderr("ferry run: ready", 40);
     }
 
-    @AfterAll
-    void tearDown() throws Exception {
-        for (Process p : started) { // only what this test started, by PID
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        }
-        if (dir != null) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-        if (built) {
-            for (String ns : List.of(nsV6, nsX, nsV4)) {
-                Process p = new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
+    // (NetnsHarness removes the namespaces, the processes started and the folder afterwards, also after a failure)
 
     @Test
     void theIpv6HostPingsTheIpv4DeviceAtItsEmbeddedAddress() throws Exception {
@@ -151,53 +88,4 @@ class Nat64IslandEndToEndTest {
     }
 
     // ------------------------------------------------------------------------------------------------- helpers
-
-    record Result(int exit, String out) {
-    }
-
-    Process spawn(String ns, String... cmd) throws IOException {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(cmd));
-        Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
-        started.add(p);
-        return p;
-    }
-
-    Result in(String ns, int seconds, String... cmd) throws Exception {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(cmd));
-        return run(seconds, c);
-    }
-
-    void in(String ns, String... cmd) throws Exception {
-        Result r = in(ns, 20, cmd);
-        assertThat(r.exit()).as("%s in %s: %s", String.join(" ", cmd), ns, r.out()).isZero();
-    }
-
-    void sh(String... cmd) throws Exception {
-        Result r = run(20, List.of(cmd));
-        assertThat(r.exit()).as("%s: %s", String.join(" ", cmd), r.out()).isZero();
-    }
-
-    Result run(int seconds, List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        started.add(p);
-        StringBuffer out = new StringBuffer();
-        Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
-            try (InputStream in = p.getInputStream()) {
-                out.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                out.append("[output reader: ").append(e).append(']');
-            }
-        });
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(5, TimeUnit.SECONDS);
-            reader.join(2000);
-            return new Result(-1, out + "\n[timed out after " + seconds + " s: " + String.join(" ", cmd) + "]");
-        }
-        reader.join(5000);
-        started.remove(p);
-        return new Result(p.exitValue(), out.toString());
-    }
 }

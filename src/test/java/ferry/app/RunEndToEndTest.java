@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ferry.addr.Ipv4;
 import ferry.addr.Ipv6;
 import ferry.addr.Rfc6052;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import ferry.testkit.NetnsHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -19,7 +17,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -49,7 +46,7 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class RunEndToEndTest {
+class RunEndToEndTest extends NetnsHarness {
     static final Rfc6052 POOL6 = Rfc6052.parse("2001:db8:100::/40");
     static final String V4_HOST = "198.51.100.2";
     static final String V4_HOST_AS_V6 = v6(V4_HOST);   // 2001:db8:1c6:3364:2::
@@ -59,12 +56,10 @@ class RunEndToEndTest {
     static final String V6_HOST2 = "2001:db8:6::3";
     static final String V6_HOST2_AS_V4 = "192.0.2.3";
 
-    final String prefix = "ferry-" + HexFormat.of().toHexDigits(new Random().nextInt()).substring(2);
+    final String prefix = newPrefix(6);
     final String nsV6 = prefix + "-v6";
     final String nsX = prefix + "-xlat";
     final String nsV4 = prefix + "-v4";
-    final List<Process> started = new ArrayList<>();
-    boolean built;
 
     Path dir;
     Path config;
@@ -79,27 +74,10 @@ class RunEndToEndTest {
 
     @BeforeAll
     void setUp() throws Exception {
-        String why = whyNot();
-        if (why != null) System.err.println("RunEndToEndTest skipped: " + why);
-        assumeTrue(why == null, why);
-        built = true;
-        dir = Files.createTempDirectory("ferry-run-e2e");
-        for (String ns : List.of(nsV6, nsX, nsV4)) sh("ip", "netns", "add", ns);
-        sh("ip", "link", "add", "v6a", "netns", nsV6, "type", "veth", "peer", "name", "v6b", "netns", nsX);
-        sh("ip", "link", "add", "v4a", "netns", nsV4, "type", "veth", "peer", "name", "v4b", "netns", nsX);
-        for (String[] l : new String[][] {{nsV6, "lo"}, {nsV6, "v6a"}, {nsX, "lo"}, {nsX, "v6b"}, {nsX, "v4b"},
-                {nsV4, "lo"}, {nsV4, "v4a"}}) {
-            in(l[0], "ip", "link", "set", "dev", l[1], "up");
-        }
-        in(nsV6, "ip", "-6", "addr", "add", V6_HOST + "/64", "dev", "v6a", "nodad");
+        assumeRootWith("RunEndToEndTest", "ip", "ping", "curl", "python3");
+        dir = tempDir("ferry-run-e2e");
+        xlatLine(nsV6, nsX, nsV4, "2001:db8:100::/40", "192.0.2.0/24"); // V6_HOST, V4_HOST
         in(nsV6, "ip", "-6", "addr", "add", V6_HOST2 + "/64", "dev", "v6a", "nodad");
-        in(nsX, "ip", "-6", "addr", "add", "2001:db8:6::1/64", "dev", "v6b", "nodad");
-        in(nsV4, "ip", "addr", "add", V4_HOST + "/24", "dev", "v4a");
-        in(nsX, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
-        in(nsV6, "ip", "-6", "route", "add", "2001:db8:100::/40", "via", "2001:db8:6::1");
-        in(nsV4, "ip", "route", "add", "192.0.2.0/24", "via", "198.51.100.1");
-        // (through /proc/sys rather than sysctl(8): procps may be missing on a minimal CI image)
-        in(nsX, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding");
         // a 1280-MTU path towards the IPv6 host, a 1400-MTU path towards the IPv4 host
         in(nsX, "ip", "-6", "route", "add", "2001:db8:6::/120", "dev", "v6b", "mtu", "1280");
         in(nsX, "ip", "route", "add", V4_HOST + "/32", "dev", "v4b", "mtu", "1400");
@@ -112,19 +90,6 @@ class RunEndToEndTest {
         config = dir.resolve("siit.json");
         Files.writeString(config, config("203.0.113.1", false));
         ferry = Ferry.start(this, nsX, config, 10);
-    }
-
-    static String whyNot() throws Exception {
-        if (!System.getProperty("os.name").equals("Linux")) return "not Linux";
-        if (!Files.exists(Path.of("/dev/net/tun"))) return "no /dev/net/tun";
-        Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
-        String uid = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-        if (!p.waitFor(5, TimeUnit.SECONDS) || !uid.equals("0")) return "not root (uid " + uid + ")";
-        for (String tool : List.of("ip", "ping", "curl", "python3")) {
-            Process w = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
-            if (!w.waitFor(5, TimeUnit.SECONDS) || w.exitValue() != 0) return tool + " is not installed";
-        }
-        return null;
     }
 
     String config(String ipv4Address, boolean vnet) {
@@ -144,28 +109,7 @@ class RunEndToEndTest {
                 device.equals("ferry0") ? "[]" : "[ \"203.0.113.254/32\", \"2001:db8:ff::fe/128\" ]");
     }
 
-    @AfterAll
-    void tearDown() throws Exception {
-        // kill only what this test started, by PID
-        for (Process p : started) {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        }
-        if (dir != null) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-        if (built) {
-            for (String ns : List.of(nsV6, nsX, nsV4)) {
-                Process p = new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
+    // (NetnsHarness removes the namespaces, the processes started and the folder afterwards, also after a failure)
 
     // ------------------------------------------------------------------------------------------------- tests
 
@@ -508,56 +452,17 @@ class RunEndToEndTest {
 
     // ------------------------------------------------------------------------------------------------- helpers
 
-    record Result(int exit, String out) {
-    }
-
     /** The running {@code ferry run} child JVM (inside the xlat namespace) and its stderr. */
-    static final class Ferry {
-        final Process process;
-        final StringBuffer err = new StringBuffer();
-
+    static final class Ferry extends Child {
         Ferry(Process process) {
-            this.process = process;
-            Thread.ofPlatform().daemon(true).start(() -> {
-                try (InputStream in = process.getInputStream()) {
-                    byte[] b = new byte[4096];
-                    for (int n; (n = in.read(b)) > 0; ) err.append(new String(b, 0, n, StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    err.append("[stderr reader: ").append(e).append(']');
-                }
-            });
+            super(process);
         }
 
         static Ferry start(RunEndToEndTest t, String ns, Path config, int giveUpAfter) throws Exception {
-            String java = ProcessHandle.current().info().command().orElse("java");
-            Process p = t.spawn(ns, java, "--enable-native-access=ALL-UNNAMED", "-Xmx64m",
-                    "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run",
-                    "--config", config.toString(), "--give-up-after", Integer.toString(giveUpAfter));
-            Ferry f = new Ferry(p);
+            Ferry f = new Ferry(t.spawn(ns, ferryJvm("64m", "run", "--config", config.toString(), "--give-up-after",
+                    Integer.toString(giveUpAfter)).toArray(String[]::new)));
             f.awaitStderr("ferry run: ready", 30);
             return f;
-        }
-
-        String stderr() {
-            return err.toString();
-        }
-
-        void awaitStderr(String text, int seconds) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            while (!err.toString().contains(text)) {
-                if (System.nanoTime() > deadline || !process.isAlive() && !err.toString().contains(text)) {
-                    Thread.sleep(200); // let the reader drain
-                    throw new AssertionError("ferry did not print \"" + text + "\" within " + seconds
-                            + " s (alive: " + process.isAlive() + "); stderr:\n" + err);
-                }
-                Thread.sleep(50);
-            }
-        }
-
-        void signal(String sig) throws Exception {
-            // the shell's kill builtin: /bin/kill comes with procps, which a minimal image may lack
-            Process k = new ProcessBuilder("sh", "-c", "kill -" + sig + " " + process.pid()).start();
-            assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).as("kill -" + sig).isTrue();
         }
     }
 
@@ -589,53 +494,5 @@ class RunEndToEndTest {
 
     static String sha(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    }
-
-    Process spawn(String ns, String... cmd) throws IOException {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(cmd));
-        Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
-        started.add(p);
-        return p;
-    }
-
-    /** Runs a command in a namespace (bounded); returns its exit code and output. */
-    Result in(String ns, int seconds, String... cmd) throws Exception {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(cmd));
-        return run(seconds, c);
-    }
-
-    /** Runs a setup command in a namespace; it must succeed. */
-    void in(String ns, String... cmd) throws Exception {
-        Result r = in(ns, 20, cmd);
-        assertThat(r.exit()).as("%s in %s: %s", String.join(" ", cmd), ns, r.out()).isZero();
-    }
-
-    void sh(String... cmd) throws Exception {
-        Result r = run(20, List.of(cmd));
-        assertThat(r.exit()).as("%s: %s", String.join(" ", cmd), r.out()).isZero();
-    }
-
-    Result run(int seconds, List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        started.add(p);
-        StringBuffer out = new StringBuffer();
-        Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
-            try (InputStream in = p.getInputStream()) {
-                out.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                out.append("[output reader: ").append(e).append(']');
-            }
-        });
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(5, TimeUnit.SECONDS);
-            reader.join(2000);
-            return new Result(-1, out + "\n[timed out after " + seconds + " s: " + String.join(" ", cmd) + "]");
-        }
-        reader.join(5000);
-        started.remove(p);
-        return new Result(p.exitValue(), out.toString());
     }
 }

@@ -3,6 +3,7 @@ package ferry.clat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ferry.testkit.NetnsHarness;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -56,42 +56,24 @@ import org.junit.jupiter.params.provider.MethodSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class ClatEndToEndTest {
+class ClatEndToEndTest extends NetnsHarness {
     static final String SERVER = "198.51.100.7";
-    final String prefix = "ferry-" + HexFormat.of().toHexDigits(new Random().nextInt()).substring(3);
+    final String prefix = newPrefix(5);
     final String nsDev = prefix + "-dev", nsRtr = prefix + "-rtr", nsPlat = prefix + "-plat", nsSrv = prefix + "-srv";
-    final List<Process> started = new ArrayList<>();
-    boolean built;
     Path dir;
     Path platConfig;
     Child plat, clat;
 
-    record Result(int exit, String out) {
-    }
-
     // ------------------------------------------------------------------------------------------------- setup
-
-    static String whyNot() throws Exception {
-        if (!Files.exists(Path.of("/dev/net/tun"))) return "no /dev/net/tun";
-        if (!"root".equals(System.getProperty("user.name"))) return "not root";
-        for (String tool : List.of("ip", "ping", "curl", "python3")) {
-            Process w = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
-            if (!w.waitFor(5, TimeUnit.SECONDS) || w.exitValue() != 0) return tool + " is not installed";
-        }
-        return null;
-    }
 
     @BeforeAll
     void setUp() throws Exception {
-        String why = whyNot();
-        if (why != null) System.err.println("ClatEndToEndTest skipped: " + why);
-        assumeTrue(why == null, why);
-        built = true;
-        dir = Files.createTempDirectory("ferry-clat-e2e");
-        for (String ns : List.of(nsDev, nsRtr, nsPlat, nsSrv)) sh("ip", "netns", "add", ns);
-        sh("ip", "link", "add", "d0", "netns", nsDev, "type", "veth", "peer", "name", "r0", "netns", nsRtr);
-        sh("ip", "link", "add", "r1", "netns", nsRtr, "type", "veth", "peer", "name", "p0", "netns", nsPlat);
-        sh("ip", "link", "add", "p1", "netns", nsPlat, "type", "veth", "peer", "name", "s0", "netns", nsSrv);
+        assumeRootWith("ClatEndToEndTest", "ip", "ping", "curl", "python3");
+        dir = tempDir("ferry-clat-e2e");
+        addNamespaces(nsDev, nsRtr, nsPlat, nsSrv);
+        veth(nsDev, "d0", nsRtr, "r0");
+        veth(nsRtr, "r1", nsPlat, "p0");
+        veth(nsPlat, "p1", nsSrv, "s0");
         for (String ns : List.of(nsDev, nsRtr, nsPlat, nsSrv)) {
             in(ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
             in(ns, "ip", "link", "set", "lo", "up");
@@ -142,27 +124,7 @@ class ClatEndToEndTest {
         return Child.start(this, nsRtr, "ferry clat: ready", "clat", "--config", c.toString());
     }
 
-    @AfterAll
-    void tearDown() throws Exception {
-        for (Process p : started) { // only what this test started, by PID
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        }
-        if (built) {
-            for (String ns : List.of(nsDev, nsRtr, nsPlat, nsSrv)) {
-                Process p = new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-        if (dir != null) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-    }
+    // (NetnsHarness removes the namespaces, the processes started and the folder afterwards, also after a failure)
 
     // ------------------------------------------------------------------------------------------------- tests
 
@@ -611,100 +573,5 @@ class ClatEndToEndTest {
 
     static String java() {
         return ProcessHandle.current().info().command().orElse("java");
-    }
-
-    // ------------------------------------------------------------------------------------------------- processes
-
-    /** A running ferry child JVM inside a namespace, with its combined output. */
-    static final class Child {
-        final Process process;
-        final StringBuffer err = new StringBuffer();
-        final Thread reader;
-
-        Child(Process process) {
-            this.process = process;
-            reader = Thread.ofPlatform().daemon(true).start(() -> {
-                try (InputStream in = process.getInputStream()) {
-                    byte[] b = new byte[4096];
-                    for (int n; (n = in.read(b)) > 0; ) err.append(new String(b, 0, n, StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    err.append("[reader: ").append(e).append(']');
-                }
-            });
-        }
-
-        static Child start(ClatEndToEndTest t, String ns, String ready, String... args) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-Xmx64m",
-                    "-cp", System.getProperty("java.class.path"), "ferry.app.Main"));
-            cmd.addAll(List.of(args));
-            Child c = new Child(t.spawn(ns, cmd.toArray(String[]::new)));
-            c.awaitStderr(ready, 30);
-            return c;
-        }
-
-        String stderr() {
-            return err.toString();
-        }
-
-        void awaitStderr(String text, int seconds) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            while (!err.toString().contains(text)) {
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    reader.join(2000);
-                    if (err.toString().contains(text)) return;
-                    throw new AssertionError("did not print \"" + text + "\" within " + seconds + " s (alive: "
-                            + process.isAlive() + "); output:\n" + err);
-                }
-                Thread.sleep(50);
-            }
-        }
-
-        void signal(String sig) throws Exception {
-            // the child is `ip netns exec` → java (exec'd, same PID)
-            Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
-            k.waitFor(5, TimeUnit.SECONDS);
-        }
-    }
-
-    Process spawn(String ns, String... cmd) throws IOException {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(cmd));
-        Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
-        started.add(p);
-        return p;
-    }
-
-    Result in(String ns, int seconds, String... cmd) throws Exception {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(List.of(cmd));
-        Process p = new ProcessBuilder(c).redirectErrorStream(true).start();
-        started.add(p);
-        StringBuffer out = new StringBuffer();
-        Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
-            try (InputStream in = p.getInputStream()) {
-                out.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                out.append(e);
-            }
-        });
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(5, TimeUnit.SECONDS);
-        }
-        reader.join(2000);
-        return new Result(p.isAlive() ? -1 : p.exitValue(), out.toString());
-    }
-
-    void in(String ns, String... cmd) throws Exception {
-        Result r = in(ns, 20, cmd);
-        assertThat(r.exit()).as("%s in %s: %s", String.join(" ", cmd), ns, r.out()).isZero();
-    }
-
-    void sh(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        started.add(p);
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("%s: %s", String.join(" ", cmd), out).isZero();
     }
 }

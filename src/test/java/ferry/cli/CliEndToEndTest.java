@@ -4,18 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ferry.app.Main;
+import ferry.testkit.NetnsHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,16 +27,14 @@ import org.junit.jupiter.api.TestInstance;
  * Skipped, with the reason printed, when not root or a tool is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CliEndToEndTest {
+class CliEndToEndTest extends NetnsHarness {
     static final String V6_HOST = "2001:db8:6::2";
     static final String V4_HOST = "198.51.100.2";
     static final String V4_HOST_AS_V6 = "64:ff9b::c633:6402";
 
-    final String prefix = "ferry-" + HexFormat.of().toHexDigits(new Random().nextInt()).substring(2);
+    final String prefix = newPrefix(6);
     final String nsV6 = prefix + "-v6", nsX = prefix + "-xlat", nsV4 = prefix + "-v4";
     final String nat = prefix + "-n", siit = prefix + "-s";
-    final List<Process> started = new ArrayList<>();
-    boolean built;
     Path dir, natConfig;
     Process natDaemon, siitDaemon;
     final StringBuffer natErr = new StringBuffer(), siitErr = new StringBuffer();
@@ -59,40 +54,11 @@ class CliEndToEndTest {
                 """.formatted(instance, extraGlobal, device);
     }
 
-    static String whyNot() throws Exception {
-        if (!System.getProperty("os.name").equals("Linux")) return "not Linux";
-        if (!Files.exists(Path.of("/dev/net/tun"))) return "no /dev/net/tun";
-        Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
-        String uid = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
-        if (!p.waitFor(5, TimeUnit.SECONDS) || !uid.equals("0")) return "not root (uid " + uid + ")";
-        for (String tool : List.of("ip", "ping")) {
-            Process w = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
-            if (!w.waitFor(5, TimeUnit.SECONDS) || w.exitValue() != 0) return tool + " is not installed";
-        }
-        return null;
-    }
-
     @BeforeAll
     void setUp() throws Exception {
-        String why = whyNot();
-        if (why != null) System.err.println("CliEndToEndTest skipped: " + why);
-        assumeTrue(why == null, why);
-        built = true;
-        dir = Files.createTempDirectory("ferry-cli-e2e");
-        for (String ns : List.of(nsV6, nsX, nsV4)) sh("ip", "netns", "add", ns);
-        sh("ip", "link", "add", "v6a", "netns", nsV6, "type", "veth", "peer", "name", "v6b", "netns", nsX);
-        sh("ip", "link", "add", "v4a", "netns", nsV4, "type", "veth", "peer", "name", "v4b", "netns", nsX);
-        for (String[] l : new String[][] {{nsV6, "lo"}, {nsV6, "v6a"}, {nsX, "lo"}, {nsX, "v6b"}, {nsX, "v4b"},
-                {nsV4, "lo"}, {nsV4, "v4a"}}) {
-            in(l[0], "ip", "link", "set", "dev", l[1], "up");
-        }
-        in(nsV6, "ip", "-6", "addr", "add", V6_HOST + "/64", "dev", "v6a", "nodad");
-        in(nsX, "ip", "-6", "addr", "add", "2001:db8:6::1/64", "dev", "v6b", "nodad");
-        in(nsV4, "ip", "addr", "add", V4_HOST + "/24", "dev", "v4a");
-        in(nsX, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
-        in(nsV6, "ip", "-6", "route", "add", "64:ff9b::/96", "via", "2001:db8:6::1");
-        in(nsV4, "ip", "route", "add", "203.0.113.0/24", "via", "198.51.100.1");
-        in(nsX, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding");
+        assumeRootWith("CliEndToEndTest", "ip", "ping");
+        dir = tempDir("ferry-cli-e2e");
+        xlatLine(nsV6, nsX, nsV4, "64:ff9b::/96", "203.0.113.0/24"); // V6_HOST, V4_HOST
         String tag = prefix.substring(6, 10);
         natConfig = dir.resolve("nat64.json");
         Files.writeString(natConfig, natJson(nat, "ferryn" + tag, ""));
@@ -102,41 +68,23 @@ class CliEndToEndTest {
                   "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
                   "tun": { "device": "ferrys%s", "queues": 1, "vnet-header": false } }
                 """.formatted(siit, tag));
-        natDaemon = daemon(natConfig, natErr, "--mode", "nat64", "--metrics", "127.0.0.1:9464");
-        siitDaemon = daemon(siitConfig, siitErr);
-        waitReady(natDaemon, natErr);
-        waitReady(siitDaemon, siitErr);
+        Child n = daemon(natConfig, natErr, "--mode", "nat64", "--metrics", "127.0.0.1:9464");
+        Child s = daemon(siitConfig, siitErr);
+        natDaemon = n.process;
+        siitDaemon = s.process;
+        waitReady(n);
+        waitReady(s);
     }
 
-    Process daemon(Path config, StringBuffer err, String... extra) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", nsX, java, "--enable-native-access=ALL-UNNAMED",
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run", "--config",
-                config.toString()));
+    Child daemon(Path config, StringBuffer err, String... extra) throws IOException {
+        List<String> cmd = ferryJvm("256m", "run", "--config", config.toString());
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        started.add(p);
-        Thread.ofPlatform().daemon(true).start(() -> {
-            try (InputStream in = p.getInputStream()) {
-                byte[] b = new byte[4096];
-                for (int n; (n = in.read(b)) > 0; ) err.append(new String(b, 0, n, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                err.append("[stderr reader: ").append(e).append(']');
-            }
-        });
-        return p;
+        return new Child(spawn(nsX, cmd.toArray(String[]::new)), err);
     }
 
-    static void waitReady(Process p, StringBuffer err) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (!err.toString().contains("ferry run: ready")) {
-            if (System.nanoTime() > deadline || !p.isAlive()) {
-                Thread.sleep(300);
-                throw new AssertionError("ferry run did not start; output:\n" + err);
-            }
-            Thread.sleep(50);
-        }
-        assertThat(err.toString()).contains("event=control_socket_listening");
+    static void waitReady(Child daemon) throws InterruptedException {
+        daemon.awaitStderr("ferry run: ready", 40);
+        assertThat(daemon.stderr()).contains("event=control_socket_listening");
     }
 
     @AfterAll
@@ -147,25 +95,8 @@ class CliEndToEndTest {
                 p.waitFor(10, TimeUnit.SECONDS);
             }
         }
-        for (Process p : started) { // only what this test started, by PID
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
-        }
         for (String i : List.of(nat, siit)) Files.deleteIfExists(Path.of("/run/ferry/" + i + ".sock"));
-        if (dir != null) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-        if (built) {
-            for (String ns : List.of(nsV6, nsX, nsV4)) {
-                Process p = new ProcessBuilder("ip", "netns", "del", ns).redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+        // then NetnsHarness kills what else this test started (by PID), removes the namespaces and the folder
     }
 
     // --- the CLI, in process ---
@@ -570,45 +501,4 @@ class CliEndToEndTest {
     }
 
     // --- processes ---
-
-    record Result(int exit, String out) {
-    }
-
-    Result in(String ns, int seconds, String... cmd) throws Exception {
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        c.addAll(Arrays.asList(cmd));
-        return run(seconds, c);
-    }
-
-    void in(String ns, String... cmd) throws Exception {
-        Result r = in(ns, 20, cmd);
-        assertThat(r.exit()).as("%s in %s: %s", String.join(" ", cmd), ns, r.out()).isZero();
-    }
-
-    void sh(String... cmd) throws Exception {
-        Result r = run(20, List.of(cmd));
-        assertThat(r.exit()).as("%s: %s", String.join(" ", cmd), r.out()).isZero();
-    }
-
-    Result run(int seconds, List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        started.add(p);
-        StringBuffer out = new StringBuffer();
-        Thread reader = Thread.ofPlatform().daemon(true).start(() -> {
-            try (InputStream in = p.getInputStream()) {
-                out.append(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                out.append("[output reader: ").append(e).append(']');
-            }
-        });
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(5, TimeUnit.SECONDS);
-            reader.join(2000);
-            return new Result(-1, out + "\n[timed out after " + seconds + " s: " + String.join(" ", cmd) + "]");
-        }
-        reader.join(5000);
-        started.remove(p);
-        return new Result(p.exitValue(), out.toString());
-    }
 }
