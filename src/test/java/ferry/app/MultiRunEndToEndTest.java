@@ -51,12 +51,14 @@ class MultiRunEndToEndTest {
     final String nsV4 = "ferry-mr-" + tag + "-v4";
     final String siit = "mrs" + tag;
     final String nat = "mrn" + tag;
+    final String dns = "mrd" + tag;
     /** The process and namespace helpers of {@link RunEndToEndTest}, reused (its own topology is not built). */
     final RunEndToEndTest h = new RunEndToEndTest();
     boolean built;
     Path dir;
     Path siitFile;
     Path natFile;
+    Path dnsFile;
     RunEndToEndTest.Ferry ferry;
 
     @BeforeAll
@@ -99,15 +101,21 @@ class MultiRunEndToEndTest {
                   "tun": { "device": "mrn0", "queues": 1, "routes": ["2001:db8:64::/96", "203.0.113.8/30"] },
                   "dns64": { "listen": ["127.0.0.1:5353"], "upstream": ["127.0.0.1:5300"], "timeout-ms": 1000 } }
                 """.formatted(nat));
+        // a DNS64-only instance (the island's LAN forwarder of the lab), asking the nat64 instance's DNS64
+        dnsFile = dir.resolve("dns.json");
+        Files.writeString(dnsFile, """
+                { "instance": "%s", "dns64": { "listen": ["127.0.0.1:5354"], "upstream": ["127.0.0.1:5353"] } }
+                """.formatted(dns));
         // the upstream of the dns64 section: the lab's authoritative server (example.net, A records only)
         String java = ProcessHandle.current().info().command().orElse("java");
         h.spawn(nsR, java, "-Xmx48m", "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "lab",
                 "dns-server", "--listen", "127.0.0.1:5300");
         Process p = h.spawn(nsR, java, "--enable-native-access=ALL-UNNAMED", "-Xmx96m",
                 "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run",
-                "--config", siitFile.toString(), "--config", natFile.toString());
+                "--config", siitFile.toString(), "--config", natFile.toString(), "--config", dnsFile.toString(),
+                "--metrics", "127.0.0.1:9473");
         ferry = new RunEndToEndTest.Ferry(p);
-        ferry.awaitStderr("event=ready instances=2 names=" + siit + "," + nat, 40);
+        ferry.awaitStderr("event=ready instances=3 names=" + siit + "," + nat + "," + dns, 40);
     }
 
     String siitJson(int lowestIpv6Mtu) {
@@ -140,7 +148,9 @@ class MultiRunEndToEndTest {
                 .contains("event=ready instance=" + nat + " mode=nat64 device=mrn0 created=true")
                 .contains("event=dns64_serving instance=" + nat + " listen=127.0.0.1:5353")
                 .contains("event=control_socket_listening instance=" + siit)
-                .contains("event=control_socket_listening instance=" + nat);
+                .contains("event=control_socket_listening instance=" + nat)
+                .contains("event=ready instance=" + dns + " mode=dns64 dns64=127.0.0.1:5354")
+                .doesNotContain("event=control_socket_listening instance=" + dns);
     }
 
     @Test
@@ -166,10 +176,35 @@ class MultiRunEndToEndTest {
         RunEndToEndTest.Result r = h.in(nsR, 20, "dig", "+short", "+time=2", "+tries=2", "-p", "5353", "@127.0.0.1",
                 "AAAA", "www.example.net");
         assertThat(r.out().trim()).as("ferry:\n" + ferry.stderr()).isEqualTo("2001:db8:64::c000:201");
+        // the DNS64-only instance forwards to it: the AAAA comes back as it is, and A queries pass through
+        RunEndToEndTest.Result viaDnsOnly = h.in(nsR, 20, "dig", "+short", "+time=2", "+tries=2", "-p", "5354",
+                "@127.0.0.1", "AAAA", "www.example.net");
+        assertThat(viaDnsOnly.out().trim()).isEqualTo("2001:db8:64::c000:201");
+        RunEndToEndTest.Result a = h.in(nsR, 20, "dig", "+short", "+time=2", "+tries=2", "-p", "5354",
+                "@127.0.0.1", "A", "www.example.net");
+        assertThat(a.out().trim()).isEqualTo("192.0.2.1");
     }
 
     @Test
     @Order(4)
+    void oneMetricsEndpointServesEveryInstanceEachSeriesLabelledWithItsInstance() throws Exception {
+        RunEndToEndTest.Result r = h.in(nsR, 20, "python3", "-c", "import urllib.request,sys; sys.stdout.write("
+                + "urllib.request.urlopen('http://127.0.0.1:9473/metrics', timeout=10).read().decode())");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(sample(r.out(), "ferry_xlat_64_ok_total{instance=\"" + siit + "\"}")).isGreaterThanOrEqualTo(3);
+        assertThat(sample(r.out(), "ferry_xlat_64_ok_total{instance=\"" + nat + "\"}")).isGreaterThanOrEqualTo(2);
+        assertThat(sample(r.out(), "ferry_dns64_synthesized_total{instance=\"" + nat + "\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(r.out(), "ferry_dns64_queries_udp_total{instance=\"" + dns + "\"}")).isGreaterThanOrEqualTo(2);
+        assertThat(r.out()).contains("ferry_nat64_sessions{instance=\"" + nat + "\",protocol=\"icmp\"}");
+    }
+
+    static double sample(String text, String series) {
+        return text.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+                .findFirst().orElseThrow(() -> new AssertionError(series + " not in the scrape:\n" + text));
+    }
+
+    @Test
+    @Order(5)
     void sighupReloadsEveryFileAndAnInvalidOneKeepsOnlyItsInstanceRunning() throws Exception {
         Files.writeString(natFile, "{ \"instance\": \"" + nat + "\", \"ferry\": { \"mode\": \"nat64\", \"ipv4-mtu\": 7 } }");
         Files.writeString(siitFile, siitJson(1300));
@@ -186,7 +221,7 @@ class MultiRunEndToEndTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void sigtermStopsBothInstancesExitsZeroAndRemovesBothDevices() throws Exception {
         ferry.signal("TERM");
         assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited").isTrue();
@@ -195,7 +230,8 @@ class MultiRunEndToEndTest {
         assertThat(ferry.process.exitValue()).as(err).isZero();
         assertThat(err).contains("event=stopped instance=" + siit + " device=mrs0 removed=true")
                 .contains("event=stopped instance=" + nat + " device=mrn0 removed=true")
-                .contains("event=dns64_counters instance=" + nat).contains("event=exit code=0");
+                .contains("event=dns64_counters instance=" + nat).contains("event=stopped instance=" + dns)
+                .contains("event=exit code=0");
         assertThat(h.in(nsR, 20, "ip", "link", "show", "mrs0").exit()).as("mrs0 gone").isNotZero();
         assertThat(h.in(nsR, 20, "ip", "link", "show", "mrn0").exit()).as("mrn0 gone").isNotZero();
         assertThat(Path.of("/run/ferry", siit + ".sock")).doesNotExist();
