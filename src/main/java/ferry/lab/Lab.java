@@ -179,12 +179,12 @@ public final class Lab {
         start("inet4-dns", INET4, "ferry lab dns: serving", ferry("lab", "dns-server", "--listen", INET4_ADDR + ":53"));
         start("iot-services", IOT, "iot: serving", "python3", dir.resolve("iot.py").toString());
         // routers
-        start("plat-nat64", PLAT, "ferry run: ready", ferry("run", "--config", dir.resolve("plat-nat64.json").toString()));
+        start("plat-nat64", PLAT, "event=ready instances=", ferry("run", "--config", dir.resolve("plat-nat64.json").toString()));
         start("plat-dns64", PLAT, "ferry dns64: serving on", ferry("dns64", "--listen", "[" + PLAT_V6NET + "]:53",
                 "--upstream", INET4_ADDR + ":53", "--prefix", PLAT_PREFIX));
         // --force: the pool6 has 0x44 in bits 64-71, the u-octet RFC 6052 §2.2 says MUST be zero (as Jool,
         // ferry accepts it only when forced)
-        start("island-nat64", ISLAND, "ferry run: ready",
+        start("island-nat64", ISLAND, "event=ready instances=",
                 ferry("run", "--force", "--config", dir.resolve("island-nat64.json").toString()));
         // the island's resolver for its IPv4 devices: a ferry dns64 on the LAN address, forwarding over IPv6 to the
         // plat's DNS64 (A queries pass through unchanged)
@@ -270,20 +270,22 @@ public final class Lab {
         for (String name : List.of("plat-nat64", "island-nat64", "island-clat")) {
             Path pid = dir.resolve(name + ".pid");
             if (!Files.exists(pid)) continue;
-            String kill = "kill -TERM " + Files.readString(pid).trim() + "  # then the \"counters:\" line of "
+            String kill = "kill -TERM " + Files.readString(pid).trim() + "  # then the \"event=counters\" line of "
                     + dir.resolve(name + ".log");
             stop(name);
             String log = Files.readString(dir.resolve(name + ".log"));
-            String line = grepLine(log, "counters:");
+            String line = grepLine(log, "event=counters ");
             if (line.isEmpty()) {
                 failed += item("4", "ferry " + name + " accounts for every packet", new Result(1, log.strip(), kill), false,
                         "it printed no counters (it was not running: killed or crashed)");
                 continue;
             }
             Map<String, Long> c = new LinkedHashMap<>();
-            for (String kv : line.substring(line.indexOf("counters:") + 9).trim().split("\\s+")) {
+            // ts=... level=info event=counters instance=NAME tun_rx_packets=N ... (ferry run's key=value event)
+            for (String kv : line.substring(line.indexOf("event=counters ") + 15).trim().split("\\s+")) {
                 int eq = kv.indexOf('=');
-                if (eq > 0) c.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
+                if (eq > 0 && !kv.startsWith("instance=") && kv.substring(eq + 1).matches("[0-9]+"))
+                    c.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
             }
             long rx = c.getOrDefault("tun_rx_packets", -1L), tx = c.getOrDefault("tun_tx_packets", -1L);
             long xlat = c.getOrDefault("xlat_46_ok", 0L) + c.getOrDefault("xlat_64_ok", 0L);

@@ -53,7 +53,7 @@ class Nat64IslandEndToEndTest extends NetnsHarness {
                 """.formatted(prefix.substring(6, 10)));
         ferry = spawn(nsX, ferryJvm("256m", "run", "--mode", "nat64", "--force", "--config",
                 config.toString()).toArray(String[]::new));
-        new Child(ferry, ferryErr).awaitStderr("ferry run: ready", 40);
+        new Child(ferry, ferryErr).awaitStderr("event=ready instances=", 40);
     }
 
     // (NetnsHarness removes the namespaces, the processes started and the folder afterwards, also after a failure)

@@ -54,7 +54,7 @@ class Nat64RunEndToEndTest extends NetnsHarness {
                 """.formatted(prefix.substring(6, 10)));
         ferry = spawn(nsX, ferryJvm("256m", "run", "--mode", "nat64", "--config",
                 config.toString()).toArray(String[]::new));
-        new Child(ferry, ferryErr).awaitStderr("ferry run: ready", 40);
+        new Child(ferry, ferryErr).awaitStderr("event=ready instances=", 40);
     }
 
     // (NetnsHarness removes the namespaces, the processes started and the folder afterwards, also after a failure)
@@ -174,14 +174,14 @@ class Nat64RunEndToEndTest extends NetnsHarness {
             Thread.sleep(500);
             Process c = spawn(nsV6, "python3", dir.resolve("wait2.py").toString(), V4_HOST_AS_V6, "7009");
             Thread.sleep(1000); // the first echo has come back
-            int reloads = count(ferryErr.toString(), "configuration reloaded");
+            int reloads = count(ferryErr.toString(), "event=config_reloaded");
             Process k = new ProcessBuilder("kill", "-HUP", Long.toString(ferry.pid())).start();
             assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).isTrue();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (count(ferryErr.toString(), "configuration reloaded") == reloads && System.nanoTime() < deadline) {
+            while (count(ferryErr.toString(), "event=config_reloaded") == reloads && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            assertThat(count(ferryErr.toString(), "configuration reloaded")).as(ferryErr.toString()).isGreaterThan(reloads);
+            assertThat(count(ferryErr.toString(), "event=config_reloaded")).as(ferryErr.toString()).isGreaterThan(reloads);
             assertThat(c.waitFor(15, TimeUnit.SECONDS)).isTrue();
             String out = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             // the second datagram, sent after the reload to the same pool4 transport address, still finds its BIB

@@ -103,4 +103,102 @@ class RunConfigTest {
         }
         assertThat(code).isEqualTo(2);
     }
+
+    /**
+     * {@code ferry run --config a.json --config b.json EXTRA} in-process; it must exit 2 (nothing started). The files
+     * are {@code dir/a.json} and {@code dir/b.json}.
+     */
+    E2e.Run runTwo(String a, String b, String... extra) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--config", E2e.write(dir, "a.json", a).toString(),
+                "--config", E2e.write(dir, "b.json", b).toString()));
+        args.addAll(List.of(extra));
+        E2e.Run r = E2e.main(args.toArray(String[]::new));
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(2);
+        assertThat(r.stderr()).doesNotContain("event=ready");
+        return r;
+    }
+
+    @Test
+    void twoFilesWithTheSameInstanceNameExitTwoNamingBothFilesBeforeTouchingAnyDevice() throws Exception {
+        E2e.Run r = runTwo("{ \"instance\": \"edge\", \"tun\": { \"device\": \"ferrya\" } }",
+                "{ \"instance\": \"edge\", \"tun\": { \"device\": \"ferryb\" } }");
+        assertThat(r.stderr()).contains(dir.resolve("b.json") + ": instance: \"edge\" is also the instance of "
+                + dir.resolve("a.json"));
+    }
+
+    @Test
+    void twoFilesOnTheSameTunDeviceAreRefused() throws Exception {
+        E2e.Run r = runTwo("{ \"instance\": \"one\" }", "{ \"instance\": \"two\" }");
+        assertThat(r.stderr()).contains(dir.resolve("b.json") + ": tun.device: \"ferry0\" is also the device of "
+                + dir.resolve("a.json"));
+    }
+
+    @Test
+    void everyInvalidFileIsReportedNotOnlyTheFirst() throws Exception {
+        E2e.Run r = runTwo("{ \"instance\": \"one\", \"tun\": { \"mtu\": 99999 } }",
+                "{ \"instance\": \"two\", \"ferry\": { \"ipv4-mtu\": 7 } }");
+        assertThat(r.stderr()).contains(dir.resolve("a.json") + ":").contains("tun.mtu")
+                .contains(dir.resolve("b.json") + ":").contains("ferry.ipv4-mtu");
+    }
+
+    @Test
+    void aMetricsKeyThatIsNotLoopbackOrNotHostPortExitsTwoNamingTheKeyAndTheValue() throws Exception {
+        E2e.Run r = runTwo("{ \"instance\": \"one\", \"ferry\": { \"metrics\": \"192.0.2.1:9464\" } }",
+                "{ \"instance\": \"two\", \"ferry\": { \"metrics\": \"127.0.0.1\" }, \"tun\": { \"device\": \"f1\" } }");
+        assertThat(r.stderr()).contains(dir.resolve("a.json") + ": ferry.metrics: \"192.0.2.1:9464\"")
+                .contains("only loopback").contains(dir.resolve("b.json") + ": ferry.metrics: \"127.0.0.1\" is not HOST:PORT");
+    }
+
+    @Test
+    void theMetricsKeyIsReadAndFilesThatNameDifferentEndpointsAreRefused() throws Exception {
+        assertThat(ConfigParser.parse("{ \"ferry\": { \"metrics\": \"127.0.0.1:9464\" } }", "t").ferry().metrics())
+                .isEqualTo("127.0.0.1:9464");
+        assertThat(ConfigParser.parse("{}", "t").ferry().metrics()).isNull();
+        assertThat(catchThrowableOfType(ConfigException.class, () -> ConfigParser.parse(
+                "{ \"ferry\": { \"metrics\": 9464 } }", "t")).errors()).extracting(ConfigError::path)
+                .as("a string").containsExactly("ferry.metrics");
+        E2e.Run r = runTwo("{ \"instance\": \"one\", \"ferry\": { \"metrics\": \"127.0.0.1:9464\" },"
+                + " \"tun\": { \"device\": \"ferrya\" } }", "{ \"instance\": \"two\", \"ferry\": { \"metrics\":"
+                + " \"127.0.0.1:9465\" }, \"tun\": { \"device\": \"ferryb\" } }");
+        assertThat(r.stderr()).contains(dir.resolve("b.json") + ": ferry.metrics: \"127.0.0.1:9465\" differs from"
+                + " \"127.0.0.1:9464\" in " + dir.resolve("a.json"));
+    }
+
+    @Test
+    void aBadMetricsFlagExitsTwoNamingTheFlag() throws Exception {
+        Path a = E2e.write(dir, "a.json", "{}");
+        E2e.Run r = E2e.main("run", "--config", a.toString(), "--metrics", "0.0.0.0:9464");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains("--metrics: \"0.0.0.0:9464\"").contains("only loopback");
+    }
+
+    @Test
+    void aControlSocketPathWithSeveralFilesIsAUsageError() throws Exception {
+        E2e.Run r = runTwo("{ \"instance\": \"one\", \"tun\": { \"device\": \"ferrya\" } }",
+                "{ \"instance\": \"two\", \"tun\": { \"device\": \"ferryb\" } }", "--control-socket", "/tmp/x.sock");
+        assertThat(r.stderr()).contains("event=usage_error").contains("--control-socket");
+    }
+
+    @Test
+    void aFileWithOnlyDns64FerryAndInstanceIsADns64OnlyInstance() {
+        assertThat(RunInstance.dns64Only("{ \"instance\": \"dns\", \"ferry\": {}, \"dns64\": {}, \"comment\": 1 }"))
+                .isTrue();
+        assertThat(RunInstance.dns64Only("{ \"DNS64\": {} }")).as("keys are case-insensitive").isTrue();
+        assertThat(RunInstance.dns64Only("{ \"dns64\": {}, \"tun\": {} }")).as("a tun makes a translator").isFalse();
+        assertThat(RunInstance.dns64Only("{ \"dns64\": {}, \"global\": {} }")).isFalse();
+        assertThat(RunInstance.dns64Only("{ \"instance\": \"x\" }")).as("no dns64 section").isFalse();
+        assertThat(RunInstance.dns64Only("{ not json")).isFalse();
+    }
+
+    @Test
+    void modeOverrideLeavesADns64OnlyFileAloneButAppliesToTheTranslators() throws Exception {
+        Path d = E2e.write(dir, "d.json", "{ \"instance\": \"dns\", \"dns64\": { \"upstream\": [\"192.0.2.53\"] } }");
+        RunInstance dns = RunInstance.prepare(d, new RunInstance.Options(false, ferry.config.Mode.NAT64, 10, null, null));
+        assertThat(dns.dns64Only()).isTrue();
+        assertThat(dns.device()).isNull();
+        Path t = E2e.write(dir, "t.json", "{ \"instance\": \"xlat\" }");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> RunInstance.prepare(t,
+                new RunInstance.Options(false, ferry.config.Mode.NAT64, 10, null, null)));
+        assertThat(e).as("--mode nat64 made the translator file a NAT64 without pool6/pool4").isNotNull();
+    }
 }

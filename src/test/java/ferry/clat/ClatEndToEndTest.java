@@ -99,7 +99,7 @@ class ClatEndToEndTest extends NetnsHarness {
 
         platConfig = dir.resolve("plat.json");
         Files.writeString(platConfig, platConfig("64:ff9b::/96"));
-        plat = Child.start(this, nsPlat, "ferry run: ready", "run", "--config", platConfig.toString());
+        plat = Child.start(this, nsPlat, "event=ready instances=", "run", "--config", platConfig.toString());
         clat = startClat("""
                 {"ferry": {"mode": "clat"},
                  "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"], "uplink": "r1",
@@ -121,7 +121,7 @@ class ClatEndToEndTest extends NetnsHarness {
     Child startClat(String json) throws Exception {
         Path c = dir.resolve("clat-config.json");
         Files.writeString(c, json);
-        return Child.start(this, nsRtr, "ferry clat: ready", "clat", "--config", c.toString());
+        return Child.start(this, nsRtr, "event=ready instances=", "clat", "--config", c.toString());
     }
 
     // (NetnsHarness removes the namespaces, the processes started and the folder afterwards, also after a failure)
@@ -175,7 +175,7 @@ class ClatEndToEndTest extends NetnsHarness {
         Files.writeString(platConfig, platConfig("2001:db8:64::/96"));
         in(nsPlat, "ip", "-6", "route", "add", "2001:db8:64::/96", "dev", "ferry0");
         plat.signal("HUP");
-        plat.awaitStderr("configuration reloaded", 10);
+        plat.awaitStderr("event=config_reloaded", 10);
         Result before = in(nsDev, 30, "ping", "-n", "-c", "1", "-W", "1", SERVER);
         assertThat(before.exit()).as("the CLAT still uses 64:ff9b::/96, which the PLAT dropped").isNotZero();
 
@@ -200,7 +200,7 @@ class ClatEndToEndTest extends NetnsHarness {
         clat.signal("TERM");
         assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
         assertThat(clat.process.exitValue()).as(clat.stderr()).isZero();
-        assertThat(clat.stderr()).contains("stopped; device clat0 removed");
+        assertThat(clat.stderr()).contains("device=clat0 removed=true");
         assertThat(dir.resolve("clat.json")).as("status file removed").doesNotExist();
 
         // the island is masqueraded onto clat0's address 192.0.0.1 (RFC 7335) on its way into the CLAT
@@ -213,7 +213,7 @@ class ClatEndToEndTest extends NetnsHarness {
                           "state-file": "%s"},
                  "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
                          "routes": ["0.0.0.0/0", "2001:db8:1:1::c1a7/128"]}}""".formatted(dir.resolve("clat.json")));
-        assertThat(clat.stderr()).contains("2001:db8:64::/96 (configured)").contains("discovery off");
+        assertThat(clat.stderr()).contains("2001:db8:64::/96 (configured)").contains("discovery=off");
         Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
         assertThat(r.exit()).as(r.out()).isZero();
         http();
@@ -402,7 +402,7 @@ class ClatEndToEndTest extends NetnsHarness {
                           "plat-prefix": "2001:db8:64::/96", "state-file": "%s"},
                  "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
                          "routes": ["0.0.0.0/0", "2001:db8:1:2::/64"]}}""".formatted(dir.resolve("clat.json")));
-        clat = Child.start(this, nsRtr, "ferry clat: ready", "run", "--config", c.toString());
+        clat = Child.start(this, nsRtr, "event=ready instances=", "run", "--config", c.toString());
         assertThat(in(nsRtr, 10, "ip", "-4", "route", "show", "default").out()).contains("mtu 1472");
         // the island router's own IPv6 uplink route gets MTU 1400: its kernel answers the CLAT's 1492-byte packets
         // with Packet Too Big (1400) from 2001:db8:1::2, an address with no IPv4 form
@@ -443,7 +443,7 @@ class ClatEndToEndTest extends NetnsHarness {
         // produces no GSO super-packets, so the GSO path is covered by ferry run's tests of the shared handler)
         assertThat(clat.stderr()).doesNotContain("drop_internal_error").containsPattern("tun_rx_csum_partial=[1-9]");
         System.err.println("ClatEndToEndTest: vnet-header run: " + clat.stderr().lines()
-                .filter(l -> l.contains("counters:")).findFirst().orElse("(no counters line)"));
+                .filter(l -> l.contains("event=counters ")).findFirst().orElse("(no counters line)"));
     }
 
     void restartPlat(String json) throws Exception {
@@ -451,7 +451,7 @@ class ClatEndToEndTest extends NetnsHarness {
         assertThat(plat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
         Path c = dir.resolve("plat-nat64.json");
         Files.writeString(c, json);
-        plat = Child.start(this, nsPlat, "ferry run: ready", "run", "--config", c.toString());
+        plat = Child.start(this, nsPlat, "event=ready instances=", "run", "--config", c.toString());
     }
 
     static boolean hasNft() throws Exception {

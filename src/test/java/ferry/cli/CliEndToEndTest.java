@@ -27,7 +27,7 @@ import org.junit.jupiter.api.TestInstance;
  * Skipped, with the reason printed, when not root or a tool is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CliEndToEndTest extends NetnsHarness {
+public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRunEndToEndTest runs the CLI through ferry()
     static final String V6_HOST = "2001:db8:6::2";
     static final String V4_HOST = "198.51.100.2";
     static final String V4_HOST_AS_V6 = "64:ff9b::c633:6402";
@@ -83,7 +83,7 @@ class CliEndToEndTest extends NetnsHarness {
     }
 
     static void waitReady(Child daemon) throws InterruptedException {
-        daemon.awaitStderr("ferry run: ready", 40);
+        daemon.awaitStderr("event=ready instances=", 40);
         assertThat(daemon.stderr()).contains("event=control_socket_listening");
     }
 
@@ -101,13 +101,14 @@ class CliEndToEndTest extends NetnsHarness {
 
     // --- the CLI, in process ---
 
-    record Cli(int exit, String out, String err) {
+    public record Cli(int exit, String out, String err) {
         List<String> lines() {
             return out.lines().toList();
         }
     }
 
-    static synchronized Cli ferry(String... args) {
+    /** Runs the CLI ({@code ferry ARGS}) in-process, capturing stdout and stderr. */
+    public static synchronized Cli ferry(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int code;
@@ -391,7 +392,7 @@ class CliEndToEndTest extends NetnsHarness {
         Files.writeString(natConfig, natJson(nat, "ferryn" + prefix.substring(6, 10), ", \"mtu-plateaus\": [1400, 1280]"));
         new ProcessBuilder("kill", "-HUP", Long.toString(natDaemon.pid())).start().waitFor(5, TimeUnit.SECONDS);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!natErr.toString().contains("SIGHUP: configuration reloaded") && System.nanoTime() < deadline) Thread.sleep(50);
+        while (!natErr.toString().contains("event=config_reloaded") && System.nanoTime() < deadline) Thread.sleep(50);
         assertThat(n("global", "display", "--csv").lines()).contains("mtu-plateaus,\"1400,1280\"");
 
         List<String> after = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
@@ -428,7 +429,9 @@ class CliEndToEndTest extends NetnsHarness {
     }
 
     static double sample(String text, String name) {
-        return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+        // ferry run labels every series with its instance: name{instance="..."} value
+        return text.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
                 .findFirst().orElseThrow(() -> new AssertionError(name + " not in the scrape:\n" + text));
     }
 
@@ -447,8 +450,8 @@ class CliEndToEndTest extends NetnsHarness {
         assertThat(sample(second, "ferry_xlat_64_ok_total") - sample(first, "ferry_xlat_64_ok_total")).isGreaterThanOrEqualTo(3);
         assertThat(sample(second, "ferry_xlat_46_ok_total") - sample(first, "ferry_xlat_46_ok_total")).isGreaterThanOrEqualTo(3);
         assertThat(sample(second, "ferry_tun_rx_packets_total")).isGreaterThan(sample(first, "ferry_tun_rx_packets_total"));
-        assertThat(sample(second, "ferry_nat64_sessions{protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
-        assertThat(sample(second, "ferry_nat64_bib_entries{protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(second, "ferry_nat64_sessions{instance=\"" + nat + "\",protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(second, "ferry_nat64_bib_entries{instance=\"" + nat + "\",protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
         List<String> names1 = first.lines().filter(l -> l.startsWith("# TYPE")).toList();
         assertThat(second.lines().filter(l -> l.startsWith("# TYPE")).toList()).isEqualTo(names1); // stable names
         // the CLI's stats agree with the endpoint's counter (both sum the workers)
