@@ -114,8 +114,18 @@ final class ControlOps implements ControlServer.Handler {
             long v = sums.getOrDefault(c, 0L);
             if (all || v != 0) rows.add(row(c.id(), v, c.explanation()));
         }
+        Nat64Mapper m = live.current().nat64();
+        if (m != null) {
+            long v = m.sessionsEndedByReconfiguration();
+            if (all || v != 0) rows.add(row(ENDED_BY_RECONFIGURATION, v, ENDED_BY_RECONFIGURATION_HELP));
+        }
         return Response.table(List.of("Counter", "Value", "Explanation"), rows);
     }
+
+    /** Not a per-packet counter: the NAT64 tables count it (control plane), shown with the counters. */
+    static final String ENDED_BY_RECONFIGURATION = "nat64_sessions_ended_by_reconfiguration";
+    static final String ENDED_BY_RECONFIGURATION_HELP = "NAT64 sessions ended by a reconfiguration: their pool4 entry or"
+            + " static BIB entry was removed, or pool6/max-sessions/subscriber limits changed (tables rebuilt)";
 
     // --- global ---
 

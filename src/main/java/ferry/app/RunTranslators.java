@@ -51,29 +51,61 @@ final class RunTranslators implements PacketHandler.Factory {
         this.gsoSettings = withMtus(settings, 65535, 65535, 65535);
     }
 
-    /** The NAT64 tables of the running configuration, and what they were built from (SIGHUP keeps them). */
+    /** The NAT64 mapper of the running configuration (its tables carry over to the next one). */
     private static ferry.nat64.Nat64Mapper lastMapper;
-    private static Object lastNat64Key;
+    private static Config lastConfig;
 
     /**
-     * The NAT64 tables for {@code config}: the running ones when pool6, the NAT64 section and wkp-strict are unchanged
-     * (a SIGHUP that changes other settings keeps every BIB entry and session), else new ones (the old ones, and
-     * their log thread, are let go).
+     * The NAT64 mapper for {@code config}, built around the running one's BIB and session tables when they can carry
+     * over ({@link ferry.nat64.Nat64Mapper#reconfigured}: same pool6 and table sizes; pool4, static BIB entries,
+     * timeouts and flags may change, and only the sessions whose pool4 entry or static entry went end). The RFC 6888
+     * log keeps its thread when its settings are unchanged; otherwise the old one is retired.
      */
     private static synchronized ferry.nat64.Nat64Mapper sharedMapper(Config config) {
-        Object key = java.util.List.of(config.global().pool6(), config.nat64(), config.ferry().wkpStrict());
-        if (lastMapper != null && key.equals(lastNat64Key)) return lastMapper;
-        ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config);
-        if (lastMapper != null && lastMapper.log() != null) {
-            try {
-                lastMapper.log().close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        Wiring.nat64Settings(config); // everything that can refuse the configuration, before the tables change
+        ferry.config.Nat64Section n = config.nat64();
+        if (n == null) throw new IllegalArgumentException("ferry.mode: \"nat64\" needs pool4 (no NAT64 settings)");
+        // the mapper a fresh start would build: its pool4 entries, static entries and settings
+        ferry.nat64.Nat64Mapper fresh = lastMapper == null ? Wiring.nat64Mapper(config) : null;
+        ferry.nat64.Nat64Mapper m;
+        if (fresh != null) {
+            m = fresh;
+        } else {
+            java.util.List<ferry.nat64.Pool4.Entry> pool4 = new java.util.ArrayList<>();
+            for (ferry.config.Pool4Entry e : n.pool4())
+                pool4.add(new ferry.nat64.Pool4.Entry(e.protocol(), e.prefix(), e.portMin(), e.portMax(), e.maxIterations()));
+            java.util.List<ferry.nat64.StaticBib> statics = new java.util.ArrayList<>();
+            for (ferry.config.BibEntry e : n.bib())
+                statics.add(new ferry.nat64.StaticBib(e.protocol(), e.ipv6().hi(), e.ipv6().lo(), e.port6(), e.ipv4().addr(), e.port4()));
+            ferry.nat64.Nat64Settings s = new ferry.nat64.Nat64Settings(n.udpTimeout(), n.tcpEstTimeout(),
+                    n.tcpTransTimeout(), n.icmpTimeout(), n.maximumSimultaneousOpens(), n.addressDependentFiltering(),
+                    n.dropExternallyInitiatedTcp(), n.dropIcmpv6Info(), n.handleRstDuringFinRcv(), n.fArgs(),
+                    n.maxSessions(), n.maxSessionsPerSubscriber(), n.maxPortsPerSubscriber(),
+                    n.subscriberPrefixLength(), n.fragmentTimeout());
+            m = ferry.nat64.Nat64Mapper.reconfigured(lastMapper, config.global().pool6(), config.ferry().wkpStrict(),
+                    pool4, statics, s, new java.security.SecureRandom().nextLong(), CachedClock.now);
+            ferry.nat64.Nat64Log old = lastMapper.log();
+            ferry.config.Nat64Section was = lastConfig.nat64();
+            boolean sameLog = old != null && n.loggingBib() == was.loggingBib() && n.loggingSession() == was.loggingSession()
+                    && m.sharesTablesWith(lastMapper);
+            if (sameLog) {
+                m.log(old); // the same records go on into the same sink
+            } else {
+                if (old != null) {
+                    try {
+                        old.close();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                m.log(n.loggingBib() || n.loggingSession()
+                        ? new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16) : null);
+                if (m.log() != null) m.log().start(System.err::println);
             }
         }
-        if (m.log() != null) m.log().start(System.err::println);
+        if (fresh != null && m.log() != null) m.log().start(System.err::println);
         lastMapper = m;
-        lastNat64Key = key;
+        lastConfig = config;
         return m;
     }
 
