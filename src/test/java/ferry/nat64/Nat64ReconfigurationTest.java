@@ -115,7 +115,8 @@ class Nat64ReconfigurationTest {
             ports[i] = srcPort(f.only());
         }
         List<Nat64Mapper.Session> before = f.mapper.sessions(IpProto.UDP);
-        Nat64Mapper old = f.reconfigure(List.of(udp(T4 + "/32", 1024, 65535), udp(T4B + "/32", 1024, 65535)), List.of(), S);
+        // the new entry comes first: every slot of the old one is renumbered
+        Nat64Mapper old = f.reconfigure(List.of(udp(T4B + "/32", 1024, 65535), udp(T4 + "/32", 1024, 65535)), List.of(), S);
         assertThat(f.mapper).isNotSameAs(old);
         assertThat(f.mapper.sharesTablesWith(old)).isTrue();
         assertThat(f.mapper.sessionsEndedWhenBuilt()).isZero();
