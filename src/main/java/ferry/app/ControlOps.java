@@ -51,6 +51,16 @@ final class ControlOps implements ControlServer.Handler {
         this.tunStats = s;
     }
 
+    private volatile Runnable stop;
+
+    /**
+     * What {@code ferry instance remove} does: the daemon's stop, as on SIGTERM. Without one (not set by the command
+     * that serves this socket), the request is refused.
+     */
+    void onStop(Runnable stop) {
+        this.stop = stop;
+    }
+
     @Override
     public Response handle(Request r) {
         List<String> a = r.args();
@@ -58,6 +68,7 @@ final class ControlOps implements ControlServer.Handler {
         try {
             return switch (op) {
                 case "instance display", "instance status" -> instance(r.verb());
+                case "instance remove" -> stop();
                 case "stats display" -> stats(a.contains("--all"));
                 case "global display" -> global();
                 case "global update" -> globalUpdate(a);
@@ -72,7 +83,7 @@ final class ControlOps implements ControlServer.Handler {
                 case "session display" -> sessions(a);
                 case "address query" -> query(a);
                 case "file handle" -> fileHandle(a);
-                default -> Response.error("unknown request \"" + op + "\": this daemon knows instance display|status,"
+                default -> Response.error("unknown request \"" + op + "\": this daemon knows instance display|status|remove,"
                         + " stats display, global display|update, eamt, denylist4, pool4 display|add|remove|flush,"
                         + " bib display|add|remove, session display, address query, file handle");
             };
@@ -101,6 +112,27 @@ final class ControlOps implements ControlServer.Handler {
                 List.of(row(c.instance(), c.ferry().mode().jsonName(), ProcessHandle.current().pid(), live.file(),
                         socket, (System.currentTimeMillis() - startedMillis) / 1000)));
     }
+
+    /**
+     * {@code instance remove}: answers first, then stops. The stop runs a moment later on its own thread so the reply
+     * is written before the daemon closes its socket (the CLI then waits for the socket file to go).
+     */
+    private Response stop() {
+        Runnable s = stop;
+        if (s == null) return Response.error("instance remove: this daemon cannot be stopped over its socket (send it SIGTERM)");
+        Thread.ofVirtual().name("ferry-control-stop").start(() -> {
+            try {
+                Thread.sleep(STOP_DELAY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            s.run();
+        });
+        return Response.done("ferry instance remove: " + live.current().config().instance() + " (PID "
+                + ProcessHandle.current().pid() + ") is stopping");
+    }
+
+    static final long STOP_DELAY_MILLIS = 200;
 
     // --- stats ---
 

@@ -241,6 +241,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             return null;
         }
         ops = new ControlOps(live, path.toString());
+        ops.onStop(() -> { err.println("ferry run: instance remove: stopping (finishing packets in flight)"); done.countDown(); });
         try {
             ferry.control.ControlServer s = ferry.control.ControlServer.start(path, ops, Log::raw);
             Log.event(Log.Level.INFO, "control_socket_listening", "path", path, "instance", cfg.instance());
