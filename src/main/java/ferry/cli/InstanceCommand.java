@@ -48,6 +48,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "instance", description = "Start, stop and show ferry daemons (Jool's instances).")
 public final class InstanceCommand {
     static final long WAIT_STEP_MILLIS = 100;
+    /** The daemon's main class, named, not linked (the CLI links no data-plane class, see CliImportsTest). */
+    static final String MAIN_CLASS = "ferry.app.Main";
 
     @Spec
     CommandSpec spec;
@@ -229,7 +231,7 @@ public final class InstanceCommand {
     }
 
     /**
-     * {@code [setsid] JAVA [JVM options of this JVM] -cp CLASSPATH ferry.app.Main run --config FILE ...}: the same Java
+     * {@code [setsid] JAVA [JVM options of this JVM] -cp CLASSPATH MAIN run --config FILE ...}: the same Java
      * and class path, so the daemon is the same release as this CLI. Agents are left out (a test's coverage agent
      * must not be shared).
      */
@@ -244,7 +246,7 @@ public final class InstanceCommand {
             c.add(a);
         }
         if (!nativeAccess) c.add("--enable-native-access=ALL-UNNAMED"); // the TUN device through FFM
-        c.addAll(List.of("-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run", "--config",
+        c.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS, "run", "--config",
                 file.toAbsolutePath().toString()));
         if (force) c.add("--force");
         if (mode != null) c.addAll(List.of("--mode", mode));
