@@ -538,7 +538,7 @@ class CliEndToEndTest {
         assertThat(add.err()).contains("NAT64 tables kept").doesNotContain("ended");
         // 2. file handle: an extra ICMP entry IN FRONT of the one in use (its pool4 slots are renumbered) and a new
         //    icmp-timeout (applies from the session's next echo)
-        String extra = natJson(nat, "ferryn" + tag, ", \"icmp-timeout\": \"40\"").replace(
+        String extra = natJson(nat, "ferryn" + tag, "").replace("\"icmp-timeout\": \"30\"", "\"icmp-timeout\": \"40\"").replace(
                 "{ \"protocol\": \"ICMP\", \"prefix\": \"203.0.113.1/32\" }",
                 "{ \"protocol\": \"ICMP\", \"prefix\": \"203.0.113.8/30\" }, { \"protocol\": \"ICMP\", \"prefix\": \"203.0.113.1/32\" }");
         Path file = dir.resolve("extra-pool4.json");
