@@ -122,7 +122,10 @@ public final class InstanceCommand {
         Process p;
         try {
             Path dir = logFile.toAbsolutePath().getParent();
-            if (dir != null) Files.createDirectories(dir);
+            if (dir != null && !Files.isDirectory(dir)) { // as the daemon makes /run/ferry: 0700
+                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
             ProcessBuilder pb = new ProcessBuilder(command(file, force, mode, socketOption()))
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)

@@ -212,12 +212,13 @@ public final class Nat64Mapper implements AddressMapper {
         SessionTable[] kept = {previous.tcp, previous.udp, previous.icmp};
         long[][] newTimeouts = {timeouts(IpProto.TCP, settings), timeouts(IpProto.UDP, settings),
                 timeouts(IpProto.ICMP, settings)};
-        List<String> notes = new ArrayList<>();
-        this.endedWhenBuilt = TableCarryOver.apply(kept, pool4, previous.statics, statics, newTimeouts, now, notes);
-        // the statics of tables made just now (their protocol was not in pool4 before)
+        // the statics of tables made just now (their protocol was not in pool4 before): first, so that a refusal
+        // comes before the running tables change (these tables are nobody else's yet)
         for (StaticBib b : statics) {
             if (kept[Pool4.index(b.proto())] == null) addStatic(tableOf(b.proto()), b);
         }
+        List<String> notes = new ArrayList<>();
+        this.endedWhenBuilt = TableCarryOver.apply(kept, pool4, previous.statics, statics, newTimeouts, now, notes);
         this.endedByReconfiguration = previous.endedByReconfiguration;
         endedByReconfiguration.addAndGet(endedWhenBuilt);
         this.rebuildReason = null;
