@@ -518,6 +518,12 @@ class CliEndToEndTest {
                 .filter(l -> l.startsWith("ICMP," + V6_HOST)).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
     }
 
+    /** The TCP sessions to the echo server's port 5007, without the "expires in" column. */
+    List<String> tcpSessions() {
+        return n("session", "display", "--tcp", "--csv", "--no-headers").lines().stream()
+                .filter(l -> l.contains("," + V4_HOST + "#5007,")).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+    }
+
     @Test
     void reconfigurationUnderTrafficKeepsNat64Sessions() throws Exception {
         String tag = prefix.substring(6, 10);
@@ -526,11 +532,43 @@ class CliEndToEndTest {
         Process ping = new ProcessBuilder("ip", "netns", "exec", nsV6, "ping", "-6", "-c", "50", "-i", "0.1", "-W", "2",
                 V4_HOST_AS_V6).redirectErrorStream(true).start();
         started.add(ping);
+        // and a TCP connection (python3 echo server and client), when python3 is there
+        Process w = new ProcessBuilder("sh", "-c", "command -v python3").start();
+        boolean tcp = w.waitFor(5, TimeUnit.SECONDS) && w.exitValue() == 0;
+        Process server = null, client = null;
+        if (!tcp) System.err.println("reconfigurationUnderTraffic...: no TCP flow, python3 is not installed");
+        if (tcp) {
+            server = new ProcessBuilder("ip", "netns", "exec", nsV4, "python3", "-c", """
+                    import socket
+                    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    s.bind(("%s", 5007)); s.listen(1); c, _ = s.accept()
+                    while True:
+                        d = c.recv(4096)
+                        if not d: break
+                        c.sendall(d)
+                    """.formatted(V4_HOST)).redirectErrorStream(true).start();
+            started.add(server);
+            Thread.sleep(500);
+            client = new ProcessBuilder("ip", "netns", "exec", nsV6, "python3", "-c", """
+                    import socket, time
+                    c = socket.create_connection(("%s", 5007), timeout=5)
+                    n = 0
+                    for i in range(50):
+                        m = ("%%d\\n" %% i).encode(); c.sendall(m); r = b""
+                        while len(r) < len(m): r += c.recv(100)
+                        n += r == m
+                        time.sleep(0.1)
+                    print("echoed", n)
+                    """.formatted(V4_HOST_AS_V6)).redirectErrorStream(true).start();
+            started.add(client);
+        }
         Thread.sleep(700);
         List<String> session = icmpSessions().stream().filter(l -> !earlier.contains(l)).toList();
         assertThat(session).hasSize(1); // ping's identifier, bound to 203.0.113.1#port
         String port4 = session.get(0).split(",")[3];
         assertThat(port4).startsWith("203.0.113.1#");
+        List<String> tcpSession = tcp ? tcpSessions() : List.of();
+        if (tcp) assertThat(tcpSession).as(natErr.toString()).hasSize(1);
 
         // 1. a CLI edit: another pool4 entry
         Cli add = n("pool4", "add", "--udp", "203.0.113.2", "2000-3000");
@@ -564,10 +602,18 @@ class CliEndToEndTest {
                 .filter(l -> l.startsWith(session.get(0) + ",")).mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(',') + 1)))
                 .findFirst().orElseThrow();
         assertThat(left).isBetween(38L, 40L); // refreshed by the last echo under the new icmp-timeout (40 s)
+        if (tcp) assertThat(tcpSessions()).isEqualTo(tcpSession); // the same connection, the same pool4 port
 
         assertThat(ping.waitFor(30, TimeUnit.SECONDS)).isTrue();
         String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(out).as(out).contains("50 packets transmitted, 50 received"); // no packet lost
+        if (tcp) {
+            assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            String echoed = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(client.exitValue()).as(echoed).isZero();
+            assertThat(echoed).as(echoed).contains("echoed 50"); // every line came back over the one connection
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
         assertThat(value(n("stats", "display", "--all", "--csv"), "nat64_sessions_ended_by_reconfiguration"))
                 .isEqualTo(endedBefore);
 
