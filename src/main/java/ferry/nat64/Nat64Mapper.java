@@ -128,7 +128,7 @@ public final class Nat64Mapper implements AddressMapper {
      * <p>Workers keep translating with {@code previous} until they see the new mapper; both work on the same tables.
      * The tables change only while every stripe lock is held (the workers' own per-flow locks, so the packet path
      * takes no new lock), and a worker that computed a pool4 slot before taking its stripe lock checks, once it
-     * holds it, that the numbering it used is still current ({@link #lockBibOf4}). So no session is lost or
+     * holds it, that the numbering it used is still current ({@code lockBibOf4}). So no session is lost or
      * mistaken for another in the race; a packet in flight at the swap is translated by the old or the new rules.
      *
      * @param previous the running mapper, or null
