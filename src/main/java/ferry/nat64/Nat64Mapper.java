@@ -62,23 +62,7 @@ public final class Nat64Mapper implements AddressMapper {
      * @throws IllegalArgumentException a static entry outside pool4 or clashing with another (the message names it)
      */
     public Nat64Mapper(Rfc6052 pool6, boolean wkpStrict, Pool4 pool4, List<StaticBib> statics, Nat64Settings settings) {
-        if (pool6 == null) throw new IllegalArgumentException("pool6 is required in nat64 mode");
-        this.pool6 = pool6;
-        this.checkWkp = wkpStrict && pool6.isWellKnown();
-        this.pool4 = pool4;
-        this.settings = settings;
-        this.statics = List.copyOf(statics);
-        this.heldSyns = new HeldSyns(settings.maximumSimultaneousOpens());
-        this.fragments = new FragmentMap(FRAGMENT_DATAGRAMS, settings.fragmentTimeout() * SECOND);
-        this.heldFragments = new HeldFragments(HELD_FRAGMENTS, settings.fragmentTimeout() * SECOND);
-        tcp = table(IpProto.TCP, statics, timeouts(IpProto.TCP, settings));
-        udp = table(IpProto.UDP, statics, timeouts(IpProto.UDP, settings));
-        icmp = table(IpProto.ICMP, statics, timeouts(IpProto.ICMP, settings));
-        for (StaticBib b : statics) addStatic(tableOf(b.proto()), b);
-        this.endedByReconfiguration = new AtomicLong();
-        this.endedWhenBuilt = 0;
-        this.rebuildReason = null;
-        this.reconfigurationNotes = List.of();
+        this(pool6, wkpStrict, pool4, statics, settings, null, null);
     }
 
     /** BIB rows kept for static entries added by later reconfigurations. */
@@ -142,9 +126,8 @@ public final class Nat64Mapper implements AddressMapper {
         if (previous == null) return new Nat64Mapper(pool6, wkpStrict, new Pool4(pool4, settings.fArgs(), secret), statics, settings);
         String reason = rebuildReason(previous, pool6, settings);
         if (reason != null) {
-            Nat64Mapper fresh = new Nat64Mapper(pool6, wkpStrict, new Pool4(pool4, settings.fArgs(), secret), statics,
-                    settings, previous, reason);
-            return fresh;
+            return new Nat64Mapper(pool6, wkpStrict, new Pool4(pool4, settings.fArgs(), secret), statics, settings,
+                    previous, reason);
         }
         Pool4 next = previous.pool4.successor(pool4, settings.fArgs());
         return new Nat64Mapper(previous, pool6, wkpStrict, next, statics, settings, now);
@@ -162,7 +145,9 @@ public final class Nat64Mapper implements AddressMapper {
         return null;
     }
 
-    /** New tables replacing {@code previous}'s for {@code reason}: its sessions are counted as ended. */
+    /**
+     * New tables; when they replace {@code previous}'s (for {@code reason}), its sessions are counted as ended.
+     */
     private Nat64Mapper(Rfc6052 pool6, boolean wkpStrict, Pool4 pool4, List<StaticBib> statics, Nat64Settings settings,
                         Nat64Mapper previous, String reason) {
         if (pool6 == null) throw new IllegalArgumentException("pool6 is required in nat64 mode");
@@ -179,8 +164,10 @@ public final class Nat64Mapper implements AddressMapper {
         icmp = table(IpProto.ICMP, statics, timeouts(IpProto.ICMP, settings));
         for (StaticBib b : statics) addStatic(tableOf(b.proto()), b);
         int ended = 0;
-        for (int p : new int[] {IpProto.TCP, IpProto.UDP, IpProto.ICMP}) ended += previous.sessionCount(p);
-        this.endedByReconfiguration = previous.endedByReconfiguration;
+        if (previous != null) {
+            for (int p : new int[] {IpProto.TCP, IpProto.UDP, IpProto.ICMP}) ended += previous.sessionCount(p);
+        }
+        this.endedByReconfiguration = previous != null ? previous.endedByReconfiguration : new AtomicLong();
         this.endedWhenBuilt = ended;
         endedByReconfiguration.addAndGet(ended);
         this.rebuildReason = reason;
