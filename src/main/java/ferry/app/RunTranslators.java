@@ -63,47 +63,24 @@ final class RunTranslators implements PacketHandler.Factory {
      */
     private static synchronized ferry.nat64.Nat64Mapper sharedMapper(Config config) {
         Wiring.nat64Settings(config); // everything that can refuse the configuration, before the tables change
+        ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config, lastMapper, CachedClock.now);
         ferry.config.Nat64Section n = config.nat64();
-        if (n == null) throw new IllegalArgumentException("ferry.mode: \"nat64\" needs pool4 (no NAT64 settings)");
-        // the mapper a fresh start would build: its pool4 entries, static entries and settings
-        ferry.nat64.Nat64Mapper fresh = lastMapper == null ? Wiring.nat64Mapper(config) : null;
-        ferry.nat64.Nat64Mapper m;
-        if (fresh != null) {
-            m = fresh;
+        ferry.nat64.Nat64Log old = lastMapper == null ? null : lastMapper.log();
+        if (old != null && m.sharesTablesWith(lastMapper) && n.loggingBib() == lastConfig.nat64().loggingBib()
+                && n.loggingSession() == lastConfig.nat64().loggingSession()) {
+            m.log(old); // the same records go on into the same sink
         } else {
-            java.util.List<ferry.nat64.Pool4.Entry> pool4 = new java.util.ArrayList<>();
-            for (ferry.config.Pool4Entry e : n.pool4())
-                pool4.add(new ferry.nat64.Pool4.Entry(e.protocol(), e.prefix(), e.portMin(), e.portMax(), e.maxIterations()));
-            java.util.List<ferry.nat64.StaticBib> statics = new java.util.ArrayList<>();
-            for (ferry.config.BibEntry e : n.bib())
-                statics.add(new ferry.nat64.StaticBib(e.protocol(), e.ipv6().hi(), e.ipv6().lo(), e.port6(), e.ipv4().addr(), e.port4()));
-            ferry.nat64.Nat64Settings s = new ferry.nat64.Nat64Settings(n.udpTimeout(), n.tcpEstTimeout(),
-                    n.tcpTransTimeout(), n.icmpTimeout(), n.maximumSimultaneousOpens(), n.addressDependentFiltering(),
-                    n.dropExternallyInitiatedTcp(), n.dropIcmpv6Info(), n.handleRstDuringFinRcv(), n.fArgs(),
-                    n.maxSessions(), n.maxSessionsPerSubscriber(), n.maxPortsPerSubscriber(),
-                    n.subscriberPrefixLength(), n.fragmentTimeout());
-            m = ferry.nat64.Nat64Mapper.reconfigured(lastMapper, config.global().pool6(), config.ferry().wkpStrict(),
-                    pool4, statics, s, new java.security.SecureRandom().nextLong(), CachedClock.now);
-            ferry.nat64.Nat64Log old = lastMapper.log();
-            ferry.config.Nat64Section was = lastConfig.nat64();
-            boolean sameLog = old != null && n.loggingBib() == was.loggingBib() && n.loggingSession() == was.loggingSession()
-                    && m.sharesTablesWith(lastMapper);
-            if (sameLog) {
-                m.log(old); // the same records go on into the same sink
-            } else {
-                if (old != null) {
-                    try {
-                        old.close();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+            if (old != null) {
+                try {
+                    old.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                m.log(n.loggingBib() || n.loggingSession()
-                        ? new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16) : null);
-                if (m.log() != null) m.log().start(System.err::println);
             }
+            m.log(n.loggingBib() || n.loggingSession()
+                    ? new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16) : null);
+            if (m.log() != null) m.log().start(System.err::println);
         }
-        if (fresh != null && m.log() != null) m.log().start(System.err::println);
         lastMapper = m;
         lastConfig = config;
         return m;
