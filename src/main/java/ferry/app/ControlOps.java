@@ -51,6 +51,16 @@ final class ControlOps implements ControlServer.Handler {
         this.tunStats = s;
     }
 
+    private volatile Runnable stop;
+
+    /**
+     * What {@code ferry instance remove} does: the daemon's stop, as on SIGTERM. Without one (not set by the command
+     * that serves this socket), the request is refused.
+     */
+    void onStop(Runnable stop) {
+        this.stop = stop;
+    }
+
     @Override
     public Response handle(Request r) {
         List<String> a = r.args();
@@ -58,6 +68,7 @@ final class ControlOps implements ControlServer.Handler {
         try {
             return switch (op) {
                 case "instance display", "instance status" -> instance(r.verb());
+                case "instance remove" -> stop();
                 case "stats display" -> stats(a.contains("--all"));
                 case "global display" -> global();
                 case "global update" -> globalUpdate(a);
@@ -72,7 +83,7 @@ final class ControlOps implements ControlServer.Handler {
                 case "session display" -> sessions(a);
                 case "address query" -> query(a);
                 case "file handle" -> fileHandle(a);
-                default -> Response.error("unknown request \"" + op + "\": this daemon knows instance display|status,"
+                default -> Response.error("unknown request \"" + op + "\": this daemon knows instance display|status|remove,"
                         + " stats display, global display|update, eamt, denylist4, pool4 display|add|remove|flush,"
                         + " bib display|add|remove, session display, address query, file handle");
             };
@@ -102,6 +113,27 @@ final class ControlOps implements ControlServer.Handler {
                         socket, (System.currentTimeMillis() - startedMillis) / 1000)));
     }
 
+    /**
+     * {@code instance remove}: answers first, then stops. The stop runs a moment later on its own thread so the reply
+     * is written before the daemon closes its socket (the CLI then waits for the socket file to go).
+     */
+    private Response stop() {
+        Runnable s = stop;
+        if (s == null) return Response.error("instance remove: this daemon cannot be stopped over its socket (send it SIGTERM)");
+        Thread.ofVirtual().name("ferry-control-stop").start(() -> {
+            try {
+                Thread.sleep(STOP_DELAY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            s.run();
+        });
+        return Response.done("ferry instance remove: " + live.current().config().instance() + " (PID "
+                + ProcessHandle.current().pid() + ") is stopping");
+    }
+
+    static final long STOP_DELAY_MILLIS = 200;
+
     // --- stats ---
 
     private Response stats(boolean all) {
@@ -114,8 +146,18 @@ final class ControlOps implements ControlServer.Handler {
             long v = sums.getOrDefault(c, 0L);
             if (all || v != 0) rows.add(row(c.id(), v, c.explanation()));
         }
+        Nat64Mapper m = live.current().nat64();
+        if (m != null) {
+            long v = m.sessionsEndedByReconfiguration();
+            if (all || v != 0) rows.add(row(ENDED_BY_RECONFIGURATION, v, ENDED_BY_RECONFIGURATION_HELP));
+        }
         return Response.table(List.of("Counter", "Value", "Explanation"), rows);
     }
+
+    /** Not a per-packet counter: the NAT64 tables count it (control plane), shown with the counters. */
+    static final String ENDED_BY_RECONFIGURATION = "nat64_sessions_ended_by_reconfiguration";
+    static final String ENDED_BY_RECONFIGURATION_HELP = "NAT64 sessions ended by a reconfiguration: their pool4 entry or"
+            + " static BIB entry was removed, or pool6/max-sessions/subscriber limits changed (tables rebuilt)";
 
     // --- global ---
 

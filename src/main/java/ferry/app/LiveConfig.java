@@ -131,12 +131,16 @@ final class LiveConfig {
         if (!cfg.tun().equals(old.config().tun()))
             notes.add("the \"tun\" section changed; it is read only at start (restart ferry to apply it)");
         if (old.nat64() != null) {
-            if (next.nat64() == old.nat64()) {
-                notes.add("NAT64 tables kept: BIB and sessions carry over");
+            ferry.nat64.Nat64Mapper was = old.nat64(), now = next.nat64();
+            int ended = now.sessionsEndedWhenBuilt();
+            if (now.sharesTablesWith(was)) {
+                // issue 7 item 3: the running BIB and sessions carry over; only those of removed pool4 or static
+                // entries end (counted in nat64_sessions_ended_by_reconfiguration)
+                notes.add("NAT64 tables kept: BIB and sessions carry over" + (ended == 0 ? ""
+                        : "; " + ended + " session(s) ended: their pool4 entry or static BIB entry was removed"));
+                notes.addAll(now.reconfigurationNotes());
             } else {
-                int n = 0;
-                for (int p : new int[] {6, 17, 1}) n += old.nat64().sessionCount(p);
-                notes.add("pool4, bib or NAT64 globals changed: NAT64 tables rebuilt, " + n
+                notes.add("NAT64 tables rebuilt (" + now.rebuildReason() + "), " + ended
                         + " session(s) of the old tables ended");
             }
         }

@@ -48,6 +48,8 @@ final class Metrics {
             b.gauge("nat64_sessions", "sessions of the stateful NAT64", "protocol", p,
                     () -> { Nat64Mapper m = live.current().nat64(); return m == null ? 0 : m.sessionCount(proto); });
         }
+        b.counter(ControlOps.ENDED_BY_RECONFIGURATION, ControlOps.ENDED_BY_RECONFIGURATION_HELP,
+                () -> { Nat64Mapper m = live.current().nat64(); return m == null ? 0 : m.sessionsEndedByReconfiguration(); });
     }
 
     /** The DNS64 server's counters (the server in use at scrape time; 0 while none runs). */

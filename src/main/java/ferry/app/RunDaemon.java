@@ -139,6 +139,7 @@ final class RunDaemon {
             for (RunInstance i : instances) {
                 if (failure.get() != null || done.getCount() == 0) break;
                 started.add(i);
+                i.onRemove(this::remove);
                 try {
                     i.start(this::fatal);
                 } catch (IOException | RuntimeException e) { // TunException included
@@ -165,7 +166,7 @@ final class RunDaemon {
             failure.compareAndSet(null, "interrupted");
         }
         if (endpoint != null) endpoint.close();
-        for (int k = started.size() - 1; k >= 0; k--) started.get(k).stop();
+        for (int k = started.size() - 1; k >= 0; k--) if (!removed.contains(started.get(k))) started.get(k).stop();
         String f = failure.get();
         if (f != null) {
             Log.event(Log.Level.ERROR, "exit", "code", 1, "error", f);
@@ -173,6 +174,29 @@ final class RunDaemon {
         }
         Log.event(Log.Level.INFO, "exit", "code", 0);
         return 0;
+    }
+
+    /** Instances stopped by {@code ferry instance remove}. */
+    private final java.util.Set<RunInstance> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * {@code ferry -i NAME instance remove}: that instance stops as on SIGTERM (its device and socket go); the others
+     * run on. Removing the last one stops the process (exit 0).
+     */
+    private void remove(RunInstance i) {
+        synchronized (this) {
+            if (!removed.add(i)) return;
+            if (removed.size() < instances.size()) {
+                i.log(Log.Level.INFO, "removing", "reason", "ferry instance remove",
+                        "action", "finishing packets in flight");
+                i.stop();
+                return;
+            }
+        }
+        Log.event(Log.Level.INFO, "stopping", "reason", "ferry instance remove", "instance", i.name(),
+                "action", "finishing packets in flight");
+        removed.remove(i); // stopped below with the others, in order
+        done.countDown();
     }
 
     /** One instance failed for good: everything stops and ferry exits 1. */

@@ -162,6 +162,13 @@ final class RunInstance {
         return dns64Only ? null : config().tun().device();
     }
 
+    /** What {@code ferry instance remove} does to this instance: set by {@link RunDaemon} before {@link #start}. */
+    private volatile java.util.function.Consumer<RunInstance> removed = i -> { };
+
+    void onRemove(java.util.function.Consumer<RunInstance> hook) {
+        this.removed = hook;
+    }
+
     /**
      * Starts the instance: control socket, TUN device and its setup, workers, the CLAT's extras, the DNS64 server;
      * then logs its {@code ready} event.
@@ -355,6 +362,7 @@ final class RunInstance {
             return null;
         }
         ops = new ControlOps(live, path.toString());
+        ops.onStop(() -> removed.accept(this)); // ferry instance remove
         try {
             ControlServer s = ControlServer.start(path, ops, Log::raw);
             log(Log.Level.INFO, "control_socket_listening", "path", path);

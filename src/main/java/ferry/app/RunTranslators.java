@@ -36,8 +36,6 @@ final class RunTranslators implements PacketHandler.Factory {
     private final ferry.clat.PlatPrefixHolder platHolder;
     /** clat mode: the mapper every worker shares (it holds no per-packet state); null otherwise. */
     private final ferry.clat.ClatMapper clat;
-    /** nat64 mode: what {@link #nat64} was built from (set by {@link #sharedMapper}). */
-    private Object nat64Key;
 
     /** A first configuration (nothing to carry over). */
     RunTranslators(Config config, Counters[] counters) {
@@ -78,25 +76,34 @@ final class RunTranslators implements PacketHandler.Factory {
     }
 
     /**
-     * The NAT64 tables for {@code config}: the running ones of the same instance ({@code previous}) when pool6, the
-     * NAT64 section and wkp-strict are unchanged (a SIGHUP that changes other settings keeps every BIB entry and
-     * session), else new ones (the old ones, and their log thread, are let go). Each instance has its own tables.
+     * The NAT64 mapper for {@code config}, built around the BIB and session tables of the same instance's running
+     * configuration ({@code previous}) when they can carry over ({@link ferry.nat64.Nat64Mapper#reconfigured}: same
+     * pool6 and table sizes; pool4, static BIB entries, timeouts and flags may change, and only the sessions whose
+     * pool4 entry or static entry went end). The RFC 6888 log keeps its thread when its settings are unchanged;
+     * otherwise the old one is retired. Each instance has its own tables.
      */
-    private ferry.nat64.Nat64Mapper sharedMapper(Config config, RunTranslators previous) {
+    private static ferry.nat64.Nat64Mapper sharedMapper(Config config, RunTranslators previous) {
         ferry.nat64.Nat64Mapper lastMapper = previous == null ? null : previous.nat64;
-        Object lastNat64Key = previous == null ? null : previous.nat64Key;
-        Object key = java.util.List.of(config.global().pool6(), config.nat64(), config.ferry().wkpStrict());
-        nat64Key = key;
-        if (lastMapper != null && key.equals(lastNat64Key)) return lastMapper;
-        ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config);
-        if (lastMapper != null && lastMapper.log() != null) {
-            try {
-                lastMapper.log().close();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        Config lastConfig = previous == null ? null : previous.config;
+        Wiring.nat64Settings(config); // everything that can refuse the configuration, before the tables change
+        ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config, lastMapper, CachedClock.now);
+        ferry.config.Nat64Section n = config.nat64();
+        ferry.nat64.Nat64Log old = lastMapper == null ? null : lastMapper.log();
+        if (old != null && m.sharesTablesWith(lastMapper) && n.loggingBib() == lastConfig.nat64().loggingBib()
+                && n.loggingSession() == lastConfig.nat64().loggingSession()) {
+            m.log(old); // the same records go on into the same sink
+        } else {
+            if (old != null) {
+                try {
+                    old.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
+            m.log(n.loggingBib() || n.loggingSession()
+                    ? new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16) : null);
+            if (m.log() != null) m.log().start(System.err::println);
         }
-        if (m.log() != null) m.log().start(System.err::println);
         return m;
     }
 

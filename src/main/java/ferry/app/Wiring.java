@@ -59,11 +59,24 @@ final class Wiring {
 
     /**
      * The stateful NAT64 mapper (RFC 6146) of a nat64-mode configuration: pool6, pool4 (RFC 6056 secret from
-     * {@link java.security.SecureRandom}), static BIB entries, the NAT64 globals.
+     * {@link java.security.SecureRandom}), static BIB entries, the NAT64 globals. No RFC 6888 log is attached.
      *
      * @throws IllegalArgumentException the configuration has no NAT64 section, or the tables refuse it
      */
     static Nat64Mapper nat64Mapper(Config c) {
+        Nat64Mapper m = nat64Mapper(c, null, 0);
+        Nat64Section n = c.nat64();
+        if (n.loggingBib() || n.loggingSession()) m.log(new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16));
+        return m;
+    }
+
+    /**
+     * Like {@link #nat64Mapper(Config)}, around the tables of {@code previous} (the running mapper) when they can carry
+     * over ({@link Nat64Mapper#reconfigured}); no log is attached (the caller keeps or replaces the running one).
+     *
+     * @param now ns, the time of the change
+     */
+    static Nat64Mapper nat64Mapper(Config c, Nat64Mapper previous, long now) {
         Nat64Section n = c.nat64();
         if (n == null) throw new IllegalArgumentException("ferry.mode: \"nat64\" needs pool4 (no NAT64 settings)");
         java.util.List<Pool4.Entry> pool4 = new java.util.ArrayList<>();
@@ -80,10 +93,7 @@ final class Wiring {
                 n.maxSessionsPerSubscriber(), n.maxPortsPerSubscriber(), n.subscriberPrefixLength(),
                 n.fragmentTimeout());
         long secret = new java.security.SecureRandom().nextLong();
-        Nat64Mapper m = new Nat64Mapper(c.global().pool6(), c.ferry().wkpStrict(), new Pool4(pool4, n.fArgs(), secret),
-                statics, s);
-        if (n.loggingBib() || n.loggingSession()) m.log(new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16));
-        return m;
+        return Nat64Mapper.reconfigured(previous, c.global().pool6(), c.ferry().wkpStrict(), pool4, statics, s, secret, now);
     }
 
     /**

@@ -62,27 +62,189 @@ public final class Nat64Mapper implements AddressMapper {
      * @throws IllegalArgumentException a static entry outside pool4 or clashing with another (the message names it)
      */
     public Nat64Mapper(Rfc6052 pool6, boolean wkpStrict, Pool4 pool4, List<StaticBib> statics, Nat64Settings settings) {
+        this(pool6, wkpStrict, pool4, statics, settings, null, null);
+    }
+
+    /** BIB rows kept for static entries added by later reconfigurations. */
+    static final int STATIC_ROOM = 256;
+
+    /** The lifetime (ns) of each timer class of {@code proto}'s table. */
+    private static long[] timeouts(int proto, Nat64Settings settings) {
+        long s = SECOND;
+        return switch (proto) {
+            case IpProto.TCP -> new long[]{settings.tcpEstTimeout() * s, settings.tcpTransTimeout() * s,
+                    Nat64Settings.TCP_INCOMING_SYN_SECONDS * s};
+            case IpProto.UDP -> new long[]{settings.udpTimeout() * s};
+            default -> new long[]{settings.icmpTimeout() * s};
+        };
+    }
+
+    // ======================================================================================== reconfiguration
+
+    /** Static BIB entries of this configuration. */
+    private final List<StaticBib> statics;
+    /** Sessions ended by reconfigurations over the life of these tables and the ones they replaced. */
+    private final AtomicLong endedByReconfiguration;
+    private final int endedWhenBuilt;
+    private final String rebuildReason;
+    private final List<String> reconfigurationNotes;
+
+    /**
+     * The mapper of a new configuration, given the running one (issue 7 item 3: "sessions whose pool4 entry survives
+     * keep working"). Nothing of {@code previous} changes unless the new configuration is accepted.
+     *
+     * <ul>
+     *   <li>{@code previous} null: new tables.</li>
+     *   <li>pool6, {@code max-sessions} or the per-subscriber limits changed: new, empty tables
+     *       ({@link #rebuildReason()} says why; the old ones are let go with their sessions, counted). pool6 because
+     *       every session's IPv6 side (the remote IPv4 host as an address under pool6) and every IPv6 host's view of
+     *       its peers is an address under pool6: none of them would be reachable under another prefix. The other two
+     *       size or shape the tables, which are allocated once.</li>
+     *   <li>Otherwise the new mapper works on the SAME BIB and session tables ({@link #sharesTablesWith}), with the
+     *       new pool4, static BIB entries, timeouts and flags ({@link TableCarryOver}): BIB entries (and their
+     *       sessions) whose IPv4 transport address is in no pool4 entry any more, and static entries no longer
+     *       configured, end and are counted ({@link #sessionsEndedWhenBuilt()}); every other entry keeps its IPv4
+     *       transport address, which stays reserved in the new pool4. New timeouts apply to an existing session
+     *       from its next refresh (a packet, or the ESTABLISHED → TRANS step): its current lifetime was promised
+     *       under the old timeout, and rewriting every lifetime would walk the whole table under its locks.</li>
+     * </ul>
+     *
+     * <p>Workers keep translating with {@code previous} until they see the new mapper; both work on the same tables.
+     * The tables change only while every stripe lock is held (the workers' own per-flow locks, so the packet path
+     * takes no new lock), and a worker that computed a pool4 slot before taking its stripe lock checks, once it
+     * holds it, that the numbering it used is still current ({@code lockBibOf4}). So no session is lost or
+     * mistaken for another in the race; a packet in flight at the swap is translated by the old or the new rules.
+     *
+     * @param previous the running mapper, or null
+     * @param secret   RFC 6056 secret for new tables (carried tables keep theirs)
+     * @param now      the time (ns) of the change: ended entries' pool4 ports rest from it (RFC 6888)
+     * @throws IllegalArgumentException the new configuration does not fit the tables (the message names the entry)
+     */
+    public static Nat64Mapper reconfigured(Nat64Mapper previous, Rfc6052 pool6, boolean wkpStrict,
+                                           List<Pool4.Entry> pool4, List<StaticBib> statics, Nat64Settings settings,
+                                           long secret, long now) {
+        if (previous == null) return new Nat64Mapper(pool6, wkpStrict, new Pool4(pool4, settings.fArgs(), secret), statics, settings);
+        String reason = rebuildReason(previous, pool6, settings);
+        if (reason != null) {
+            return new Nat64Mapper(pool6, wkpStrict, new Pool4(pool4, settings.fArgs(), secret), statics, settings,
+                    previous, reason);
+        }
+        Pool4 next = previous.pool4.successor(pool4, settings.fArgs());
+        return new Nat64Mapper(previous, pool6, wkpStrict, next, statics, settings, now);
+    }
+
+    private static String rebuildReason(Nat64Mapper p, Rfc6052 pool6, Nat64Settings s) {
+        Nat64Settings o = p.settings;
+        if (pool6 == null || !pool6.equals(p.pool6))
+            return "pool6 changed (every session's IPv6 side is an address under pool6)";
+        if (o.maxSessions() != s.maxSessions()) return "max-sessions changed (the tables are allocated for it)";
+        if (o.maxSessionsPerSubscriber() != s.maxSessionsPerSubscriber()
+                || o.maxPortsPerSubscriber() != s.maxPortsPerSubscriber()
+                || o.subscriberPrefixLength() != s.subscriberPrefixLength())
+            return "per-subscriber limits changed (the tables count per subscriber as configured at their start)";
+        return null;
+    }
+
+    /**
+     * New tables; when they replace {@code previous}'s (for {@code reason}), its sessions are counted as ended.
+     */
+    private Nat64Mapper(Rfc6052 pool6, boolean wkpStrict, Pool4 pool4, List<StaticBib> statics, Nat64Settings settings,
+                        Nat64Mapper previous, String reason) {
         if (pool6 == null) throw new IllegalArgumentException("pool6 is required in nat64 mode");
         this.pool6 = pool6;
         this.checkWkp = wkpStrict && pool6.isWellKnown();
         this.pool4 = pool4;
         this.settings = settings;
+        this.statics = List.copyOf(statics);
         this.heldSyns = new HeldSyns(settings.maximumSimultaneousOpens());
         this.fragments = new FragmentMap(FRAGMENT_DATAGRAMS, settings.fragmentTimeout() * SECOND);
         this.heldFragments = new HeldFragments(HELD_FRAGMENTS, settings.fragmentTimeout() * SECOND);
-        long s = SECOND;
-        tcp = table(IpProto.TCP, statics, new long[]{settings.tcpEstTimeout() * s, settings.tcpTransTimeout() * s,
-                Nat64Settings.TCP_INCOMING_SYN_SECONDS * s});
-        udp = table(IpProto.UDP, statics, new long[]{settings.udpTimeout() * s});
-        icmp = table(IpProto.ICMP, statics, new long[]{settings.icmpTimeout() * s});
-        for (StaticBib b : statics) addStatic(b);
+        tcp = table(IpProto.TCP, statics, timeouts(IpProto.TCP, settings));
+        udp = table(IpProto.UDP, statics, timeouts(IpProto.UDP, settings));
+        icmp = table(IpProto.ICMP, statics, timeouts(IpProto.ICMP, settings));
+        for (StaticBib b : statics) addStatic(tableOf(b.proto()), b);
+        int ended = 0;
+        if (previous != null) {
+            for (int p : new int[] {IpProto.TCP, IpProto.UDP, IpProto.ICMP}) ended += previous.sessionCount(p);
+        }
+        this.endedByReconfiguration = previous != null ? previous.endedByReconfiguration : new AtomicLong();
+        this.endedWhenBuilt = ended;
+        endedByReconfiguration.addAndGet(ended);
+        this.rebuildReason = reason;
+        this.reconfigurationNotes = List.of();
+    }
+
+    /** The same tables as {@code previous}, reconfigured (see {@link #reconfigured}). */
+    private Nat64Mapper(Nat64Mapper previous, Rfc6052 pool6, boolean wkpStrict, Pool4 pool4, List<StaticBib> statics,
+                        Nat64Settings settings, long now) {
+        this.pool6 = pool6;
+        this.checkWkp = wkpStrict && pool6.isWellKnown();
+        this.pool4 = pool4;
+        this.settings = settings;
+        this.statics = List.copyOf(statics);
+        Nat64Settings o = previous.settings;
+        // held packets carry over when their stores are shaped alike (a fragment's later pieces, a SYN's 6 s)
+        this.heldSyns = o.maximumSimultaneousOpens() == settings.maximumSimultaneousOpens() ? previous.heldSyns
+                : new HeldSyns(settings.maximumSimultaneousOpens());
+        boolean sameFragments = o.fragmentTimeout() == settings.fragmentTimeout();
+        this.fragments = sameFragments ? previous.fragments
+                : new FragmentMap(FRAGMENT_DATAGRAMS, settings.fragmentTimeout() * SECOND);
+        this.heldFragments = sameFragments ? previous.heldFragments
+                : new HeldFragments(HELD_FRAGMENTS, settings.fragmentTimeout() * SECOND);
+        // a protocol with a table keeps it (even when no pool4 entry is left for it: its pool is then empty);
+        // a protocol new to pool4 gets a table
+        tcp = previous.tcp != null ? previous.tcp : table(IpProto.TCP, statics, timeouts(IpProto.TCP, settings));
+        udp = previous.udp != null ? previous.udp : table(IpProto.UDP, statics, timeouts(IpProto.UDP, settings));
+        icmp = previous.icmp != null ? previous.icmp : table(IpProto.ICMP, statics, timeouts(IpProto.ICMP, settings));
+        SessionTable[] kept = {previous.tcp, previous.udp, previous.icmp};
+        long[][] newTimeouts = {timeouts(IpProto.TCP, settings), timeouts(IpProto.UDP, settings),
+                timeouts(IpProto.ICMP, settings)};
+        // the statics of tables made just now (their protocol was not in pool4 before): first, so that a refusal
+        // comes before the running tables change (these tables are nobody else's yet)
+        for (StaticBib b : statics) {
+            if (kept[Pool4.index(b.proto())] == null) addStatic(tableOf(b.proto()), b);
+        }
+        List<String> notes = new ArrayList<>();
+        this.endedWhenBuilt = TableCarryOver.apply(kept, pool4, previous.statics, statics, newTimeouts, now, notes);
+        this.endedByReconfiguration = previous.endedByReconfiguration;
+        endedByReconfiguration.addAndGet(endedWhenBuilt);
+        this.rebuildReason = null;
+        this.reconfigurationNotes = List.copyOf(notes);
+    }
+
+    /** True when this mapper works on the same BIB and session tables as {@code other}. */
+    public boolean sharesTablesWith(Nat64Mapper other) {
+        return other != null && (tcp != null && tcp == other.tcp || udp != null && udp == other.udp
+                || icmp != null && icmp == other.icmp);
+    }
+
+    /** Sessions (and with them BIB entries) that ended when this mapper was built from a running one. */
+    public int sessionsEndedWhenBuilt() {
+        return endedWhenBuilt;
+    }
+
+    /** Sessions ended by reconfigurations since ferry started (pool4 or static entries removed, tables rebuilt). */
+    public long sessionsEndedByReconfiguration() {
+        return endedByReconfiguration.get();
+    }
+
+    /** Why this mapper has new tables although it replaced a running one, or null (new at start, or carried). */
+    public String rebuildReason() {
+        return rebuildReason;
+    }
+
+    /** What the operator should know about the reconfiguration that built this mapper (may be empty). */
+    public List<String> reconfigurationNotes() {
+        return reconfigurationNotes;
     }
 
     private SessionTable table(int proto, List<StaticBib> statics, long[] timeouts) {
         Pool4.ProtoPool p = pool4.of(proto);
         if (p == null) return null;
         long n = statics.stream().filter(b -> b.proto() == proto).count();
-        int bibCap = (int) Math.max(1, Math.min((long) settings.maxSessions() + n, p.size));
+        // as many rows as sessions (a dynamic entry lives as long as it has one) plus the static entries and room
+        // for some added later: not bounded by today's pool4 size, which a reconfiguration may grow under the table
+        int bibCap = (int) Math.max(1, Math.min((long) settings.maxSessions() + n + STATIC_ROOM, 1 << 28));
         SubscriberLimits limits = new SubscriberLimits(settings.maxSessionsPerSubscriber(),
                 settings.maxPortsPerSubscriber(), settings.subscriberPrefixLength(),
                 settings.maxSessionsPerSubscriber() > 0 || settings.maxPortsPerSubscriber() > 0 ? settings.maxSessions() : 8);
@@ -98,8 +260,8 @@ public final class Nat64Mapper implements AddressMapper {
         };
     }
 
-    private void addStatic(StaticBib e) {
-        SessionTable t = tableOf(e.proto());
+    /** Adds static entry {@code e} to {@code t} (its protocol's table, or null). Locks the entry's stripe. */
+    static void addStatic(SessionTable t, StaticBib e) {
         int slot = t == null ? -1 : t.pool.slotOf(e.v4(), e.port4());
         if (slot < 0) throw new IllegalArgumentException("bib entry " + e + ": the IPv4 transport address is not in pool4");
         int bucket = t.bucket(e.v6Hi(), e.v6Lo(), e.port6());
@@ -330,8 +492,7 @@ public final class Nat64Mapper implements AddressMapper {
         SessionTable tab = tableOf(t.proto);
         int port4 = isIcmp ? t.srcPort : t.dstPort;
         int remotePort = isIcmp ? 0 : t.srcPort;
-        int slot = tab == null ? -1 : tab.pool.slotOf(t.dst4, port4);
-        int b = slot < 0 ? SessionTable.NIL : tab.lockBibOfSlot(slot);
+        int b = tab == null ? SessionTable.NIL : lockBibOf4(tab, t.dst4, port4);
         if (b == SessionTable.NIL) {
             if (!isTcp) return refuse4(t, Counter.DROP_NAT64_NO_BIB, 1, t.now);
             if (!syn) return Counter.DROP_NAT64_NO_BIB;
@@ -390,8 +551,7 @@ public final class Nat64Mapper implements AddressMapper {
         if (tab == null) return Counter.DROP_NAT64_ICMP_NO_SESSION;
         boolean isIcmp = t.proto == IpProto.ICMP;
         int remotePort = isIcmp ? 0 : t.dstPort;
-        int slot = tab.pool.slotOf(t.src4, t.srcPort); // the source port, or the ICMP identifier
-        int b = slot < 0 ? SessionTable.NIL : tab.lockBibOfSlot(slot);
+        int b = lockBibOf4(tab, t.src4, t.srcPort); // the source port, or the ICMP identifier
         if (b == SessionTable.NIL) return Counter.DROP_NAT64_ICMP_NO_SESSION;
         int stripe = tab.stripeOfBib(b);
         try {
@@ -404,6 +564,24 @@ public final class Nat64Mapper implements AddressMapper {
             return null;
         } finally {
             tab.unlock(stripe);
+        }
+    }
+
+    /**
+     * The BIB entry bound to IPv4 transport address ({@code addr}, {@code port}) with its stripe locked, or NIL with no
+     * lock held. A reconfiguration may renumber pool4's slots ({@link Pool4.Layout}) between our computing the slot
+     * and locking the stripe; it does so only while holding every stripe lock, so once we hold one, the layout we
+     * read is still current exactly when it is the same object: otherwise we let go and look again (at most once per
+     * reconfiguration that raced us). One volatile read more per packet; no new lock.
+     */
+    private static int lockBibOf4(SessionTable tab, int addr, int port) {
+        while (true) {
+            Pool4.Layout l = tab.pool.layout;
+            int slot = l.slotOf(addr, port);
+            if (slot < 0) return SessionTable.NIL;
+            int b = tab.lockBibOfSlot(slot);
+            if (tab.pool.layout == l) return b;
+            if (b != SessionTable.NIL) tab.unlock(tab.stripeOfBib(b));
         }
     }
 

@@ -77,8 +77,12 @@ public final class Pool4 {
         }
     }
 
-    /** The slots of one protocol. */
-    static final class ProtoPool {
+    /**
+     * The slots of one protocol as one configuration numbers them: the blocks, the candidate views and one owner word
+     * per slot. Immutable except for the owner words; a reconfiguration builds a new one and publishes it in one
+     * volatile write ({@link ProtoPool#layout}).
+     */
+    static final class Layout {
         final Block[] blocks;
         final AtomicIntegerArray owner;
         final int size;
@@ -86,9 +90,8 @@ public final class Pool4 {
         final View all;
         /** [below 1024? 0 : 1][parity]; ICMP uses {@link #all} only. */
         final View[] views = new View[4];
-        final AtomicInteger nextEphemeral = new AtomicInteger();
 
-        ProtoPool(List<Entry> entries) {
+        Layout(List<Entry> entries) {
             List<Block> bl = new ArrayList<>();
             long base = 0;
             int iter = 0;
@@ -170,10 +173,74 @@ public final class Pool4 {
             }
             throw new IllegalArgumentException("slot " + slot);
         }
+
+        /**
+         * Copies the owner words of every (address, port) that {@code from} and this layout share into this layout's
+         * numbering: BIB owners and resting ports (RFC 6888: a freed port rests whatever the configuration does).
+         * Walks the intersections of the two layouts' blocks, so the cost is that of the pairs kept.
+         */
+        void copyOwners(Layout from) {
+            for (Block a : from.blocks) {
+                for (Block b : blocks) {
+                    long lo = Math.max(a.firstAddr & 0xffffffffL, b.firstAddr & 0xffffffffL);
+                    long hi = Math.min((a.firstAddr & 0xffffffffL) + a.addrs, (b.firstAddr & 0xffffffffL) + b.addrs);
+                    int pLo = Math.max(a.portMin, b.portMin), pHi = Math.min(a.portMin + a.ports, b.portMin + b.ports);
+                    if (lo >= hi || pLo >= pHi) continue;
+                    for (long addr = lo; addr < hi; addr++) {
+                        int fromRow = a.base + (int) (addr - (a.firstAddr & 0xffffffffL)) * a.ports - a.portMin;
+                        int toRow = b.base + (int) (addr - (b.firstAddr & 0xffffffffL)) * b.ports - b.portMin;
+                        for (int port = pLo; port < pHi; port++) {
+                            int v = from.owner.get(fromRow + port);
+                            if (v != 0) owner.set(toRow + port, v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The slots of one protocol. Its {@link Layout} is replaced when pool4 changes under live tables (see
+     * {@link Nat64Mapper#reconfigured}); the object itself stays, so the {@link SessionTable} that points to it keeps
+     * working. A slot number means one (address, port) only within one layout: code that computed a slot without
+     * holding a stripe lock re-reads {@link #layout} under the lock before trusting it.
+     */
+    static final class ProtoPool {
+        /** The current numbering; replaced only while every stripe lock of the protocol's table is held. */
+        volatile Layout layout;
+        /** {@code layout.size}, kept as a field for readers of the pool's size. */
+        volatile int size;
+        final AtomicInteger nextEphemeral = new AtomicInteger();
+
+        ProtoPool(List<Entry> entries) {
+            publish(new Layout(entries));
+        }
+
+        /** Makes {@code l} the current layout. Caller holds every stripe lock of the table (or owns the pool alone). */
+        void publish(Layout l) {
+            layout = l;
+            size = l.size;
+        }
+
+        int slotOf(int addr, int port) {
+            return layout.slotOf(addr, port);
+        }
+
+        boolean containsAddr(int addr) {
+            return layout.containsAddr(addr);
+        }
+
+        int addrOf(int slot) {
+            return layout.addrOf(slot);
+        }
+
+        int portOf(int slot) {
+            return layout.portOf(slot);
+        }
     }
 
     private final ProtoPool tcp, udp, icmp;
-    private final long secret0, secret1;
+    private final long secret, secret0, secret1;
     private final int fArgs;
 
     /**
@@ -185,6 +252,29 @@ public final class Pool4 {
      * @throws IllegalArgumentException naming the offending entry
      */
     public Pool4(List<Entry> entries, int fArgs, long secret) {
+        validate(entries);
+        tcp = pool(entries, IpProto.TCP);
+        udp = pool(entries, IpProto.UDP);
+        icmp = pool(entries, IpProto.ICMP);
+        this.fArgs = fArgs;
+        this.secret = secret;
+        this.secret0 = mix(secret ^ 0x9e3779b97f4a7c15L);
+        this.secret1 = mix(secret + 0x632be59bd9b4e019L);
+        this.pending = null;
+    }
+
+    private Pool4(ProtoPool tcp, ProtoPool udp, ProtoPool icmp, int fArgs, long secret, Layout[] pending) {
+        this.tcp = tcp;
+        this.udp = udp;
+        this.icmp = icmp;
+        this.fArgs = fArgs;
+        this.secret = secret;
+        this.secret0 = mix(secret ^ 0x9e3779b97f4a7c15L);
+        this.secret1 = mix(secret + 0x632be59bd9b4e019L);
+        this.pending = pending;
+    }
+
+    private static void validate(List<Entry> entries) {
         if (entries.isEmpty()) throw new IllegalArgumentException("pool4 is empty: a NAT64 needs IPv4 addresses to bind to");
         for (int i = 0; i < entries.size(); i++) {
             for (int j = 0; j < i; j++) {
@@ -195,12 +285,44 @@ public final class Pool4 {
                 }
             }
         }
-        tcp = pool(entries, IpProto.TCP);
-        udp = pool(entries, IpProto.UDP);
-        icmp = pool(entries, IpProto.ICMP);
-        this.fArgs = fArgs;
-        this.secret0 = mix(secret ^ 0x9e3779b97f4a7c15L);
-        this.secret1 = mix(secret + 0x632be59bd9b4e019L);
+    }
+
+    /**
+     * The layouts a successor will publish, by {@link #index} (null: nothing to publish, the protocol's pool is new),
+     * or null for a pool built from scratch.
+     */
+    final Layout[] pending;
+
+    static int index(int proto) {
+        return proto == IpProto.TCP ? 0 : proto == IpProto.UDP ? 1 : 2;
+    }
+
+    /**
+     * The pool4 of a new configuration over the same slots (a reconfiguration that keeps the tables, see
+     * {@link Nat64Mapper#reconfigured}): {@code entries} are validated as by the constructor; a protocol this pool has
+     * keeps its {@link ProtoPool} object (its table points to it) with a new {@link Layout} that is only built here
+     * and published later, under the table's locks, by the reconfiguration; a protocol it has not gets a new pool.
+     * The RFC 6056 secret stays, so F keeps choosing the same ports for the same flows. Changes nothing.
+     *
+     * @throws IllegalArgumentException as the constructor
+     */
+    Pool4 successor(List<Entry> entries, int newFArgs) {
+        validate(entries);
+        Layout[] next = new Layout[3];
+        ProtoPool[] pools = new ProtoPool[3];
+        int[] protos = {IpProto.TCP, IpProto.UDP, IpProto.ICMP};
+        for (int i = 0; i < 3; i++) {
+            int proto = protos[i];
+            List<Entry> mine = entries.stream().filter(e -> e.proto() == proto).toList();
+            ProtoPool old = of(proto);
+            if (old != null) {
+                next[i] = new Layout(mine); // may be empty: the protocol's sessions end, its table stays
+                pools[i] = old;
+            } else {
+                pools[i] = mine.isEmpty() ? null : new ProtoPool(mine);
+            }
+        }
+        return new Pool4(pools[0], pools[1], pools[2], newFArgs, secret, next);
     }
 
     private static ProtoPool pool(List<Entry> entries, int proto) {
@@ -248,25 +370,26 @@ public final class Pool4 {
         if ((fArgs & 2) != 0) h = mix(h ^ (dst4 & 0xffffffffL));
         if ((fArgs & 1) != 0) h = mix(h ^ ((long) dstPort << 32));
         int offset = (int) (mix(h ^ secret1) >>> 33);
+        Layout l = p.layout; // stable: callers hold a stripe lock of the table, and layouts change under all of them
         if (proto != IpProto.ICMP) {
             // RFC 4787 REQ-3/REQ-4 (RECOMMENDED): same side of 1024, same parity
-            View v = p.views[(srcPort < 1024 ? 0 : 2) + (srcPort & 1)];
-            int slot = tryView(p, v, offset, bibId, nowSec);
+            View v = l.views[(srcPort < 1024 ? 0 : 2) + (srcPort & 1)];
+            int slot = tryView(p, l, v, offset, bibId, nowSec);
             if (slot >= 0) return slot;
         }
-        return tryView(p, p.all, offset, bibId, nowSec);
+        return tryView(p, l, l.all, offset, bibId, nowSec);
     }
 
-    private static int tryView(ProtoPool p, View v, int offset, int bibId, long nowSec) {
+    private static int tryView(ProtoPool p, Layout l, View v, int offset, int bibId, long nowSec) {
         int n = v.size;
         if (n == 0) return -1;
         int next = p.nextEphemeral.getAndIncrement();
-        int tries = Math.min(n, p.maxIterations);
+        int tries = Math.min(n, l.maxIterations);
         for (int i = 0; i < tries; i++) {
             // "port = min_ephemeral + (offset + next_ephemeral) % num_ephemeral"
             int k = (int) Long.remainderUnsigned((offset & 0xffffffffL) + (next & 0xffffffffL) + i, n);
             int slot = v.slot(k);
-            if (claim(p, slot, bibId, nowSec)) {
+            if (claim(l.owner, slot, bibId, nowSec)) {
                 if (i > 0) p.nextEphemeral.addAndGet(i); // "next_ephemeral++" per candidate tried
                 return slot;
             }
@@ -276,23 +399,32 @@ public final class Pool4 {
 
     /** Claims {@code slot} for {@code bibId} if free or rested; lock-free. */
     static boolean claim(ProtoPool p, int slot, int bibId, long nowSec) {
+        return claim(p.layout.owner, slot, bibId, nowSec);
+    }
+
+    private static boolean claim(AtomicIntegerArray owner, int slot, int bibId, long nowSec) {
         while (true) {
-            int v = p.owner.get(slot);
+            int v = owner.get(slot);
             if (v > 0) return false;
             if (v < 0 && -(long) v > nowSec) return false;
-            if (p.owner.compareAndSet(slot, v, bibId + 1)) return true;
+            if (owner.compareAndSet(slot, v, bibId + 1)) return true;
         }
     }
 
     /** Frees {@code slot}: it rests for {@link #REUSE_DELAY_SECONDS} from {@code nowSec}. */
     static void release(ProtoPool p, int slot, long nowSec) {
         long until = Math.min(Integer.MAX_VALUE, Math.max(1, nowSec + REUSE_DELAY_SECONDS));
-        p.owner.set(slot, (int) -until);
+        p.layout.owner.set(slot, (int) -until);
     }
 
-    /** The BIB id owning {@code slot}, or -1. */
+    /**
+     * The BIB id owning {@code slot} in the current layout, or -1 (also for a slot number beyond it: one computed
+     * from an older layout by a reader that holds no lock).
+     */
     static int owner(ProtoPool p, int slot) {
-        int v = p.owner.get(slot);
+        AtomicIntegerArray o = p.layout.owner;
+        if (slot < 0 || slot >= o.length()) return -1;
+        int v = o.get(slot);
         return v > 0 ? v - 1 : -1;
     }
 

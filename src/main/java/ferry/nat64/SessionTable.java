@@ -227,6 +227,26 @@ final class SessionTable {
         liveBibs.decrementAndGet();
     }
 
+    // ---- reconfiguration (Nat64Mapper.reconfigured): callers hold every stripe lock
+
+    /** Moves BIB {@code b} to {@code slot}: the same (address, port) under a new pool4 numbering. */
+    void setBibSlot(int b, int slot) {
+        setBSlot(b, slot);
+    }
+
+    /** Makes dynamic BIB {@code b} static (a static entry was configured for exactly its mapping). */
+    void makeStatic(int b) {
+        if (bStatic(b)) return;
+        setBStatic(b, true);
+        if (limits != null) limits.release(bHi(b), bLo(b), true); // static entries count against no subscriber
+    }
+
+    /** New lifetimes per timer class (ns); sessions get them when next refreshed. Same number of classes. */
+    void setTimeouts(long[] t) {
+        if (t.length != classes) throw new IllegalArgumentException("timer classes: " + t.length + " for " + classes);
+        System.arraycopy(t, 0, timeouts, 0, classes);
+    }
+
     // ================================================================================================ sessions
 
     /** The session of BIB {@code b} with the remote (address, port), or NIL. Caller holds the stripe. */

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -87,15 +88,28 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         assertThat(daemon.stderr()).contains("event=control_socket_listening");
     }
 
+    /** PIDs of daemons started by ferry instance add in a test (stopped in tearDown if still alive). */
+    final List<Long> addedPids = new ArrayList<>();
+
     @AfterAll
     void tearDown() throws Exception {
+        for (long pid : addedPids) {
+            ProcessHandle.of(pid).ifPresent(h -> {
+                h.destroy();
+                try {
+                    h.onExit().get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    h.destroyForcibly();
+                }
+            });
+        }
         for (Process p : List.of(natDaemon, siitDaemon)) {
             if (p != null && p.isAlive()) {
                 p.destroy(); // SIGTERM: a clean stop removes the socket and the device
                 p.waitFor(10, TimeUnit.SECONDS);
             }
         }
-        for (String i : List.of(nat, siit)) Files.deleteIfExists(Path.of("/run/ferry/" + i + ".sock"));
+        for (String i : List.of(nat, siit, prefix + "-a")) Files.deleteIfExists(Path.of("/run/ferry/" + i + ".sock"));
         // then NetnsHarness kills what else this test started (by PID), removes the namespaces and the folder
     }
 
@@ -223,7 +237,7 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         assertThat(n("global", "display", "--csv").lines()).contains("mtu-plateaus,9000,1500,1280".replace(",9000,1500,1280", ",\"9000,1500,1280\""));
         Cli timeout = n("global", "update", "icmp-timeout", "45"); // a NAT64 global: Jool writes it as a string
         assertThat(timeout.exit()).isZero();
-        assertThat(timeout.err()).contains("NAT64 tables rebuilt");
+        assertThat(timeout.err()).contains("NAT64 tables kept"); // timeouts apply from each session's next refresh
         assertThat(n("global", "display", "--csv").lines()).contains("icmp-timeout,45");
         assertThat(n("global", "update", "icmp-timeout", "30").exit()).isZero();
     }
@@ -405,20 +419,215 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
     }
 
     @Test
-    void removingThePool4EntryOfLiveSessionsEndsThemCleanlyAndSaysHowMany() throws Exception {
+    void removingThePool4EntryOfLiveSessionsEndsThemCleanlyCountsThemAndSaysHowMany() throws Exception {
         Result r = in(nsV6, 30, "ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(n("session", "display", "--icmp", "--csv", "--no-headers").lines()).isNotEmpty();
+        int udp = n("session", "display", "--udp", "--csv", "--no-headers").lines().size();
+        long endedBefore = value(n("stats", "display", "--all", "--csv"), "nat64_sessions_ended_by_reconfiguration");
         Cli remove = n("pool4", "remove", "--icmp", "203.0.113.1");
         assertThat(remove.exit()).isZero();
-        assertThat(remove.err()).containsPattern("NAT64 tables rebuilt, [1-9]\\d* session\\(s\\) of the old tables ended");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "NAT64 tables kept: BIB and sessions carry over; (\\d+) session\\(s\\) ended: their pool4 entry or static"
+                        + " BIB entry was removed").matcher(remove.err());
+        assertThat(m.find()).as(remove.err()).isTrue();
+        int ended = Integer.parseInt(m.group(1));
+        assertThat(ended).isPositive(); // at least the ping's (other tests' may not have expired yet)
         assertThat(n("session", "display", "--icmp", "--csv", "--no-headers").out()).isEmpty();
+        assertThat(n("session", "display", "--udp", "--csv", "--no-headers").lines()).hasSize(udp); // untouched
+        assertThat(value(n("stats", "display", "--csv"), "nat64_sessions_ended_by_reconfiguration"))
+                .isEqualTo(endedBefore + ended); // the counter moves by exactly the sessions ended
         Result refused = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "1", V4_HOST_AS_V6);
         assertThat(refused.exit()).as(refused.out()).isNotZero(); // no ICMP pool4 left: no new binding
         assertThat(natDaemon.isAlive()).isTrue();
         assertThat(n("pool4", "add", "--icmp", "203.0.113.1").exit()).isZero();
         Result again = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", V4_HOST_AS_V6);
         assertThat(again.exit()).as(again.out()).isZero();
+    }
+
+    /** The ICMP sessions of the IPv6 host, without the "expires in" column. */
+    List<String> icmpSessions() {
+        return n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
+                .filter(l -> l.startsWith("ICMP," + V6_HOST)).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+    }
+
+    /** The TCP sessions to the echo server's port 5007, without the "expires in" column. */
+    List<String> tcpSessions() {
+        return n("session", "display", "--tcp", "--csv", "--no-headers").lines().stream()
+                .filter(l -> l.contains("," + V4_HOST + "#5007,")).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+    }
+
+    @Test
+    void reconfigurationUnderTrafficKeepsNat64Sessions() throws Exception {
+        String tag = prefix.substring(6, 10);
+        long endedBefore = value(n("stats", "display", "--all", "--csv"), "nat64_sessions_ended_by_reconfiguration");
+        List<String> earlier = icmpSessions(); // other tests' pings may still have sessions
+        Process ping = new ProcessBuilder("ip", "netns", "exec", nsV6, "ping", "-6", "-c", "100", "-i", "0.1", "-W", "2",
+                V4_HOST_AS_V6).redirectErrorStream(true).start();
+        started.add(ping);
+        // and a TCP connection (python3 echo server and client), when python3 is there
+        Process w = new ProcessBuilder("sh", "-c", "command -v python3").start();
+        boolean tcp = w.waitFor(5, TimeUnit.SECONDS) && w.exitValue() == 0;
+        Process server = null, client = null;
+        if (!tcp) System.err.println("reconfigurationUnderTraffic...: no TCP flow, python3 is not installed");
+        if (tcp) {
+            server = new ProcessBuilder("ip", "netns", "exec", nsV4, "python3", "-c", """
+                    import socket
+                    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    s.bind(("%s", 5007)); s.listen(1); c, _ = s.accept()
+                    while True:
+                        d = c.recv(4096)
+                        if not d: break
+                        c.sendall(d)
+                    """.formatted(V4_HOST)).redirectErrorStream(true).start();
+            started.add(server);
+            Thread.sleep(500);
+            client = new ProcessBuilder("ip", "netns", "exec", nsV6, "python3", "-c", """
+                    import socket, time
+                    for attempt in range(50):  # the server may still be starting
+                        try:
+                            c = socket.create_connection(("%s", 5007), timeout=5); break
+                        except ConnectionRefusedError:
+                            time.sleep(0.1)
+                    n = 0
+                    for i in range(100):
+                        m = ("%%d\\n" %% i).encode(); c.sendall(m); r = b""
+                        while len(r) < len(m): r += c.recv(100)
+                        n += r == m
+                        time.sleep(0.1)
+                    print("echoed", n)
+                    """.formatted(V4_HOST_AS_V6)).redirectErrorStream(true).start();
+            started.add(client);
+        }
+        Thread.sleep(700);
+        List<String> session = icmpSessions().stream().filter(l -> !earlier.contains(l)).toList();
+        assertThat(session).hasSize(1); // ping's identifier, bound to 203.0.113.1#port
+        String port4 = session.get(0).split(",")[3];
+        assertThat(port4).startsWith("203.0.113.1#");
+        List<String> tcpSession = List.of();
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); tcp && tcpSession.isEmpty()
+                && System.nanoTime() < end; Thread.sleep(100)) {
+            tcpSession = tcpSessions(); // python starts slowly on a busy machine
+        }
+        if (tcp) assertThat(tcpSession).as(natErr.toString()).hasSize(1);
+        List<String> tcpFirst = tcpSession;
+
+        // 1. a CLI edit: another pool4 entry
+        Cli add = n("pool4", "add", "--udp", "203.0.113.2", "2000-3000");
+        assertThat(add.exit()).isZero();
+        assertThat(add.err()).contains("NAT64 tables kept").doesNotContain("ended");
+        // 2. file handle: an extra ICMP entry IN FRONT of the one in use (its pool4 slots are renumbered) and a new
+        //    icmp-timeout (applies from the session's next echo)
+        String extra = natJson(nat, "ferryn" + tag, "").replace("\"icmp-timeout\": \"30\"", "\"icmp-timeout\": \"40\"").replace(
+                "{ \"protocol\": \"ICMP\", \"prefix\": \"203.0.113.1/32\" }",
+                "{ \"protocol\": \"ICMP\", \"prefix\": \"203.0.113.8/30\" }, { \"protocol\": \"ICMP\", \"prefix\": \"203.0.113.1/32\" }");
+        Path file = dir.resolve("extra-pool4.json");
+        Files.writeString(file, extra);
+        Cli handled = n("file", "handle", file.toString());
+        assertThat(handled.exit()).isZero();
+        assertThat(handled.err()).contains("NAT64 tables kept").doesNotContain("ended");
+        assertThat(n("pool4", "display", "--csv", "--no-headers").lines()).contains("0,ICMP,auto,203.0.113.8/30,0-65535");
+        assertThat(icmpSessions()).containsAll(session);
+        // 3. SIGHUP: the file on disk, with yet another pool4 entry
+        Files.writeString(natConfig, extra.replace("{ \"protocol\": \"UDP\"",
+                "{ \"protocol\": \"UDP\", \"prefix\": \"203.0.113.3/32\" }, { \"protocol\": \"UDP\""));
+        int reloads = natErr.toString().split("SIGHUP: configuration reloaded", -1).length;
+        new ProcessBuilder("kill", "-HUP", Long.toString(natDaemon.pid())).start().waitFor(5, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (natErr.toString().split("SIGHUP: configuration reloaded", -1).length == reloads && System.nanoTime() < deadline)
+            Thread.sleep(50);
+        assertThat(n("pool4", "display", "--csv", "--no-headers").lines()).contains("0,UDP,auto,203.0.113.3/32,1-65535");
+        Thread.sleep(300);
+        List<String> after = icmpSessions();
+        assertThat(after).containsAll(session); // the same pool4 port: the same session
+        long left = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
+                .filter(l -> l.startsWith(session.get(0) + ",")).mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(',') + 1)))
+                .findFirst().orElseThrow();
+        assertThat(left).isBetween(38L, 40L); // refreshed by the last echo under the new icmp-timeout (40 s)
+        if (tcp) assertThat(tcpSessions()).isEqualTo(tcpFirst); // the same connection, the same pool4 port
+
+        assertThat(ping.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(out).as(out).contains("100 packets transmitted, 100 received"); // no packet lost
+        if (tcp) {
+            assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            String echoed = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(client.exitValue()).as(echoed).isZero();
+            assertThat(echoed).as(echoed).contains("echoed 100"); // every line came back over the one connection
+            server.waitFor(5, TimeUnit.SECONDS);
+        }
+        assertThat(value(n("stats", "display", "--all", "--csv"), "nat64_sessions_ended_by_reconfiguration"))
+                .isEqualTo(endedBefore);
+
+        // back to the start configuration (other tests expect it): the file, then SIGHUP
+        Files.writeString(natConfig, natJson(nat, "ferryn" + tag, ""));
+        Cli restore = n("file", "handle", natConfig.toString());
+        assertThat(restore.exit()).isZero();
+    }
+
+    /** The CLI as its own process in namespace {@code ns} (what it starts inherits the namespace). */
+    Result cliIn(String ns, String... args) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns, java, "--enable-native-access=ALL-UNNAMED",
+                "-Xmx128m", "-cp", System.getProperty("java.class.path"), "ferry.app.Main"));
+        c.addAll(Arrays.asList(args));
+        return run(60, c);
+    }
+
+    @Test
+    void instanceAddStartsADaemonStatusSeesItAndRemoveStopsIt() throws Exception {
+        String name = prefix + "-a", device = "ferrya" + prefix.substring(6, 10);
+        Path sock = Path.of("/run/ferry/" + name + ".sock");
+        Path cfg = dir.resolve("added.json"), bad = dir.resolve("added-bad.json"), log = dir.resolve("added.log");
+        String json = """
+                { "instance": "%s", "global": { "pool6": "2001:db8:100::/40"%s },
+                  "tun": { "device": "%s", "queues": 1, "vnet-header": false } }
+                """;
+        Files.writeString(cfg, json.formatted(name, "", device));
+        Files.writeString(bad, json.formatted(name, ", \"lowest-ipv6-mtu\": 5", device));
+
+        Result invalid = cliIn(nsX, "-i", name, "instance", "add", "--config", bad.toString(), "--log", log.toString());
+        assertThat(invalid.exit()).as(invalid.out()).isEqualTo(2);
+        assertThat(invalid.out()).contains("global.lowest-ipv6-mtu").contains("nothing was started");
+        assertThat(sock).doesNotExist();
+        Result wrongName = cliIn(nsX, "-i", prefix + "-other", "instance", "add", "--config", cfg.toString());
+        assertThat(wrongName.exit()).as(wrongName.out()).isEqualTo(2);
+        assertThat(wrongName.out()).contains("\"instance\" is \"" + name + "\"");
+
+        Result added = cliIn(nsX, "-i", name, "instance", "add", "--config", cfg.toString(), "--log", log.toString());
+        assertThat(added.exit()).as(added.out() + "\nlog:\n" + (Files.exists(log) ? Files.readString(log) : "")).isZero();
+        long pid = Long.parseLong(added.out().lines().filter(l -> l.matches("\\d+")).findFirst().orElseThrow());
+        addedPids.add(pid);
+        assertThat(added.out()).contains("instance \"" + name + "\" running (PID " + pid + ")");
+        assertThat(ProcessHandle.of(pid)).isPresent();
+
+        Cli status = ferry("-i", name, "instance", "status", "--no-headers");
+        assertThat(status.exit()).isZero();
+        assertThat(status.out().strip()).isEqualTo("Running");
+        assertThat(ferry("-i", name, "instance", "display", "--csv", "--no-headers").out())
+                .startsWith(name + ",siit," + pid + "," + cfg);
+        assertThat(in(nsX, 10, "ip", "link", "show", device).exit()).isZero(); // its TUN device, in its namespace
+        Result twice = cliIn(nsX, "-i", name, "instance", "add", "--config", cfg.toString(), "--log", log.toString());
+        assertThat(twice.exit()).as(twice.out()).isEqualTo(2);
+        assertThat(twice.out()).contains("instance \"" + name + "\" is already running (PID " + pid + ")");
+
+        Cli remove = ferry("-i", name, "instance", "remove");
+        assertThat(remove.exit()).as(remove.err()).isZero();
+        assertThat(remove.err()).contains("is stopping").contains("stopped");
+        assertThat(sock).doesNotExist(); // the CLI returned once the socket was gone
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(in(nsX, 10, "ip", "link", "show", device).exit()).isNotZero(); // removed with the daemon
+        assertThat(Files.readString(log)).contains("ferry run: instance remove: stopping")
+                .contains("ferry run: stopped; device " + device + " removed");
+
+        Cli again = ferry("-i", name, "instance", "remove");
+        assertThat(again.exit()).isEqualTo(2);
+        assertThat(again.out()).isEmpty();
+        assertThat(again.err().lines().toList()).containsExactly(
+                "ferry instance remove: no ferry daemon listening on " + sock,
+                "hint: there is no running instance \"" + name + "\" to remove (ferry -i " + name
+                        + " instance add --config FILE starts one)");
     }
 
     String scrape() throws Exception {
