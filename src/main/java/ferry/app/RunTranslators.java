@@ -101,7 +101,7 @@ final class RunTranslators implements PacketHandler.Factory {
         if (nat64 != null) {
             Translator t = Wiring.translator(config, counters[queue], nat64);
             Translator gso = new IpTranslator(gsoSettings, nat64, counters[queue]);
-            return new Handler(t, gso, out, settings, true);
+            return new Handler(t, gso, out, settings, true, queue);
         }
         Translator t = Wiring.translator(config, counters[queue]);
         Translator gso = new IpTranslator(gsoSettings, Wiring.siitMapper(config), counters[queue]);
@@ -120,9 +120,17 @@ final class RunTranslators implements PacketHandler.Factory {
         private final int lowestIpv6Mtu;
 
         private final boolean stateful;
+        /** This worker drives the NAT64 timers when idle (queue 0 only; see {@link #idleMillis()}). */
+        private final boolean timers;
 
         Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings, boolean stateful) {
+            this(t, gso, out, settings, stateful, -1);
+        }
+
+        Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings, boolean stateful,
+                int queue) {
             this.stateful = stateful;
+            this.timers = stateful && queue == 0;
             if (stateful) CachedClock.start();
             this.t = t;
             this.gso = gso;
@@ -139,6 +147,27 @@ final class RunTranslators implements PacketHandler.Factory {
             // nat64: the time of the packet is the cached clock (a volatile read, no clock call per packet)
             if (stateful) t.translate(buf, off, len, CachedClock.now, sink);
             else t.translate(buf, off, len, sink);
+        }
+
+        /** How often an idle queue-0 worker runs the NAT64 timers: a held SYN is answered at most this late. */
+        static final int IDLE_MILLIS = 200;
+
+        /**
+         * nat64: the worker of queue 0 wakes every {@link #IDLE_MILLIS} ms without traffic, so a held IPv4 SYN gets
+         * its ICMP 3/3 about 6 s after it came (RFC 5382 REQ-4) and expired fragments are freed even when no other
+         * packet arrives. One worker is enough: the timers are shared (the mapper runs them once a second in
+         * whichever thread asks first, and hands each held SYN out once), and any worker that has traffic runs them
+         * before each packet anyway; the other workers sleep in poll until a packet or the stop signal comes, so an
+         * idle daemon wakes 5 times a second, not 5 times per queue.
+         */
+        @Override
+        public int idleMillis() {
+            return timers ? IDLE_MILLIS : -1;
+        }
+
+        @Override
+        public void idle() {
+            if (timers) t.idle(CachedClock.now, sink);
         }
 
         @Override

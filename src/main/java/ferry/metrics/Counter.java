@@ -181,6 +181,18 @@ public enum Counter {
     DROP_NAT64_ICMPV6_INFO("drop_nat64_icmpv6_info", "ICMPv6 informational message refused by drop-icmpv6-info"),
     DROP_NAT64_ICMP_NO_SESSION("drop_nat64_icmp_no_session",
             "ICMP error whose inner packet matches no session (errors never create sessions, RFC 5508)"),
+    NAT64_TCP_SYN4_EXPIRED("nat64_tcp_syn4_expired",
+            "held IPv4 SYN whose 6 s passed without a simultaneous open: answered with ICMP 3/3 (RFC 5382 REQ-4)"),
+    NAT64_TCP_SYN4_SUPERSEDED("nat64_tcp_syn4_superseded",
+            "held IPv4 SYN discarded because the IPv6 host opened the same connection (RFC 6146 §3.5.2.2)"),
+    DROP_NAT64_FRAGMENT_TIMEOUT("drop_nat64_fragment_timeout",
+            "held fragment discarded: its first fragment did not come within fragment-timeout (no ICMP, RFC 8200 §4.5)"),
+    NAT64_ANSWER_RATE_LIMITED("nat64_answer_rate_limited",
+            "answer to a refused NAT64 flow (ICMP error or TCP RST) not sent: over 100/s (RFC 6888 limits)"),
+    DROP_NAT64_LOG_QUEUE_FULL("drop_nat64_log_queue_full",
+            "RFC 6888 REQ-12 mapping-log record lost: the log queue was full (the data path never waits)"),
+    NAT64_LOG_WRITE_ERROR("nat64_log_write_error",
+            "RFC 6888 REQ-12 mapping-log records that could not be written to nat64-log (I/O error; ferry runs on)"),
 
     // --- clat ---
     DROP_CLAT_DST_LOCAL("drop_clat_dst_local",

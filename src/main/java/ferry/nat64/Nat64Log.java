@@ -29,6 +29,9 @@ public final class Nat64Log implements AutoCloseable {
     private final int[] v4;
     private final AtomicLongArray published; // sequence + 1 once slot is written
     private final AtomicLong tail = new AtomicLong(), head = new AtomicLong(), dropped = new AtomicLong();
+    /** Not yet handed to a counter: records dropped (queue full), records not written (sink error). */
+    private final AtomicLong droppedUncounted = new AtomicLong(), writeErrors = new AtomicLong(),
+            writeErrorsUncounted = new AtomicLong();
     private volatile boolean closed;
     private Thread thread;
 
@@ -62,6 +65,7 @@ public final class Nat64Log implements AutoCloseable {
             t = tail.get();
             if (t - head.get() > mask) {
                 dropped.incrementAndGet();
+                droppedUncounted.incrementAndGet();
                 return;
             }
         } while (!tail.compareAndSet(t, t + 1));
@@ -101,6 +105,21 @@ public final class Nat64Log implements AutoCloseable {
     /** Records dropped because the queue was full. */
     public long dropped() {
         return dropped.get();
+    }
+
+    /** Records dropped because the queue was full since the last call (for the counters). */
+    long takeDropped() {
+        return droppedUncounted.get() == 0 ? 0 : droppedUncounted.getAndSet(0);
+    }
+
+    /** Records the sink failed to write. */
+    public long writeErrors() {
+        return writeErrors.get();
+    }
+
+    /** Records the sink failed to write since the last call (for the counters). */
+    long takeWriteErrors() {
+        return writeErrorsUncounted.get() == 0 ? 0 : writeErrorsUncounted.getAndSet(0);
     }
 
     /** Starts a daemon thread that drains to {@code out} every few milliseconds until {@link #close()}. */

@@ -3,6 +3,7 @@ package ferry.nat64;
 import ferry.addr.NonGlobal;
 import ferry.addr.Rfc6052;
 import ferry.metrics.Counter;
+import ferry.metrics.Counters;
 import ferry.packet.IpProto;
 import ferry.translate.AddressMapper;
 import ferry.translate.Tuple;
@@ -261,7 +262,10 @@ public final class Nat64Mapper implements AddressMapper {
         while (true) {
             long tat = errorTat.get();
             long start = Math.max(tat, now);
-            if (start - now >= SECOND) return false; // the burst is spent
+            if (start - now >= SECOND) { // the burst is spent
+                rateLimited.incrementAndGet();
+                return false;
+            }
             if (errorTat.compareAndSet(tat, start + ERROR_INTERVAL)) return true;
         }
     }
@@ -462,9 +466,34 @@ public final class Nat64Mapper implements AddressMapper {
     /** Expires sessions at most once a second of packet time, in whichever worker gets there first. */
     @Override
     public void tick(long now) {
-        long next = nextTick.get();
-        if (now >= next && nextTick.compareAndSet(next, now + SECOND)) expire(now);
+        tick(now, null);
     }
+
+    /**
+     * At most once a second of packet time (in whichever worker gets there first): expires sessions, frees held
+     * fragments past fragment-timeout, and adds to {@code counters} (when not null) what was counted off the packet
+     * path since the last time: fragments discarded by timeout, held SYNs superseded by a simultaneous open, answers
+     * withheld by the rate limit, mapping-log records dropped or not written.
+     */
+    @Override
+    public void tick(long now, Counters counters) {
+        long next = nextTick.get();
+        if (now < next || !nextTick.compareAndSet(next, now + SECOND)) return;
+        expire(now);
+        heldFragments.expire(now);
+        if (counters == null) return;
+        counters.add(Counter.DROP_NAT64_FRAGMENT_TIMEOUT, heldFragments.takeTimedOut());
+        counters.add(Counter.NAT64_TCP_SYN4_SUPERSEDED, heldSyns.takeSuperseded());
+        if (rateLimited.get() != 0) counters.add(Counter.NAT64_ANSWER_RATE_LIMITED, rateLimited.getAndSet(0));
+        Nat64Log l = log;
+        if (l != null) {
+            counters.add(Counter.DROP_NAT64_LOG_QUEUE_FULL, l.takeDropped());
+            counters.add(Counter.NAT64_LOG_WRITE_ERROR, l.takeWriteErrors());
+        }
+    }
+
+    /** Answers withheld by {@link #errorBudget} since the last {@link #tick(long, Counters)}. */
+    private final AtomicLong rateLimited = new AtomicLong();
 
     /**
      * Expires every session whose lifetime ended at or before {@code now} (ns), and the dynamic BIB entries left
@@ -485,6 +514,21 @@ public final class Nat64Mapper implements AddressMapper {
             return C_TRANS;
         }
         return -1;
+    }
+
+    /** Fragments now kept waiting for their first fragment (gauge). */
+    public int heldFragments() {
+        return heldFragments.held();
+    }
+
+    /** Bytes of the fragments now kept waiting for their first fragment (gauge). */
+    public long heldFragmentBytes() {
+        return heldFragments.heldBytes();
+    }
+
+    /** IPv4 SYNs now held for a simultaneous open (RFC 6146 §3.5.2.2; gauge). */
+    public int heldSyns() {
+        return heldSyns.held();
     }
 
     /** Sessions now held for {@code proto}. */

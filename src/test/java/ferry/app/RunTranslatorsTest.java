@@ -150,4 +150,16 @@ class RunTranslatorsTest {
         assertThat(Bytes.u16(MemorySegment.ofArray(out.get(0)), 6) & 0x4000).as("DF: 1340-byte segments")
                 .isEqualTo(0x4000);
     }
+
+    @Test
+    void inNat64ModeOnlyTheQueue0WorkerWakesWhenIdleAndSiitWorkersNever() throws Exception {
+        String nat64 = """
+                { "ferry": { "mode": "nat64" }, "global": { "pool6": "64:ff9b::/96" },
+                  "pool4": [ { "protocol": "TCP", "prefix": "203.0.113.1/32" } ] }
+                """;
+        RunTranslators n = new RunTranslators(ConfigParser.parse(nat64, "t"), new Counters[] {new Counters(), new Counters()});
+        assertThat(n.newHandler(0, (b, o, l) -> { }).idleMillis()).isBetween(100, 250);
+        assertThat(n.newHandler(1, (b, o, l) -> { }).idleMillis()).isEqualTo(-1);
+        assertThat(handler.idleMillis()).isEqualTo(-1); // siit: no timers
+    }
 }
