@@ -221,6 +221,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
      * take too); keep the old configuration when anything is wrong.
      */
     private synchronized void reload() {
+        RunTranslators.reopenNat64Log(); // logrotate: let go of the renamed mapping-log file whatever comes next
         LiveConfig.Outcome o = live.reloadFile();
         if (!o.applied()) {
             err.println("ferry run: SIGHUP: " + config + " is invalid; keeping the running configuration:");

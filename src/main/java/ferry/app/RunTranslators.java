@@ -56,14 +56,23 @@ final class RunTranslators implements PacketHandler.Factory {
     private static Object lastNat64Key;
 
     /**
-     * The NAT64 tables for {@code config}: the running ones when pool6, the NAT64 section and wkp-strict are unchanged
-     * (a SIGHUP that changes other settings keeps every BIB entry and session), else new ones (the old ones, and
-     * their log thread, are let go).
+     * The NAT64 tables for {@code config}: the running ones when pool6, the NAT64 section (apart from
+     * {@code nat64-log} and {@code nat64-allow}, applied in place) and wkp-strict are unchanged (a SIGHUP that changes
+     * other settings keeps every BIB entry and session), else new ones (the old ones, and their log thread, are let
+     * go). The mapping log's sink and the port filter are (re)applied either way; the same log file is reopened
+     * (logrotate).
+     *
+     * @throws IllegalArgumentException the nat64-log file cannot be opened
      */
     private static synchronized ferry.nat64.Nat64Mapper sharedMapper(Config config) {
-        Object key = java.util.List.of(config.global().pool6(), config.nat64(), config.ferry().wkpStrict());
-        if (lastMapper != null && key.equals(lastNat64Key)) return lastMapper;
+        Object key = java.util.List.of(config.global().pool6(), config.nat64().tables(), config.ferry().wkpStrict());
+        if (lastMapper != null && key.equals(lastNat64Key)) {
+            if (lastMapper.log() != null) applyLogSink(lastMapper.log(), config); // may refuse: before any change
+            lastMapper.portFilter(Wiring.nat64PortFilter(config.nat64()));
+            return lastMapper;
+        }
         ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config);
+        ferry.nat64.Nat64Log.Sink sink = m.log() == null ? null : Wiring.nat64LogSink(config, System.err::println);
         if (lastMapper != null && lastMapper.log() != null) {
             try {
                 lastMapper.log().close();
@@ -71,10 +80,32 @@ final class RunTranslators implements PacketHandler.Factory {
                 Thread.currentThread().interrupt();
             }
         }
-        if (m.log() != null) m.log().start(System.err::println);
+        if (sink != null) m.log().startWith(sink);
         lastMapper = m;
         lastNat64Key = key;
         return m;
+    }
+
+    /** The same file: reopened (logrotate's SIGHUP); another sink: swapped in (the log thread closes the old one). */
+    private static void applyLogSink(ferry.nat64.Nat64Log log, Config config) {
+        String file = config.nat64().logFile();
+        if (log.sink() instanceof ferry.nat64.Nat64LogFile f && file != null
+                && f.path().equals(java.nio.file.Path.of(file))) {
+            f.reopen();
+        } else if (file != null || log.sink() instanceof ferry.nat64.Nat64LogFile) {
+            log.startWith(Wiring.nat64LogSink(config, System.err::println));
+        }
+    }
+
+    /**
+     * SIGHUP, before the file is re-read: the mapping log's file (if any) is reopened with its next record, even when
+     * the new configuration turns out invalid (logrotate renamed it and waits for ferry to let go).
+     */
+    static synchronized void reopenNat64Log() {
+        if (lastMapper != null && lastMapper.log() != null
+                && lastMapper.log().sink() instanceof ferry.nat64.Nat64LogFile f) {
+            f.reopen();
+        }
     }
 
     static TranslatorSettings withMtus(TranslatorSettings s, int ipv4Mtu, int ipv6Mtu, int lowestIpv6Mtu) {

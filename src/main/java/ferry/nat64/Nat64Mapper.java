@@ -607,6 +607,17 @@ public final class Nat64Mapper implements AddressMapper {
 
     private Nat64Log log;
 
+    /** ferry's {@code nat64-allow} (null: none); read only when an IPv6-initiated session would be created. */
+    private volatile Nat64PortFilter portFilter;
+
+    /**
+     * Sets (or with null removes) the port filter for new IPv6-initiated flows; takes effect for the next new flow,
+     * existing sessions are untouched.
+     */
+    public void portFilter(Nat64PortFilter f) {
+        this.portFilter = f;
+    }
+
     /** The log attached with {@link #log(Nat64Log)}, or null. */
     public Nat64Log log() {
         return log;

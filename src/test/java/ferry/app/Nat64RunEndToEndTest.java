@@ -131,8 +131,8 @@ class Nat64RunEndToEndTest {
     @Test
     void aPingSessionExpiresAfterIcmpTimeoutAndTheNextPingOpensANewOne() throws Exception {
         // the ping's identifier is per process: two ping runs are two ICMP flows, one run of two echoes is one
-        int added0 = count(ferryErr.toString(), "session add ICMP " + V6_HOST + "#");
-        int deleted0 = count(ferryErr.toString(), "session del ICMP " + V6_HOST + "#");
+        int added0 = count(ferryErr.toString(), "event=nat64_session_add proto=ICMP ipv6=" + V6_HOST + " ");
+        int deleted0 = count(ferryErr.toString(), "event=nat64_session_del proto=ICMP ipv6=" + V6_HOST + " ");
         Result first = in(nsV6, 30, "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", V4_HOST_AS_V6);
         assertThat(first.exit()).as(first.out()).isZero();
         Thread.sleep(3500); // icmp-timeout is 2 s here; expiry runs with the next packet's time
@@ -140,8 +140,8 @@ class Nat64RunEndToEndTest {
         assertThat(second.exit()).as(second.out()).isZero();
         Thread.sleep(300); // the log thread drains every few ms
         String err = ferryErr.toString();
-        assertThat(count(err, "session add ICMP " + V6_HOST + "#") - added0).as(err).isEqualTo(2);
-        assertThat(count(err, "session del ICMP " + V6_HOST + "#") - deleted0).as(err).isGreaterThanOrEqualTo(1);
+        assertThat(count(err, "event=nat64_session_add proto=ICMP ipv6=" + V6_HOST + " ") - added0).as(err).isEqualTo(2);
+        assertThat(count(err, "event=nat64_session_del proto=ICMP ipv6=" + V6_HOST + " ") - deleted0).as(err).isGreaterThanOrEqualTo(1);
     }
 
     static int count(String text, String what) {
@@ -208,7 +208,8 @@ class Nat64RunEndToEndTest {
             e.waitFor(5, TimeUnit.SECONDS);
         }
         // logging-bib: every binding was recorded, with no destination
-        assertThat(ferryErr.toString()).contains("nat64 bib add UDP " + V6_HOST + "#").doesNotContain(V4_HOST + "#7007");
+        assertThat(ferryErr.toString()).contains("event=nat64_bib_add proto=UDP ipv6=" + V6_HOST + " ");
+        assertThat(ferryErr.toString().lines().filter(l -> l.contains("event=nat64_"))).noneMatch(l -> l.contains(V4_HOST));
     }
 
     /** Echoes each datagram at once, and again 3 s later (to the same transport address). */
