@@ -516,6 +516,11 @@ public final class Nat64Mapper implements AddressMapper {
         return -1;
     }
 
+    /** pool4 transport addresses of {@code proto} (address, port or ICMP identifier pairs). */
+    public int pool4Size(int proto) {
+        return pool4.size(proto);
+    }
+
     /** Fragments now kept waiting for their first fragment (gauge). */
     public int heldFragments() {
         return heldFragments.held();
