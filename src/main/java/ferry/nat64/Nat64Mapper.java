@@ -165,6 +165,12 @@ public final class Nat64Mapper implements AddressMapper {
                 // RFC 6146 §3.5.2.2: in CLOSED only a SYN opens a session
                 if (TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED) return Counter.DROP_NAT64_TCP_NO_SESSION;
             }
+            if (s == SessionTable.NIL) {
+                // ferry's nat64-allow: a new IPv6-initiated flow must go to a listed port (checked only here, when a
+                // session would be created: established flows and IPv4-initiated traffic never see the filter)
+                Nat64PortFilter pf = portFilter;
+                if (pf != null && !pf.allows(t.proto, remotePort)) return refuseFiltered(t, now);
+            }
             if (b == SessionTable.NIL) {
                 // RFC 6888 REQ-4: a subscriber over its port limit gets no new binding
                 if (tab.limits != null && !tab.limits.acquire(t.srcHi, t.srcLo, true))
@@ -242,6 +248,18 @@ public final class Nat64Mapper implements AddressMapper {
             t.errorCode = code;
         }
         return c;
+    }
+
+    /**
+     * A new IPv6-initiated flow to a port nat64-allow does not list: no BIB entry, no session; answered within the
+     * error rate limit, TCP with a RST (clients see "connection refused", as {@code nft reject with tcp reset}), UDP
+     * and ICMP with ICMPv6 Destination Unreachable, Code 1 "communication with destination administratively
+     * prohibited" (RFC 4443 §3.1).
+     */
+    private Counter refuseFiltered(Tuple t, long now) {
+        if (t.proto != IpProto.TCP) return refuse6(t, Counter.DROP_NAT64_PORT_FILTERED, 1, now);
+        if (errorBudget(now)) t.errorType = Tuple.TCP_RESET;
+        return Counter.DROP_NAT64_PORT_FILTERED;
     }
 
     /** Likewise on the IPv4 side (ICMPv4 Destination Unreachable). */
