@@ -70,8 +70,9 @@ class Nat64IslandEndToEndTest {
         Files.writeString(config, """
                 {
                   "instance": "%s",
-                  "ferry": { "nat64-allow": [ { "protocol": "TCP", "ports": "22,80" }, { "protocol": "ICMP" } ] },
-                  "global": { "pool6": "2001:db8:8011:fda4:4444::/96" },
+                  "ferry": { "nat64-allow": [ { "protocol": "TCP", "ports": "22,80" }, { "protocol": "ICMP" } ],
+                             "nat64-log": { "file": "%s" } },
+                  "global": { "pool6": "2001:db8:8011:fda4:4444::/96", "logging-bib": true },
                   "pool4": [ { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
                              { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "80-80" },
                              { "protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
@@ -79,7 +80,7 @@ class Nat64IslandEndToEndTest {
                   "tun": { "device": "ferry%s", "mtu": 1500, "queues": 2, "vnet-header": false,
                            "routes": [ "2001:db8:8011:fda4:4444::/96", "203.0.113.1/32" ] }
                 }
-                """.formatted(prefix, prefix.substring(6, 10)));
+                """.formatted(prefix, dir.resolve("mapping.log"), prefix.substring(6, 10)));
         String java = ProcessHandle.current().info().command().orElse("java");
         ferry = spawn(nsX, java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
                 System.getProperty("java.class.path"), "ferry.app.Main", "run", "--mode", "nat64", "--force", "--config",
@@ -165,6 +166,50 @@ class Nat64IslandEndToEndTest {
             p22.waitFor(5, TimeUnit.SECONDS);
             p80.waitFor(5, TimeUnit.SECONDS);
             p8080.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theMappingLogGoesToItsOwnFileAndIsReopenedAfterLogrotateRenamesItAndSendsSighup() throws Exception {
+        Path log = dir.resolve("mapping.log"), rotated = dir.resolve("mapping.log.1");
+        Result first = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", DEVICE_AS_V6);
+        assertThat(first.exit()).as(first.out()).isZero();
+        waitFor(() -> read(log).contains("event=nat64_bib_add proto=ICMP ipv6=" + V6_HOST + " "));
+        assertThat(ferryErr.toString()).doesNotContain("event=nat64_bib_add"); // not on stderr any more
+        assertThat(read(log)).doesNotContain("c633:6402").doesNotContain(V4_HOST); // RFC 6888 REQ-12: no destination
+        // logrotate: rename, then SIGHUP
+        Files.move(log, rotated);
+        int reloads = count(ferryErr.toString(), "configuration reloaded");
+        Process k = new ProcessBuilder("kill", "-HUP", Long.toString(ferry.pid())).start();
+        assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).isTrue();
+        waitFor(() -> count(ferryErr.toString(), "configuration reloaded") > reloads);
+        long before = read(rotated).lines().count();
+        Result second = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", DEVICE_AS_V6); // a new identifier: a new BIB
+        assertThat(second.exit()).as(second.out()).isZero();
+        waitFor(() -> Files.exists(log) && read(log).contains("event=nat64_bib_add proto=ICMP"));
+        assertThat(read(rotated).lines().count()).isEqualTo(before);
+        assertThat(counter("nat64_log_write_error")).isZero();
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+        return n;
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 10 s");
+            Thread.sleep(50);
         }
     }
 
