@@ -106,7 +106,7 @@ final class Wiring {
      */
     static ferry.nat64.Nat64Log.Sink nat64LogSink(Config c, java.util.function.Consumer<String> stderr) {
         String file = c.nat64() == null ? null : c.nat64().logFile();
-        if (file == null) return ferry.nat64.Nat64Log.sink(stderr);
+        if (file == null) return ferry.nat64.Nat64Log.sinkOf(stderr);
         try {
             return ferry.nat64.Nat64LogFile.open(java.nio.file.Path.of(file));
         } catch (java.io.IOException | RuntimeException e) {

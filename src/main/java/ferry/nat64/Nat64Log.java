@@ -42,7 +42,7 @@ public final class Nat64Log implements AutoCloseable {
     }
 
     /** A sink that never fails (stderr, tests). */
-    public static Sink sink(Consumer<String> out) {
+    public static Sink sinkOf(Consumer<String> out) {
         return out::accept;
     }
 
@@ -147,7 +147,7 @@ public final class Nat64Log implements AutoCloseable {
 
     /** Starts a daemon thread that drains to {@code out} every few milliseconds until {@link #close()}. */
     public void start(Consumer<String> out) {
-        startWith(sink(out));
+        startWith(sinkOf(out));
     }
 
     private volatile Sink sink;
