@@ -79,18 +79,27 @@ final class RunTranslators implements PacketHandler.Factory {
      * The NAT64 mapper for {@code config}, built around the BIB and session tables of the same instance's running
      * configuration ({@code previous}) when they can carry over ({@link ferry.nat64.Nat64Mapper#reconfigured}: same
      * pool6 and table sizes; pool4, static BIB entries, timeouts and flags may change, and only the sessions whose
-     * pool4 entry or static entry went end). The RFC 6888 log keeps its thread when its settings are unchanged;
-     * otherwise the old one is retired. Each instance has its own tables.
+     * pool4 entry or static entry went end). Each instance has its own tables. The RFC 6888 log keeps its thread when
+     * what it records is unchanged; its sink ({@code nat64-log}) is applied either way, the same file reopened
+     * (logrotate); the port filter ({@code nat64-allow}) is the new configuration's.
+     *
+     * @throws IllegalArgumentException the configuration is refused, or the nat64-log file cannot be opened (both
+     *                                  before any table changes)
      */
     private static ferry.nat64.Nat64Mapper sharedMapper(Config config, RunTranslators previous) {
         ferry.nat64.Nat64Mapper lastMapper = previous == null ? null : previous.nat64;
         Config lastConfig = previous == null ? null : previous.config;
         Wiring.nat64Settings(config); // everything that can refuse the configuration, before the tables change
-        ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config, lastMapper, CachedClock.now);
         ferry.config.Nat64Section n = config.nat64();
+        boolean logging = n.loggingBib() || n.loggingSession();
         ferry.nat64.Nat64Log old = lastMapper == null ? null : lastMapper.log();
-        if (old != null && m.sharesTablesWith(lastMapper) && n.loggingBib() == lastConfig.nat64().loggingBib()
-                && n.loggingSession() == lastConfig.nat64().loggingSession()) {
+        boolean keepLog = old != null && lastConfig.nat64() != null && n.loggingBib() == lastConfig.nat64().loggingBib()
+                && n.loggingSession() == lastConfig.nat64().loggingSession();
+        ferry.nat64.Nat64Log.Sink sink = null;
+        if (keepLog) applyLogSink(old, config); // may refuse: before any change
+        else if (logging) sink = Wiring.nat64LogSink(config, System.err::println); // may refuse: before any change
+        ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config, lastMapper, CachedClock.now);
+        if (keepLog) {
             m.log(old); // the same records go on into the same sink
         } else {
             if (old != null) {
@@ -100,11 +109,29 @@ final class RunTranslators implements PacketHandler.Factory {
                     Thread.currentThread().interrupt();
                 }
             }
-            m.log(n.loggingBib() || n.loggingSession()
-                    ? new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16) : null);
-            if (m.log() != null) m.log().start(System.err::println);
+            m.log(logging ? new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16) : null);
+            if (sink != null) m.log().startWith(sink);
         }
         return m;
+    }
+
+    /** The same file: reopened (logrotate's SIGHUP); another sink: swapped in (the log thread closes the old one). */
+    private static void applyLogSink(ferry.nat64.Nat64Log log, Config config) {
+        String file = config.nat64().logFile();
+        if (log.sink() instanceof ferry.nat64.Nat64LogFile f && file != null
+                && f.path().equals(java.nio.file.Path.of(file))) {
+            f.reopen();
+        } else if (file != null || log.sink() instanceof ferry.nat64.Nat64LogFile) {
+            log.startWith(Wiring.nat64LogSink(config, System.err::println));
+        }
+    }
+
+    /**
+     * SIGHUP, before the file is re-read: the mapping log's file (if any) is reopened with its next record, even when
+     * the new configuration turns out invalid (logrotate renamed it and waits for ferry to let go).
+     */
+    void reopenNat64Log() {
+        if (nat64 != null && nat64.log() != null && nat64.log().sink() instanceof ferry.nat64.Nat64LogFile f) f.reopen();
     }
 
     static TranslatorSettings withMtus(TranslatorSettings s, int ipv4Mtu, int ipv6Mtu, int lowestIpv6Mtu) {
@@ -136,7 +163,7 @@ final class RunTranslators implements PacketHandler.Factory {
         if (nat64 != null) {
             Translator t = Wiring.translator(config, counters[queue], nat64);
             Translator gso = new IpTranslator(gsoSettings, nat64, counters[queue]);
-            return new Handler(t, gso, out, settings, true);
+            return new Handler(t, gso, out, settings, true, queue);
         }
         if (clat != null) {
             return new Handler(new IpTranslator(settings, clat, counters[queue]),
@@ -159,9 +186,17 @@ final class RunTranslators implements PacketHandler.Factory {
         private final int lowestIpv6Mtu;
 
         private final boolean stateful;
+        /** This worker drives the NAT64 timers when idle (queue 0 only; see {@link #idleMillis()}). */
+        private final boolean timers;
 
         Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings, boolean stateful) {
+            this(t, gso, out, settings, stateful, -1);
+        }
+
+        Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings, boolean stateful,
+                int queue) {
             this.stateful = stateful;
+            this.timers = stateful && queue == 0;
             if (stateful) CachedClock.start();
             this.t = t;
             this.gso = gso;
@@ -178,6 +213,27 @@ final class RunTranslators implements PacketHandler.Factory {
             // nat64: the time of the packet is the cached clock (a volatile read, no clock call per packet)
             if (stateful) t.translate(buf, off, len, CachedClock.now, sink);
             else t.translate(buf, off, len, sink);
+        }
+
+        /** How often an idle queue-0 worker runs the NAT64 timers: a held SYN is answered at most this late. */
+        static final int IDLE_MILLIS = 200;
+
+        /**
+         * nat64: the worker of queue 0 wakes every {@link #IDLE_MILLIS} ms without traffic, so a held IPv4 SYN gets
+         * its ICMP 3/3 about 6 s after it came (RFC 5382 REQ-4) and expired fragments are freed even when no other
+         * packet arrives. One worker is enough: the timers are shared (the mapper runs them once a second in
+         * whichever thread asks first, and hands each held SYN out once), and any worker that has traffic runs them
+         * before each packet anyway; the other workers sleep in poll until a packet or the stop signal comes, so an
+         * idle daemon wakes 5 times a second, not 5 times per queue.
+         */
+        @Override
+        public int idleMillis() {
+            return timers ? IDLE_MILLIS : -1;
+        }
+
+        @Override
+        public void idle() {
+            if (timers) t.idle(CachedClock.now, sink);
         }
 
         @Override

@@ -531,10 +531,10 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         // 3. SIGHUP: the file on disk, with yet another pool4 entry
         Files.writeString(natConfig, extra.replace("{ \"protocol\": \"UDP\"",
                 "{ \"protocol\": \"UDP\", \"prefix\": \"203.0.113.3/32\" }, { \"protocol\": \"UDP\""));
-        int reloads = natErr.toString().split("SIGHUP: configuration reloaded", -1).length;
+        int reloads = natErr.toString().split("event=config_reloaded", -1).length;
         new ProcessBuilder("kill", "-HUP", Long.toString(natDaemon.pid())).start().waitFor(5, TimeUnit.SECONDS);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (natErr.toString().split("SIGHUP: configuration reloaded", -1).length == reloads && System.nanoTime() < deadline)
+        while (natErr.toString().split("event=config_reloaded", -1).length == reloads && System.nanoTime() < deadline)
             Thread.sleep(50);
         assertThat(n("pool4", "display", "--csv", "--no-headers").lines()).contains("0,UDP,auto,203.0.113.3/32,1-65535");
         Thread.sleep(300);
@@ -618,8 +618,8 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         assertThat(in(nsX, 10, "ip", "link", "show", device).exit()).isNotZero(); // removed with the daemon
-        assertThat(Files.readString(log)).contains("ferry run: instance remove: stopping")
-                .contains("ferry run: stopped; device " + device + " removed");
+        assertThat(Files.readString(log)).contains("event=stopping reason=\"ferry instance remove\" instance=" + name)
+                .containsPattern("event=stopped instance=" + name + " device=" + device + " removed=true");
 
         Cli again = ferry("-i", name, "instance", "remove");
         assertThat(again.exit()).isEqualTo(2);
