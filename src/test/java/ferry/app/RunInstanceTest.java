@@ -38,17 +38,21 @@ class RunInstanceTest {
     void eachInstanceCarriesItsOwnNat64TablesAcrossAReloadAndNeverTakesAnotherInstancesTables() throws Exception {
         RunTranslators a1 = translators(nat64("a", "1500,1280", "203.0.113.1/32"), null);
         RunTranslators b1 = translators(nat64("b", "1500,1280", "203.0.113.1/32"), null);
-        assertThat(b1.nat64()).as("same NAT64 part, other instance: its own tables").isNotSameAs(a1.nat64());
+        assertThat(b1.nat64().sharesTablesWith(a1.nat64())).as("same NAT64 part, other instance: its own tables")
+                .isFalse();
 
         RunTranslators a2 = translators(nat64("a", "1400,1280", "203.0.113.1/32"), a1);
-        assertThat(a2.nat64()).as("only a non-NAT64 setting changed: tables kept").isSameAs(a1.nat64());
+        assertThat(a2.nat64().sharesTablesWith(a1.nat64())).as("only a non-NAT64 setting changed: tables kept").isTrue();
         RunTranslators b2 = translators(nat64("b", "1500,1280", "203.0.113.1/32"), b1);
-        assertThat(b2.nat64()).isSameAs(b1.nat64()).isNotSameAs(a2.nat64());
+        assertThat(b2.nat64().sharesTablesWith(b1.nat64())).isTrue();
+        assertThat(b2.nat64().sharesTablesWith(a2.nat64())).isFalse();
 
         RunTranslators a3 = translators(nat64("a", "1400,1280", "203.0.113.2/32"), a2);
-        assertThat(a3.nat64()).as("pool4 changed: new tables").isNotSameAs(a2.nat64());
-        assertThat(translators(nat64("b", "1500,1280", "203.0.113.1/32"), b2).nat64())
-                .as("b's reload after a's rebuild still finds b's tables").isSameAs(b1.nat64());
+        assertThat(a3.nat64().sharesTablesWith(a2.nat64())).as("pool4 changed: the same tables, reconfigured").isTrue();
+        RunTranslators b3 = translators(nat64("b", "1500,1280", "203.0.113.1/32"), b2);
+        assertThat(b3.nat64().sharesTablesWith(b1.nat64())).as("b's reload after a's change still finds b's tables")
+                .isTrue();
+        assertThat(b3.nat64().sharesTablesWith(a3.nat64())).isFalse();
     }
 
     @Test

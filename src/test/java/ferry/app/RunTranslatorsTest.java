@@ -176,14 +176,15 @@ class RunTranslatorsTest {
         assertThat(a.nat64().log().sink()).isInstanceOfSatisfying(ferry.nat64.Nat64LogFile.class,
                 f -> assertThat(f.path()).isEqualTo(dir.resolve("a.log")));
         RunTranslators b = new RunTranslators(ConfigParser.parse(nat64.formatted(dir.resolve("b.log"),
-                ", \"nat64-allow\": [ { \"protocol\": \"UDP\", \"ports\": \"53\" } ]"), "t"), cs);
-        assertThat(b.nat64()).isSameAs(a.nat64()); // BIB and sessions kept
+                ", \"nat64-allow\": [ { \"protocol\": \"UDP\", \"ports\": \"53\" } ]"), "t"), cs, a);
+        assertThat(b.nat64().sharesTablesWith(a.nat64())).as("BIB and sessions kept").isTrue();
+        assertThat(b.nat64().log()).as("the same log thread, its sink swapped").isSameAs(a.nat64().log());
         assertThat(b.nat64().log().sink()).isInstanceOfSatisfying(ferry.nat64.Nat64LogFile.class,
                 f -> assertThat(f.path()).isEqualTo(dir.resolve("b.log")));
         assertThat(java.nio.file.Files.exists(dir.resolve("b.log"))).isTrue();
         // an unopenable file is an error naming the key and the value
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RunTranslators(ConfigParser.parse(
-                        nat64.formatted("/nonexistent-ferry-dir/x.log", ""), "t"), cs))
+                        nat64.formatted("/nonexistent-ferry-dir/x.log", ""), "t"), cs, b))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ferry.nat64-log.file")
                 .hasMessageContaining("/nonexistent-ferry-dir/x.log");
         b.nat64().log().close();
