@@ -44,7 +44,10 @@ import picocli.CommandLine.Option;
  * by {@link ControlOps}; its changes and SIGHUP take the same validate-then-swap path ({@link LiveConfig}). A socket that
  * cannot be bound is logged and ferry runs without it. {@code --metrics HOST:PORT} (loopback only) serves Prometheus.
  *
- * <p>Faults: a worker whose reads keep failing (device removed: EBADFD; EIO; ENETDOWN) backs off and retries for
+ * <p>Faults: a device ferry created and someone removed ({@code ip link del}) is re-created with the same name,
+ * queues and offloads, set up again (MTU, addresses, routes) and logged ({@code event=tun_device_recreated});
+ * when that keeps failing for {@code --give-up-after} seconds ferry exits 1. A worker whose reads keep failing
+ * otherwise (EIO; ENETDOWN; an attached device removed: EBADFD) backs off and retries for
  * {@code --give-up-after} seconds, then ferry exits 1 naming the device and errno.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -142,13 +145,15 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         TunDataplane plane = null;
         try {
-            TunInterfaceSetup.configure(dev.name(), tun.mtu(),
+            TunDataplane.Setup setup = d -> TunInterfaceSetup.configure(d.name(), tun.mtu(),
                     tun.addresses().stream().map(TunSection.Address::text).toList(),
                     tun.routes().stream().map(TunSection.Route::prefix).toList());
+            setup.apply(dev);
             installSignals();
-            // the workers read the (volatile) current configuration between packets
+            // the workers read the (volatile) current configuration between packets; a device ferry created is
+            // re-created (and set up again) when it is removed under it
             plane = TunDataplane.start(dev, Translator.HEADROOM, this::factory,
-                    this::workerFailed, giveUpAfter, TimeUnit.SECONDS);
+                    this::workerFailed, giveUpAfter, TimeUnit.SECONDS, setup, Log::raw);
             if (ops != null) ops.tunStats(plane::stats);
             if (metricsAddress != null) {
                 try {
