@@ -2,7 +2,7 @@
 # -xlat, -v4 (veth pairs, documentation addresses only, removed on exit), the translators (kernel forwarding,
 # TAYGA, ferry through the ./ferry launcher, so its JVM defaults are what is measured) and the iperf3 measurements.
 # Env read here: FERRY_JAVA_OPTS (passed through to ./ferry: unset = the launcher's defaults), FERRY_QUEUES
-# (the "tun" queues, default 2), IDLE_LOAD, IDLE_WAIT, SECS, UDP_SENDERS, RCVBUF (iperf3 -w for UDP, e.g. 4M).
+# (the "tun" queues, default 2), IDLE_LOAD, IDLE_WAIT, SECS, UDP_SENDERS, RCVBUF (iperf3 -w for UDP, default 4M).
 # Addresses: documentation ranges only (2001:db8::/32, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IDLE_LOAD=${IDLE_LOAD:-0.5}
@@ -10,7 +10,7 @@ IDLE_WAIT=${IDLE_WAIT:-120}
 SECS=${SECS:-10}
 UDP_SENDERS=${UDP_SENDERS:-4}
 FERRY_QUEUES=${FERRY_QUEUES:-2}
-RCVBUF=${RCVBUF:-}
+RCVBUF=${RCVBUF-4M}   # the UDP receivers' socket buffer (iperf3 -w; net.core.rmem_max caps it); empty: the default
 P=ferry-bench
 V6=$P-v6; X=$P-xlat; V4=$P-v4
 work=$(mktemp -d /tmp/ferry-bench.XXXXXX)
@@ -170,6 +170,18 @@ for i in range(1, n + 1):
         pass
 print(f"{(sent - lost) / secs:.0f} {100.0 * lost / sent if sent else 100.0:.2f}")
 PY
+}
+
+# where UDP datagrams were lost: the receiver's socket buffer (Udp RcvbufErrors in the IPv4 host), the egress
+# device's TX drops in the xlat namespace (the TUN device's own queue: "ip -s link"), and ferry's counter of
+# writes refused with EAGAIN -> "rcvbuf txdrop" (cumulative; subtract two snapshots)
+udp_where() {
+  local dev=v4b
+  case $1 in tayga) dev=tayga0;; ferry*) dev=ferry0;; esac
+  local rb tx
+  rb=$(ns $V4 awk '/^Udp:/{if(!h){for(i=1;i<=NF;i++)k[i]=$i;h=1}else{for(i=1;i<=NF;i++)if(k[i]=="RcvbufErrors")print $i}}' /proc/net/snmp)
+  tx=$(ns $X cat /sys/class/net/$dev/statistics/tx_dropped 2>/dev/null || echo 0)
+  echo "${rb:-0} ${tx:-0}"
 }
 
 median() { python3 -c 'import sys,statistics; v=[float(x) for x in sys.argv[1:]]; print(f"{statistics.median(v):.3f}" if v else "nan")' "$@"; }

@@ -23,6 +23,7 @@ SECS=${SECS:-10}
 UDP_RATES=${UDP_RATES:-"50k 100k 200k 400k"}
 UDP_SENDERS=${UDP_SENDERS:-4}
 MODES=${MODES:-"kernel kernel-nogso tayga ferry ferry-csum"}
+TCP_STREAMS=${TCP_STREAMS-"1 4"}   # empty: UDP only (the table then shows no TCP figures)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---------------------------------------------------------------------------------------------------- main
@@ -31,8 +32,8 @@ declare -A R
 for mode in $MODES; do
   echo "== $mode" >&2
   start_mode $mode
-  [ -n "$xlat_pid" ] && R[$mode,rss_idle]=$(( $(rss_kib) / 1024 ))
-  for streams in 1 4; do
+  [ -n "$xlat_pid" ] && { sleep 5; R[$mode,rss_idle]=$(( $(rss_kib) / 1024 )); }
+  for streams in $TCP_STREAMS; do
     g=(); c=()
     for r in $(seq "$RUNS"); do
       wait_idle; read -r gbps cpg < <(tcp_run $streams); g+=($gbps); c+=($cpg)
@@ -43,8 +44,11 @@ for mode in $MODES; do
   for rate in $UDP_RATES; do
     d=(); l=()
     for r in $(seq "$RUNS"); do
-      wait_idle; read -r pps loss < <(udp_run $rate); d+=($pps); l+=($loss)
-      echo "  udp 64B offered $rate/s run $r: $pps pps delivered, $loss% lost" >&2
+      wait_idle; read -r rb0 tx0 < <(udp_where $mode)
+      read -r pps loss < <(udp_run $rate); d+=($pps); l+=($loss)
+      read -r rb1 tx1 < <(udp_where $mode)
+      echo "  udp 64B offered $rate/s run $r: $pps pps delivered, $loss% lost (receiver RcvbufErrors +$((rb1-rb0)),"\
+           "xlat egress TX dropped +$((tx1-tx0)); load $(loadavg))" >&2
     done
     R[$mode,udp$rate]=$(median "${d[@]}"); R[$mode,loss$rate]=$(median "${l[@]}")
   done
@@ -58,17 +62,41 @@ printf "%-14s %10s %10s %12s %12s %9s %9s" mode "TCPx1 Gb/s" "TCPx4 Gb/s" "CPUs/
 for rate in $UDP_RATES; do printf " %16s" "UDP@$rate pps/loss"; done; echo
 for mode in $MODES; do
   idle=${R[$mode,rss_idle]:+${R[$mode,rss_idle]}M}; load=${R[$mode,rss_load]:+${R[$mode,rss_load]}M}
-  printf "%-14s %10s %10s %12s %12s %9s %9s" $mode "${R[$mode,tcp1]}" "${R[$mode,tcp4]}" "${R[$mode,cpg1]}" "${R[$mode,cpg4]}" \
+  printf "%-14s %10s %10s %12s %12s %9s %9s" $mode "${R[$mode,tcp1]:--}" "${R[$mode,tcp4]:--}" "${R[$mode,cpg1]:--}" "${R[$mode,cpg4]:--}" \
     "${idle:--}" "${load:--}"
   for rate in $UDP_RATES; do printf " %16s" "${R[$mode,udp$rate]}/${R[$mode,loss$rate]}%"; done; echo
 done
-ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f"{a/b:.2f}" if b else "nan")' "$1" "$2"; }
+ratio() { python3 -c 'import sys
+try: a,b=float(sys.argv[1]),float(sys.argv[2]); print(f"{a/b:.2f}" if b else "nan")
+except ValueError: print("-")' "$1" "$2"; }
 echo
 for m in ferry ferry-csum; do
   case " $MODES " in *" $m "*) ;; *) continue;; esac
   for base in tayga kernel kernel-nogso; do
     case " $MODES " in *" $base "*) ;; *) continue;; esac
-    printf "%s/%s: TCPx1 %s  TCPx4 %s" $m $base "$(ratio "${R[$m,tcp1]}" "${R[$base,tcp1]}")" "$(ratio "${R[$m,tcp4]}" "${R[$base,tcp4]}")"
+    printf "%s/%s: TCPx1 %s  TCPx4 %s" $m $base "$(ratio "${R[$m,tcp1]:-}" "${R[$base,tcp1]:-}")" "$(ratio "${R[$m,tcp4]:-}" "${R[$base,tcp4]:-}")"
     for rate in $UDP_RATES; do printf "  UDP@%s %s" $rate "$(ratio "${R[$m,udp$rate]}" "${R[$base,udp$rate]}")"; done; echo
   done
 done
+echo
+# UDP rising load: the highest offered load each mode carries with a median loss under 1 %
+declare -A KNEE
+for mode in $MODES; do
+  k=; over=
+  for rate in $UDP_RATES; do
+    if awk -v l="${R[$mode,loss$rate]}" 'BEGIN{exit !(l < 1.0)}'; then [ -z "$over" ] && k=$rate; else over=1; fi
+  done
+  KNEE[$mode]=$k
+  top=${UDP_RATES##* }
+  if [ -z "$k" ]; then echo "$mode: highest UDP load under 1% loss: below ${UDP_RATES%% *} packets/s"
+  elif [ "$k" = "$top" ]; then echo "$mode: highest UDP load under 1% loss: $k packets/s or more (the highest offered)"
+  else echo "$mode: highest UDP load under 1% loss: $k packets/s"; fi
+done
+for m in ferry ferry-csum; do
+  case " $MODES " in *" $m "*" tayga "*|*" tayga "*" $m "*) ;; *) continue;; esac
+  [ -n "${KNEE[$m]}" ] && [ -n "${KNEE[tayga]}" ] || { echo "$m/tayga knee ratio: n/a (a mode lost >= 1% at every load)"; continue; }
+  echo "$m/tayga highest-load-under-1%-loss ratio: $(ratio "$(rate_pps "${KNEE[$m]}")" "$(rate_pps "${KNEE[tayga]}")")"\
+       "$([ "${KNEE[tayga]}" = "${UDP_RATES##* }" ] && echo '(TAYGA never lost 1%: offer more)')"
+done
+echo "load average at the end: $(loadavg)"
+

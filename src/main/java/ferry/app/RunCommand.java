@@ -145,7 +145,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
         }
         TunDataplane plane = null;
         try {
-            TunDataplane.Setup setup = d -> TunInterfaceSetup.configure(d.name(), tun.mtu(),
+            TunDataplane.Setup setup = d -> TunInterfaceSetup.configure(d, tun.mtu(),
                     tun.addresses().stream().map(TunSection.Address::text).toList(),
                     tun.routes().stream().map(TunSection.Route::prefix).toList());
             setup.apply(dev);
