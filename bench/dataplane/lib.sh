@@ -83,7 +83,9 @@ prefix 2001:db8:100::/40
 map 192.0.2.2 2001:db8:6::2
 EOT
       ns $X tayga -c "$work/tayga.conf" --mktun >/dev/null
-      ns $X ip link set tayga0 up
+      # the same TUN ring as ferry gives the device it creates (TunInterfaceSetup.CREATED_TXQUEUELEN), so both
+      # translators absorb the same bursts; TAYGA_TXQUEUELEN=500 for the kernel's default
+      ns $X ip link set tayga0 txqueuelen "${TAYGA_TXQUEUELEN:-4096}" up
       ns $X ip route add 192.0.2.0/24 dev tayga0
       ns $X ip -6 route add 2001:db8:100::/40 dev tayga0
       bg xlat_pid "$work/tayga.log" $X tayga -c "$work/tayga.conf" -n
