@@ -188,17 +188,19 @@ final class RunInstance {
         TunSection tun = cfg.tun();
         dev = TunDevice.open(tun.device(), counters.length, tun.vnetHeader(),
                 tun.vnetHeader() ? TunDevice.OFFLOAD_CSUM | TunDevice.OFFLOAD_TSO | TunDevice.OFFLOAD_USO : 0);
-        TunInterfaceSetup.configure(dev.name(), tun.mtu(),
+        TunDataplane.Setup setup = d -> TunInterfaceSetup.configure(d, tun.mtu(),
                 tun.addresses().stream().map(TunSection.Address::text).toList(),
                 tun.routes().stream().map(TunSection.Route::prefix).toList());
+        setup.apply(dev);
         if (cfg.ferry().mode() == Mode.CLAT) {
             clat = new ClatSide(cfg, current.get().platHolder(), options.clatStateFile(),
                     m -> log(Log.Level.INFO, "clat", "message", m));
             clat.setUpRoutes(dev.name());
         }
         // the workers read the (volatile) current configuration between packets
+        // a device ferry created is re-created (and set up again) when it is removed under it
         plane = TunDataplane.start(dev, Translator.HEADROOM, current::get, (q, m) -> fatal.accept(this, m),
-                options.giveUpAfter(), TimeUnit.SECONDS);
+                options.giveUpAfter(), TimeUnit.SECONDS, setup, line -> Log.raw(line + " instance=" + Log.quote(name)));
         if (ops != null) ops.tunStats(plane::stats);
         if (clat != null) clat.start(dev.name(), counters);
         startDns64IfConfigured();

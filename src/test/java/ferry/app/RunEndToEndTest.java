@@ -272,7 +272,8 @@ class RunEndToEndTest extends NetnsHarness {
 
     @Test
     @Order(12)
-    void withVnetHeadersPartialChecksumsSurviveTranslationAndARemovedDeviceEndsTheRunWithExit1() throws Exception {
+    void withVnetHeadersPartialChecksumsSurviveTranslationAndARemovedDeviceIsRecreatedUntilThatFailsThenExit1()
+            throws Exception {
         // force software checksums on the links after the translator, so a wrong partial sum is caught by the hosts
         boolean ethtool = new ProcessBuilder("sh", "-c", "command -v ethtool").start().waitFor() == 0;
         if (ethtool) {
@@ -293,12 +294,33 @@ class RunEndToEndTest extends NetnsHarness {
         assertThat(snmp(nsV4, "Tcp", "InCsumErrors") + snmp(nsV4, "Udp", "InCsumErrors")).isEqualTo(csumErrors4);
         assertThat(snmp(nsV6, "Tcp", "InCsumErrors") + snmp6(nsV6, "Udp6InCsumErrors")).isEqualTo(csumErrors6);
 
+        // the device ferry created is removed under it: re-created, set up again (routes), and traffic flows again
         in(nsX, "ip", "link", "del", "ferry0");
-        assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited after the device was removed").isTrue();
+        ferry.awaitStderr("event=tun_device_recreated device=ferry0 queues=2 vnet_header=true", 20);
+        assertThat(ferry.process.isAlive()).isTrue();
+        assertThat(in(nsX, 20, "ip", "-d", "link", "show", "ferry0").out()).contains("UP").contains("multi_queue");
+        assertThat(in(nsX, 20, "ip", "-6", "route", "show", "dev", "ferry0").out()).contains("2001:db8:100::/40");
+        assertThat(in(nsX, 20, "ip", "-4", "route", "show", "dev", "ferry0").out()).contains("192.0.2.0/24");
+        pingFromTheIpv6HostReachesTheIpv4Host();
+        pingFromTheIpv4HostReachesTheIpv6Host();
+        httpBothWays();
+
+        // removed again, and now its setup cannot be re-applied (IPv6 disabled on new devices, so the IPv6 route
+        // is refused): ferry retries for --give-up-after (2 s) and exits 1 with the reason
+        in(nsX, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1");
+        try {
+            in(nsX, "ip", "link", "del", "ferry0");
+            assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited when re-creation kept failing").isTrue();
+        } finally {
+            in(nsX, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=0");
+        }
         String err = ferry.stderr();
         System.err.print("RunEndToEndTest: ferry's stderr (vnet run):\n" + err);
         assertThat(ferry.process.exitValue()).as(err).isEqualTo(1);
-        assertThat(err).contains("the device was removed").contains("giving up");
+        assertThat(err).contains("event=tun_device_removed device=ferry0").contains("event=tun_device_recreate_failed")
+                .contains("TUN device ferry0 was removed and re-creating it keeps failing")
+                .contains("IPv6 is disabled").contains("giving up");
+        assertThat(in(nsX, 20, "ip", "link", "show", "ferry0").exit()).as("no half-set-up device left").isNotZero();
         assertThat(counter(err, "tun_rx_csum_partial")).as("partial checksums were handed over").isPositive();
         assertThat(counter(err, "tun_rx_gso_tcp")).as("TCP super-packets were translated whole").isPositive();
         assertThat(counter(err, "tun_rx_gso_udp")).as("UDP super-packets were translated whole").isPositive();
@@ -308,7 +330,8 @@ class RunEndToEndTest extends NetnsHarness {
 
     @Test
     @Order(13)
-    void anExistingPersistentDeviceIsAttachedToAndLeftInPlaceAndAQueueFlagMismatchIsAClearError() throws Exception {
+    void anExistingPersistentDeviceIsAttachedToAndLeftInPlaceItsRemovalEndsTheRunWithExit1AndAQueueFlagMismatchIsAClearError()
+            throws Exception {
         in(nsX, "ip", "tuntap", "add", "dev", "ferry1", "mode", "tun", "multi_queue");
         try {
             Files.writeString(config, config("203.0.113.1", false, "ferry1", 2));
@@ -328,6 +351,16 @@ class RunEndToEndTest extends NetnsHarness {
             assertThat(ferry.process.exitValue()).as(ferry.stderr()).isZero();
             assertThat(ferry.stderr()).contains("event=stopped instance=default device=ferry1 removed=false");
             assertThat(in(nsX, 20, "ip", "link", "show", "ferry1").exit()).as("still there").isZero();
+
+            // an attached device is not ferry's to re-create: its removal ends the run (backoff, then exit 1)
+            ferry = Ferry.start(this, nsX, config, 2);
+            in(nsX, "ip", "link", "del", "ferry1");
+            assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited after the device was removed").isTrue();
+            Thread.sleep(200);
+            assertThat(ferry.process.exitValue()).as(ferry.stderr()).isEqualTo(1);
+            assertThat(ferry.stderr()).contains("the device was removed").contains("giving up")
+                    .doesNotContain("tun_device_recreated");
+            in(nsX, "ip", "tuntap", "add", "dev", "ferry1", "mode", "tun", "multi_queue");
 
             // one queue without IFF_MULTI_QUEUE on a multi-queue device: TUNSETIFF says EINVAL
             Files.writeString(config, config("203.0.113.1", false, "ferry1", 1));

@@ -16,6 +16,25 @@ public final class TunInterfaceSetup {
     }
 
     /**
+     * Transmit queue length ferry gives a TUN device it created ({@code ip link set txqueuelen}): the kernel's
+     * per-queue ring of packets waiting for ferry to read them is this long (the kernel's default, 500, drops
+     * bursts of small packets while a worker thread waits for a CPU on a busy machine: TX dropped in
+     * {@code ip -s link}). A persistent device ferry attached to keeps its operator's setting.
+     */
+    public static final int CREATED_TXQUEUELEN = 4096;
+
+    /**
+     * {@link #configure(String, int, List, List)} for {@code device}, and on a device ferry created first its
+     * transmit queue length ({@link #CREATED_TXQUEUELEN}).
+     */
+    public static void configure(TunDevice device, int mtu, List<String> addresses, List<String> routes)
+            throws TunException {
+        if (device.created())
+            ip("link", "set", "dev", device.name(), "txqueuelen", Integer.toString(CREATED_TXQUEUELEN));
+        configure(device.name(), mtu, addresses, routes);
+    }
+
+    /**
      * Sets the MTU (when {@code mtu > 0}), brings the link up, adds each address ({@code "192.0.2.1/24"},
      * {@code "2001:db8::1/64"}; IPv6 ones with {@code nodad}) and routes each prefix into the device
      * ({@code ip route replace PREFIX dev DEVICE}).

@@ -49,6 +49,7 @@ public final class TunWorker implements Runnable {
     private final long[] stats = new long[TunStat.values().length];
     private volatile boolean stop;
     private volatile boolean finished;
+    private volatile Runnable onRemoved;
 
     // worker-thread state
     private MemorySegment cap;
@@ -93,6 +94,15 @@ public final class TunWorker implements Runnable {
     /** Asks the worker to stop after the packet in flight (it also needs the stop eventfd signalled). */
     public void stop() {
         stop = true;
+    }
+
+    /**
+     * With a callback set, a read that fails with {@code EBADFD} (the device was removed under the queue) calls it
+     * once and ends this worker at once instead of retrying with backoff: the caller re-creates the device and
+     * starts new workers ({@link TunDataplane}). Other read errors keep the backoff-and-give-up behaviour.
+     */
+    void onDeviceRemoved(Runnable callback) {
+        onRemoved = callback;
     }
 
     /** True once {@link #run()} has returned. */
@@ -143,6 +153,11 @@ public final class TunWorker implements Runnable {
                 continue;
             }
             stats[TunStat.RX_ERROR.ordinal()]++;
+            Runnable removed = onRemoved;
+            if (e == LinuxC.EBADFD && removed != null) {
+                removed.run();
+                return;
+            }
             long now = System.nanoTime(); // error path only
             if (failingSince == 0) {
                 failingSince = now;
