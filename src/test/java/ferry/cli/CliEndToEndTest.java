@@ -452,9 +452,11 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
     }
 
     /** The TCP sessions to the echo server's port 5007, without the "expires in" column. */
+    /** The echo connection's ESTABLISHED session (a connect refused while the server was starting stays V6_INIT). */
     List<String> tcpSessions() {
         return n("session", "display", "--tcp", "--csv", "--no-headers").lines().stream()
-                .filter(l -> l.contains("," + V4_HOST + "#5007,")).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+                .filter(l -> l.contains("," + V4_HOST + "#5007,") && l.endsWith(",ESTABLISHED"))
+                .map(l -> l.substring(0, l.lastIndexOf(','))).toList();
     }
 
     @Test
