@@ -51,6 +51,11 @@ public final class Lab {
     static final String INET4_VIA_PLAT = "64:ff9b::c000:201";
     static final String NAME = "www.example.net";
 
+    /** The ferry instances of the lab, as their CLI reaches them (the instance names are those of the configs). */
+    static final Accounting.Instance FERRY_PLAT = new Accounting.Instance("lab-plat", PLAT, "the plat's NAT64", false),
+            FERRY_ISLAND = new Accounting.Instance("lab-island", ISLAND, "the island's NAT64", false),
+            FERRY_CLAT = new Accounting.Instance("island-clat", ISLAND, "the island's CLAT", true);
+
     /** Debian packages that provide the commands the lab runs. */
     static final Map<String, String> PACKAGES = new LinkedHashMap<>();
 
@@ -199,10 +204,16 @@ public final class Lab {
         return true;
     }
 
-    /** Runs check items 1-3; prints one ✓/✗ line per step with the command it ran. Returns the number failed. */
+    /**
+     * Runs check items 1-4; prints one ✓/✗ line per step with the command it ran. Item 4 asks every ferry for its
+     * counters with the CLI before and after the pings of items 1-3 and at the end ({@link Accounting}). Returns the
+     * number failed.
+     */
     public int check() throws IOException, InterruptedException {
         int failed = 0;
-        out.println("ferry lab check:");
+        out.println("ferry lab check:   (ferry = " + String.join(" ", ferry()) + ")");
+        Accounting acc = new Accounting(this::stats);
+        acc.snapshot(FERRY_PLAT, "before 1.2");
         // 1. v6host -> IPv4 Internet through DNS64 + NAT64
         Result dig = in(V6HOST, 10, "dig", "+short", "+time=2", "+tries=2", "AAAA", NAME, "@" + PLAT_V6NET);
         failed += item("1.1", "v6host resolves the IPv4-only name " + NAME + " through DNS64 to a synthesized "
@@ -211,13 +222,21 @@ public final class Lab {
         Result ping = in(V6HOST, 20, "ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", INET4_VIA_PLAT);
         failed += item("1.2", "v6host pings " + INET4_VIA_PLAT + " (192.0.2.1 through the PLAT)", ping, ping.ok(),
                 lastLine(ping.output(), "packet loss"));
+        acc.snapshot(FERRY_PLAT, "after 1.2");
+        acc.ping(FERRY_PLAT, "1.2", "before 1.2", "after 1.2");
+        acc.tcp(FERRY_PLAT, "1.3", true);
         Result http = in(V6HOST, 20, "curl", "-sS", "-m", "5", "http://[" + INET4_VIA_PLAT + "]/");
         failed += item("1.3", "v6host fetches http://[" + INET4_VIA_PLAT + "]/", http,
                 http.ok() && http.output().contains("IPv4 Internet"), firstLine(http.output()));
         // 2. v6host -> iot through the island's NAT64
+        acc.snapshot(FERRY_ISLAND, "before 2.1");
         Result ping2 = in(V6HOST, 20, "ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", IOT_VIA_ISLAND);
         failed += item("2.1", "v6host pings the IoT device " + IOT_VIA_ISLAND + " through the island", ping2,
                 ping2.ok(), lastLine(ping2.output(), "packet loss"));
+        acc.snapshot(FERRY_ISLAND, "after 2.1");
+        acc.ping(FERRY_ISLAND, "2.1", "before 2.1", "after 2.1");
+        acc.tcp(FERRY_ISLAND, "2.2", true);
+        acc.tcp(FERRY_ISLAND, "2.3", false);
         Result web = in(V6HOST, 20, "curl", "-sS", "-m", "5", "http://[" + IOT_VIA_ISLAND + "]/");
         failed += item("2.2", "v6host fetches the IoT device's web page", web,
                 web.ok() && web.output().contains("IoT device"), firstLine(web.output()));
@@ -233,9 +252,17 @@ public final class Lab {
         failed += item("3.1", "the island's CLAT discovered the PLAT prefix (RFC 7050 via the PLAT's DNS64), none"
                 + " configured", st, st.ok() && st.output().contains("from rfc7050-dns"),
                 grepLine(st.output(), "PLAT prefix"));
+        acc.snapshot(FERRY_CLAT, "before 3.2");
+        acc.snapshot(FERRY_PLAT, "before 3.2");
         Result ping3 = in(IOT, 20, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", INET4_ADDR);
         failed += item("3.2", "iot pings " + INET4_ADDR + " through CLAT + PLAT (464XLAT)", ping3, ping3.ok(),
                 lastLine(ping3.output(), "packet loss"));
+        acc.snapshot(FERRY_CLAT, "after 3.2");
+        acc.snapshot(FERRY_PLAT, "after 3.2");
+        acc.ping(FERRY_CLAT, "3.2", "before 3.2", "after 3.2");
+        acc.ping(FERRY_PLAT, "3.2", "before 3.2", "after 3.2");
+        acc.tcp(FERRY_CLAT, "3.3", true);
+        acc.tcp(FERRY_PLAT, "3.3", true);
         Result http3 = in(IOT, 20, "curl", "-sS", "-m", "5", "http://" + INET4_ADDR + "/");
         failed += item("3.3", "iot fetches http://" + INET4_ADDR + "/ through 464XLAT", http3,
                 http3.ok() && http3.output().contains("IPv4 Internet"), firstLine(http3.output()));
@@ -243,7 +270,73 @@ public final class Lab {
         failed += item("3.4", "iot resolves " + NAME + " (A) through the island's DNS " + ISLAND_LAN
                 + " (forwarding over IPv6 to the plat's DNS64)", dig3, dig3.ok()
                 && dig3.output().trim().equals(INET4_ADDR), dig3.output().trim());
+        // 4. every ferry's counters account for every packet of the check
+        for (Accounting.Instance f : List.of(FERRY_PLAT, FERRY_ISLAND, FERRY_CLAT)) acc.snapshot(f, "end");
+        failed += accountFor(acc, "4.1", FERRY_PLAT, "before 1.2");
+        failed += accountFor(acc, "4.2", FERRY_ISLAND, "before 2.1");
+        failed += accountFor(acc, "4.3", FERRY_CLAT, "before 3.2");
         return failed;
+    }
+
+    /**
+     * The counters of one ferry through the real CLI, run in its router's namespace: {@code ferry -i INSTANCE stats
+     * display --csv} (the control socket), or for the CLAT, which has no control socket, {@code ferry clat status
+     * --json} (its status file, rewritten every second: read again until it is newer than the call).
+     */
+    Accounting.Snapshot stats(Accounting.Instance f) throws IOException, InterruptedException {
+        if (f == FERRY_CLAT) {
+            long asked = System.currentTimeMillis();
+            for (int attempt = 0; ; attempt++) {
+                Result r = in(f.ns(), 20, ferry("clat", "status", "--json", "--state-file",
+                        dir.resolve("clat-state.json").toString()));
+                String shown = shown(r.command());
+                if (!r.ok()) return new Accounting.Snapshot(Map.of(), false, shown, "exit " + r.exit() + ": "
+                        + r.output().strip());
+                try {
+                    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.output());
+                    long updated = java.time.Instant.parse(json.path("updated").asText()).toEpochMilli();
+                    if (updated < asked && attempt < 8) {
+                        Thread.sleep(300);
+                        continue;
+                    }
+                    Map<String, Long> c = new LinkedHashMap<>();
+                    json.path("counters").properties().forEach(e -> c.put(e.getKey(), e.getValue().asLong()));
+                    return new Accounting.Snapshot(c, c.containsKey("tun_rx_packets"), shown, null);
+                } catch (IOException | RuntimeException e) {
+                    return new Accounting.Snapshot(Map.of(), false, shown, "unreadable status: " + e.getMessage());
+                }
+            }
+        }
+        Result r = in(f.ns(), 20, ferry("-i", f.name(), "stats", "display", "--csv"));
+        String shown = shown(r.command());
+        if (!r.ok()) return new Accounting.Snapshot(Map.of(), false, shown, "exit " + r.exit() + ": " + r.output().strip());
+        Map<String, Long> c = new LinkedHashMap<>();
+        for (String line : r.output().strip().split("\n")) {
+            String[] cells = line.split(",", 3);
+            if (cells.length < 2 || cells[0].equals("Counter")) continue;
+            try {
+                c.put(cells[0], Long.parseLong(cells[1].trim()));
+            } catch (NumberFormatException e) {
+                return new Accounting.Snapshot(Map.of(), false, shown, "not a counter line: " + line);
+            }
+        }
+        return new Accounting.Snapshot(c, c.containsKey("tun_rx_packets"), shown, null);
+    }
+
+    /** Item 4 for one instance: one ✓/✗ line, the accounting explained below it, and the command run. */
+    private int accountFor(Accounting acc, String id, Accounting.Instance f, String start) {
+        Accounting.Outcome o = acc.evaluate(f, start);
+        boolean ok = o.ok() && !id.equals(failItem);
+        out.println((ok ? "✓ " : "✗ ") + id + " ferry " + f.name() + " (" + f.role() + ") accounts for every packet: "
+                + o.summary());
+        for (String d : o.details()) out.println("      " + d);
+        out.println("      $ " + o.command());
+        return ok ? 0 : 1;
+    }
+
+    /** A command line as printed: the lab's own java command for ferry shortened to {@code ferry}. */
+    String shown(String command) {
+        return command.replace(String.join(" ", ferry()), "ferry");
     }
 
     /** The three captures; returns the files written (missing ones mean failure, reported). */
@@ -259,48 +352,6 @@ public final class Lab {
                 "the island's NAT64: v6host pings the IoT device " + IOT_VIA_ISLAND, ISLAND, "nat64", V6HOST, true,
                 IOT_VIA_ISLAND));
         return files;
-    }
-
-    /**
-     * Item 4 and the stop: each ferry is stopped with SIGTERM and prints its counters; every packet it read must be
-     * accounted for (translated or dropped with a named reason). Returns the number of ✗ lines.
-     */
-    public int stopFinal() throws IOException, InterruptedException {
-        int failed = 0;
-        for (String name : List.of("plat-nat64", "island-nat64", "island-clat")) {
-            Path pid = dir.resolve(name + ".pid");
-            if (!Files.exists(pid)) continue;
-            String kill = "kill -TERM " + Files.readString(pid).trim() + "  # then the \"counters:\" line of "
-                    + dir.resolve(name + ".log");
-            stop(name);
-            String log = Files.readString(dir.resolve(name + ".log"));
-            String line = grepLine(log, "counters:");
-            if (line.isEmpty()) {
-                failed += item("4", "ferry " + name + " accounts for every packet", new Result(1, log.strip(), kill), false,
-                        "it printed no counters (it was not running: killed or crashed)");
-                continue;
-            }
-            Map<String, Long> c = new LinkedHashMap<>();
-            for (String kv : line.substring(line.indexOf("counters:") + 9).trim().split("\\s+")) {
-                int eq = kv.indexOf('=');
-                if (eq > 0) c.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
-            }
-            long rx = c.getOrDefault("tun_rx_packets", -1L), tx = c.getOrDefault("tun_tx_packets", -1L);
-            long xlat = c.getOrDefault("xlat_46_ok", 0L) + c.getOrDefault("xlat_64_ok", 0L);
-            long drops = c.entrySet().stream().filter(e -> e.getKey().startsWith("drop_"))
-                    .mapToLong(Map.Entry::getValue).sum();
-            long errors = c.getOrDefault("icmp4_error_sent", 0L) + c.getOrDefault("icmp6_error_sent", 0L);
-            boolean ok = rx > 0 && rx == xlat + drops && tx == xlat + errors && xlat >= 12;
-            StringBuilder detail = new StringBuilder("read " + rx + " = translated " + xlat + " + dropped " + drops);
-            c.forEach((k, v) -> {
-                if (k.startsWith("drop_") && v > 0) detail.append(" (").append(k).append('=').append(v).append(')');
-            });
-            detail.append("; written ").append(tx).append(" = translated ").append(xlat).append(" + ICMP errors ")
-                    .append(errors);
-            failed += item("4", "ferry " + name + " accounts for every packet", new Result(0, line, kill), ok,
-                    detail.toString());
-        }
-        return failed;
     }
 
     /** Stops every process the lab started (by recorded PID) and deletes the namespaces. */
@@ -612,7 +663,7 @@ public final class Lab {
     private int item(String id, String what, Result r, boolean ok, String evidence) {
         if (id.equals(failItem) && !id.equals("2.4")) ok = false; // test hook (2.4 is failed by its port)
         out.println((ok ? "✓ " : "✗ ") + id + " " + what + (evidence.isBlank() ? "" : ": " + evidence));
-        out.println("      $ " + r.command());
+        out.println("      $ " + shown(r.command()));
         if (!ok) out.println("      " + r.output().trim().replace("\n", "\n      "));
         return ok ? 0 : 1;
     }

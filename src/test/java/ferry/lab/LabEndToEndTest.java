@@ -77,9 +77,13 @@ class LabEndToEndTest {
         Run r = run(150, "lab", "--dir", dir.toString());
         assertThat(r.out()).doesNotContain("✗");
         assertThat(r.exit()).isZero();
-        for (String item : List.of("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4"))
+        for (String item : List.of("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4",
+                "4.1", "4.2", "4.3"))
             assertThat(r.out()).contains("✓ " + item + " ");
-        assertThat(r.out().split("✓ 4 ferry ", -1)).hasSize(4); // one accounting line per ferry
+        // item 4: the counters through the CLI, the pings counted exactly
+        assertThat(r.out()).contains("✓ 4.1 ferry lab-plat (the plat's NAT64) accounts for every packet: read ")
+                .contains("ferry -i lab-plat stats display --csv").contains("ferry -i lab-island stats display --csv");
+        assertThat(r.out().split("— exactly the 3 \\+ 3 of the ping, nothing else ✓", -1)).hasSize(5);
         assertThat(r.out()).contains("-> 64:ff9b::c000:201")
                 .contains("192.0.2.1 is bits 96-127 (0xc0000201) of 64:ff9b::c000:201 under 64:ff9b::/96")
                 .contains("198.51.100.109 is bits 96-127 (0xc633646d) of 2001:db8:8011:fda4:4444:0:c633:646d");
