@@ -249,9 +249,22 @@ public final class Lab {
                 refused.exit() == 7, firstLine(refused.output()));
         // 3. iot -> IPv4 Internet through CLAT + PLAT (464XLAT)
         Result st = in(ISLAND, 20, ferry("clat", "status", "--state-file", dir.resolve("clat-state.json").toString()));
-        failed += item("3.1", "the island's CLAT discovered the PLAT prefix (RFC 7050 via the PLAT's DNS64), none"
-                + " configured", st, st.ok() && st.output().contains("from rfc7050-dns"),
-                grepLine(st.output(), "PLAT prefix"));
+        // RFC 7050 §3: the CLAT asks its resolver for AAAA ipv4only.arpa; the DNS64 synthesizes the name's two
+        // well-known IPv4 addresses 192.0.0.170/171 under its prefix, and the CLAT reads the prefix off the answer
+        Result wka = in(ISLAND, 10, "dig", "+short", "+time=2", "+tries=2", "AAAA", "ipv4only.arpa",
+                "@" + PLAT_V6NET);
+        List<String> wkaAnswer = List.of(wka.output().strip().split("\\s+"));
+        boolean learned = st.ok() && st.output().contains(PLAT_PREFIX + "  from rfc7050-dns")
+                && st.output().contains("discovery:     RFC 7050");
+        boolean synthesized = wka.ok() && wkaAnswer.contains("64:ff9b::c000:aa") && wkaAnswer.contains("64:ff9b::c000:ab");
+        failed += item("3.1", "the island's CLAT discovered the PLAT prefix " + PLAT_PREFIX + ", none configured:"
+                + " RFC 7050 §3 — it asked its resolver, the plat's DNS64 [" + PLAT_V6NET + "]:53, for AAAA"
+                + " ipv4only.arpa and found the well-known 192.0.0.170 and 192.0.0.171 in bits 96-127 of the answers",
+                st, learned && synthesized, (grepLine(st.output(), "PLAT prefix") + "; "
+                        + grepLine(st.output(), "clat_rfc7050_found")).replaceAll("\\s+", " "));
+        out.println("      $ " + shown(wka.command()) + "   # the same query by hand: " + String.join(" ", wkaAnswer)
+                + (synthesized ? " = " + PLAT_PREFIX + " + 0xc00000aa (192.0.0.170) and + 0xc00000ab (192.0.0.171)"
+                : "  ✗ expected 64:ff9b::c000:aa and 64:ff9b::c000:ab"));
         acc.snapshot(FERRY_CLAT, "before 3.2");
         acc.snapshot(FERRY_PLAT, "before 3.2");
         Result ping3 = in(IOT, 20, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", INET4_ADDR);
