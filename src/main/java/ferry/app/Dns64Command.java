@@ -89,7 +89,7 @@ public final class Dns64Command implements Callable<Integer> {
     Dns64Settings fromFile() throws ConfigException {
         Config c = ConfigParser.parse(config);
         if (c.dns64() == null) throw new IllegalArgumentException("--config: " + config + " has no \"dns64\" section");
-        Dns64Settings s = Dns64Settings.fromConfig(c.dns64(), c.ferry() == null || c.ferry().wkpStrict());
+        Dns64Settings s = settingsOf(c);
         List<InetSocketAddress> l = new ArrayList<>(), u = new ArrayList<>();
         for (String x : listen) l.add(Dns64Settings.parseSocketAddress("--listen", x));
         for (String x : upstream) u.add(Dns64Settings.parseSocketAddress("--upstream", x));
@@ -98,6 +98,11 @@ public final class Dns64Command implements Callable<Integer> {
         return new Dns64Settings(l.isEmpty() ? s.listen() : l, u.isEmpty() ? s.upstream() : u, p.isEmpty() ? s.prefixes() : p,
                 s.exclude(), s.parallelQueries() || parallel, s.cacheSize(), s.timeoutMs(), s.retries(), s.maxInflight(),
                 s.wkpStrict(), threads, s.clientBudgetMs());
+    }
+
+    /** The server settings of a configuration's "dns64" section (and ferry.wkp-strict); ferry run serves them too. */
+    static Dns64Settings settingsOf(Config c) {
+        return Dns64Settings.fromConfig(c.dns64(), c.ferry() == null || c.ferry().wkpStrict());
     }
 
     Dns64Settings settings() {

@@ -36,6 +36,7 @@ final class LiveConfig {
     private final AtomicReference<RunTranslators> current;
     private final Consumer<String> log;
     private String text;
+    private volatile java.util.function.BiConsumer<RunTranslators, RunTranslators> onApplied = (a, b) -> { };
 
     LiveConfig(Path file, Mode modeOverride, boolean force, AtomicReference<RunTranslators> current, String text,
                Consumer<String> log) {
@@ -45,6 +46,11 @@ final class LiveConfig {
         this.current = current;
         this.text = text;
         this.log = log;
+    }
+
+    /** Called (under this object's lock) with the old and the new configuration after each swap. */
+    void onApplied(java.util.function.BiConsumer<RunTranslators, RunTranslators> listener) {
+        this.onApplied = listener;
     }
 
     Path file() {
@@ -91,21 +97,37 @@ final class LiveConfig {
         RunTranslators old = current.get();
         if (!cfg.instance().equals(old.config().instance())) {
             return new Outcome(false, List.of("instance: \"" + cfg.instance() + "\" is not the running instance \""
-                    + old.config().instance() + "\" (its control socket is named after it; start another ferry run for"
-                    + " another instance)"), List.of());
+                    + old.config().instance() + "\" (its control socket is named after it; give another instance its"
+                    + " own file: ferry run --config A.json --config B.json)"), List.of());
         }
         if (cfg.ferry().mode() != old.config().ferry().mode()) {
             return new Outcome(false, List.of("ferry.mode: \"" + cfg.ferry().mode().jsonName()
                     + "\" differs from the running mode \"" + old.config().ferry().mode().jsonName()
                     + "\"; the mode is read only at start (restart ferry to change it)"), List.of());
         }
+        if (cfg.ferry().metrics() != null) {
+            try {
+                ferry.metrics.MetricsEndpoint.loopback(cfg.ferry().metrics());
+            } catch (IllegalArgumentException e) {
+                return new Outcome(false, List.of(source + ": ferry." + e.getMessage()), List.of());
+            }
+        }
+        List<String> notes = new ArrayList<>();
+        if (cfg.ferry().mode() == Mode.CLAT && !java.util.Objects.equals(cfg.clat(), old.config().clat())) {
+            // discovery, the source mapping's routes and proxy NDP were set up from the old section
+            notes.add("the \"clat\" section changed; it is read only at start (restart ferry to apply it)");
+            cfg = new Config(cfg.instance(), cfg.framework(), cfg.global(), cfg.eamt(), cfg.denylist4(), cfg.ferry(),
+                    cfg.dns64(), cfg.tun(), cfg.nat64(), old.config().clat());
+        }
+        if (!java.util.Objects.equals(cfg.ferry().metrics(), old.config().ferry().metrics()))
+            notes.add("ferry.metrics changed; the metrics endpoint is set up only at start (restart ferry to apply it)");
         RunTranslators next;
         try {
-            next = new RunTranslators(cfg, old.counters()); // keeps the NAT64 tables when their part is unchanged
+            // keeps the NAT64 tables when their part is unchanged, and the CLAT's discovered PLAT prefix
+            next = new RunTranslators(cfg, old.counters(), old);
         } catch (IllegalArgumentException e) {
             return new Outcome(false, List.of(source + ": " + e.getMessage()), List.of());
         }
-        List<String> notes = new ArrayList<>();
         if (!cfg.tun().equals(old.config().tun()))
             notes.add("the \"tun\" section changed; it is read only at start (restart ferry to apply it)");
         if (old.nat64() != null) {
@@ -120,6 +142,7 @@ final class LiveConfig {
         }
         current.set(next);
         text = newText;
+        onApplied.accept(old, next);
         log.accept("level=info event=config_applied source=\"" + source + "\"" + (notes.isEmpty() ? ""
                 : " notes=\"" + String.join("; ", notes) + "\""));
         return new Outcome(true, List.of(), notes);

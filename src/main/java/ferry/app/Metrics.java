@@ -1,5 +1,7 @@
 package ferry.app;
 
+import ferry.dns64.Dns64Counter;
+import ferry.dns64.Dns64Server;
 import ferry.io.tun.TunDataplane;
 import ferry.io.tun.TunStat;
 import ferry.metrics.Counters;
@@ -7,21 +9,38 @@ import ferry.metrics.MetricsEndpoint;
 import ferry.nat64.Nat64Mapper;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * What {@code ferry run --metrics} exports: every counter (summed over the workers of the running configuration), the
- * TUN device's counters, and in nat64 mode the BIB entries and sessions per protocol (read from the tables in use at
- * scrape time, so they follow reconfigurations).
+ * What {@code ferry run}'s metrics endpoint ({@code --metrics} or {@code "ferry": {"metrics"}}) exports, for each
+ * instance of the process, labelled {@code instance="NAME"}: every counter (summed over the workers of the running
+ * configuration), the TUN device's counters, in nat64 mode the BIB entries and sessions per protocol (read from the
+ * tables in use at scrape time, so they follow reconfigurations), and, where the instance serves a {@code "dns64"}
+ * section, the DNS64 server's counters as {@code ferry_dns64_<id>_total}.
  */
 final class Metrics {
     private Metrics() {
     }
 
-    static MetricsEndpoint start(InetSocketAddress address, LiveConfig live, TunDataplane plane)
-            throws java.io.IOException {
-        MetricsEndpoint.Builder b = MetricsEndpoint.builder()
-                .counters(() -> Counters.sum(List.of(live.current().counters())));
-        for (TunStat s : TunStat.values()) b.counter(s.id(), s.help(), () -> plane.stats().getOrDefault(s, 0L));
+    /** One endpoint for every instance. */
+    static MetricsEndpoint start(InetSocketAddress address, List<RunInstance> instances) throws java.io.IOException {
+        MetricsEndpoint.Builder b = MetricsEndpoint.builder();
+        for (RunInstance i : instances) i.metrics(b.instance(i.name()));
+        MetricsEndpoint e = b.start(address);
+        Log.event(Log.Level.INFO, "metrics_listening", "url", "http://" + address.getAddress().getHostAddress()
+                + ":" + e.port() + "/metrics");
+        return e;
+    }
+
+    /** The series of one translator instance. */
+    static void translator(MetricsEndpoint.Builder b, LiveConfig live, Supplier<TunDataplane> plane) {
+        b.counters(() -> Counters.sum(List.of(live.current().counters())));
+        for (TunStat s : TunStat.values()) {
+            b.counter(s.id(), s.help(), () -> {
+                TunDataplane p = plane.get();
+                return p == null ? 0 : p.stats().getOrDefault(s, 0L);
+            });
+        }
         for (int proto : new int[] {6, 17, 1}) {
             String p = proto == 6 ? "tcp" : proto == 17 ? "udp" : "icmp";
             b.gauge("nat64_bib_entries", "BIB entries (static and dynamic) of the stateful NAT64", "protocol", p,
@@ -29,9 +48,15 @@ final class Metrics {
             b.gauge("nat64_sessions", "sessions of the stateful NAT64", "protocol", p,
                     () -> { Nat64Mapper m = live.current().nat64(); return m == null ? 0 : m.sessionCount(proto); });
         }
-        MetricsEndpoint e = b.start(address);
-        Log.event(Log.Level.INFO, "metrics_listening", "url", "http://" + address.getAddress().getHostAddress()
-                + ":" + e.port() + "/metrics");
-        return e;
+    }
+
+    /** The DNS64 server's counters (the server in use at scrape time; 0 while none runs). */
+    static void dns64(MetricsEndpoint.Builder b, Supplier<Dns64Server> server) {
+        for (Dns64Counter c : Dns64Counter.values()) {
+            b.counter("dns64_" + c.id(), "DNS64: " + c.explanation(), () -> {
+                Dns64Server s = server.get();
+                return s == null ? 0 : s.counters().get(c);
+            });
+        }
     }
 }

@@ -32,36 +32,61 @@ final class RunTranslators implements PacketHandler.Factory {
     /** nat64 mode: the tables every worker shares (issue 4 item 9); null in siit mode. */
     private final ferry.nat64.Nat64Mapper nat64;
 
+    /** clat mode: the PLAT prefix the workers read (discovery updates it; carried over by reconfigurations). */
+    private final ferry.clat.PlatPrefixHolder platHolder;
+    /** clat mode: the mapper every worker shares (it holds no per-packet state); null otherwise. */
+    private final ferry.clat.ClatMapper clat;
+    /** nat64 mode: what {@link #nat64} was built from (set by {@link #sharedMapper}). */
+    private Object nat64Key;
+
+    /** A first configuration (nothing to carry over). */
+    RunTranslators(Config config, Counters[] counters) {
+        this(config, counters, null);
+    }
+
     /**
      * Builds the factory and one throw-away translator, so an unsupported configuration fails here, before the swap.
      *
+     * @param previous the running configuration of the same instance (its NAT64 tables and PLAT prefix may carry
+     *                 over), or null at start
      * @throws IllegalArgumentException the configuration cannot be run (the message names the field)
      */
-    RunTranslators(Config config, Counters[] counters) {
+    RunTranslators(Config config, Counters[] counters, RunTranslators previous) {
         this.config = config;
         this.counters = counters;
+        ferry.clat.PlatPrefixHolder holder = null;
+        ferry.clat.ClatMapper clatMapper = null;
         if (config.ferry().mode() == ferry.config.Mode.NAT64) {
-            this.nat64 = sharedMapper(config);
+            this.nat64 = sharedMapper(config, previous);
             this.settings = Wiring.nat64Settings(config);
+        } else if (config.ferry().mode() == ferry.config.Mode.CLAT) {
+            this.nat64 = null;
+            if (config.clat() == null) throw new IllegalArgumentException("ferry.mode \"clat\" needs a \"clat\" object");
+            ferry.clat.SourceMapping source = ClatWiring.sourceMapping(config.clat());
+            holder = previous != null && previous.platHolder != null ? previous.platHolder
+                    : ferry.clat.PlatPrefixSelector.initialHolder(config.clat().platPrefix());
+            clatMapper = new ferry.clat.ClatMapper(holder, source, config.ferry().wkpStrict());
+            this.settings = ClatWiring.settings(config, source);
         } else {
             this.nat64 = null;
             Wiring.translator(config, new Counters());
             this.settings = Wiring.settings(config);
         }
+        this.platHolder = holder;
+        this.clat = clatMapper;
         this.gsoSettings = withMtus(settings, 65535, 65535, 65535);
     }
 
-    /** The NAT64 tables of the running configuration, and what they were built from (SIGHUP keeps them). */
-    private static ferry.nat64.Nat64Mapper lastMapper;
-    private static Object lastNat64Key;
-
     /**
-     * The NAT64 tables for {@code config}: the running ones when pool6, the NAT64 section and wkp-strict are unchanged
-     * (a SIGHUP that changes other settings keeps every BIB entry and session), else new ones (the old ones, and
-     * their log thread, are let go).
+     * The NAT64 tables for {@code config}: the running ones of the same instance ({@code previous}) when pool6, the
+     * NAT64 section and wkp-strict are unchanged (a SIGHUP that changes other settings keeps every BIB entry and
+     * session), else new ones (the old ones, and their log thread, are let go). Each instance has its own tables.
      */
-    private static synchronized ferry.nat64.Nat64Mapper sharedMapper(Config config) {
+    private ferry.nat64.Nat64Mapper sharedMapper(Config config, RunTranslators previous) {
+        ferry.nat64.Nat64Mapper lastMapper = previous == null ? null : previous.nat64;
+        Object lastNat64Key = previous == null ? null : previous.nat64Key;
         Object key = java.util.List.of(config.global().pool6(), config.nat64(), config.ferry().wkpStrict());
+        nat64Key = key;
         if (lastMapper != null && key.equals(lastNat64Key)) return lastMapper;
         ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config);
         if (lastMapper != null && lastMapper.log() != null) {
@@ -72,8 +97,6 @@ final class RunTranslators implements PacketHandler.Factory {
             }
         }
         if (m.log() != null) m.log().start(System.err::println);
-        lastMapper = m;
-        lastNat64Key = key;
         return m;
     }
 
@@ -91,6 +114,11 @@ final class RunTranslators implements PacketHandler.Factory {
         return config;
     }
 
+    /** The PLAT prefix the CLAT translates with (clat mode), else null. */
+    ferry.clat.PlatPrefixHolder platHolder() {
+        return platHolder;
+    }
+
     /** The shared NAT64 tables (nat64 mode), else null. */
     ferry.nat64.Nat64Mapper nat64() {
         return nat64;
@@ -102,6 +130,10 @@ final class RunTranslators implements PacketHandler.Factory {
             Translator t = Wiring.translator(config, counters[queue], nat64);
             Translator gso = new IpTranslator(gsoSettings, nat64, counters[queue]);
             return new Handler(t, gso, out, settings, true);
+        }
+        if (clat != null) {
+            return new Handler(new IpTranslator(settings, clat, counters[queue]),
+                    new IpTranslator(gsoSettings, clat, counters[queue]), out, settings, false);
         }
         Translator t = Wiring.translator(config, counters[queue]);
         Translator gso = new IpTranslator(gsoSettings, Wiring.siitMapper(config), counters[queue]);

@@ -379,7 +379,7 @@ public final class ConfigParser {
             }
             FerrySection fs = f.build();
             if (mode != fs.mode()) fs = new FerrySection(mode, fs.ipv4Address(), fs.ipv6Address(), fs.ipv4Mtu(),
-                    fs.ipv6Mtu(), fs.wkpStrict());
+                    fs.ipv6Mtu(), fs.wkpStrict(), fs.metrics());
 
             // Across keys.
             if (f.ipv6MtuNode != null || g.lowestNode != null) {
@@ -565,6 +565,7 @@ public final class ConfigParser {
             int ipv6Mtu = 1500;
             Json.Node ipv6MtuNode;
             boolean wkpStrict = true;
+            String metrics;
             int maxSessions = Nat64Section.DEFAULT_MAX_SESSIONS;
             Json.Node maxSessionsNode;
             int maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength = 128, fragmentTimeout = 2;
@@ -572,7 +573,7 @@ public final class ConfigParser {
             final Map<String, Json.Node> nat64Keys = new LinkedHashMap<>();
 
             FerrySection build() {
-                return new FerrySection(mode, ipv4Address, ipv6Address, ipv4Mtu, ipv6Mtu, wkpStrict);
+                return new FerrySection(mode, ipv4Address, ipv6Address, ipv4Mtu, ipv6Mtu, wkpStrict, metrics);
             }
         }
 
@@ -597,6 +598,13 @@ public final class ConfigParser {
                 if (l != null) { f.ipv6Mtu = l.intValue(); f.ipv6MtuNode = v; }
             });
             h.put("wkp-strict", (p, v) -> { Boolean b = bool(p, v); if (b != null) f.wkpStrict = b; });
+            // ferry run's Prometheus endpoint (HOST:PORT; ferry run checks that the host is loopback)
+            h.put("metrics", (p, v) -> {
+                String s = string(p, v);
+                if (s == null) return;
+                if (s.isBlank()) error(p, v, "\"\" is not HOST:PORT (e.g. \"127.0.0.1:9464\")");
+                else f.metrics = s;
+            });
             h.put("max-sessions", (p, v) -> {
                 Long l = integer(p, v, 1, 1 << 26);
                 if (l != null) { f.maxSessions = l.intValue(); f.maxSessionsNode = v; }

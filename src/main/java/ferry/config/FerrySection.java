@@ -15,12 +15,21 @@ import ferry.addr.Prefix6;
  * @param ipv6Mtu     {@code ipv6-mtu}: MTU of the IPv6 side, 1280..65535, default 1500
  * @param wkpStrict   {@code wkp-strict}: refuse non-global IPv4 addresses under 64:ff9b::/96 (RFC 6052 §3.1),
  *                    default true
+ * @param metrics     {@code metrics}: {@code HOST:PORT} of {@code ferry run}'s Prometheus endpoint, as
+ *                    {@code --metrics} (which wins over it); only a string here, {@code ferry run} checks that it is a
+ *                    loopback address; null when unset (no endpoint)
  */
 public record FerrySection(Mode mode, Prefix4 ipv4Address, Prefix6 ipv6Address, int ipv4Mtu, int ipv6Mtu,
-                           boolean wkpStrict) {
+                           boolean wkpStrict, String metrics) {
+
+    /** Settings without a metrics endpoint. */
+    public FerrySection(Mode mode, Prefix4 ipv4Address, Prefix6 ipv6Address, int ipv4Mtu, int ipv6Mtu,
+                        boolean wkpStrict) {
+        this(mode, ipv4Address, ipv6Address, ipv4Mtu, ipv6Mtu, wkpStrict, null);
+    }
 
     /** The values used when the file has no {@code "ferry"} object. */
     public static FerrySection defaults() {
-        return new FerrySection(Mode.SIIT, null, null, 1500, 1500, true);
+        return new FerrySection(Mode.SIIT, null, null, 1500, 1500, true, null);
     }
 }

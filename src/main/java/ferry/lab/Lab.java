@@ -184,12 +184,12 @@ public final class Lab {
         start("inet4-dns", INET4, "ferry lab dns: serving", ferry("lab", "dns-server", "--listen", INET4_ADDR + ":53"));
         start("iot-services", IOT, "iot: serving", "python3", dir.resolve("iot.py").toString());
         // routers
-        start("plat-nat64", PLAT, "ferry run: ready", ferry("run", "--config", dir.resolve("plat-nat64.json").toString()));
+        start("plat-nat64", PLAT, "event=ready instances=", ferry("run", "--config", dir.resolve("plat-nat64.json").toString()));
         start("plat-dns64", PLAT, "ferry dns64: serving on", ferry("dns64", "--listen", "[" + PLAT_V6NET + "]:53",
                 "--upstream", INET4_ADDR + ":53", "--prefix", PLAT_PREFIX));
         // --force: the pool6 has 0x44 in bits 64-71, the u-octet RFC 6052 §2.2 says MUST be zero (as Jool,
         // ferry accepts it only when forced)
-        start("island-nat64", ISLAND, "ferry run: ready",
+        start("island-nat64", ISLAND, "event=ready instances=",
                 ferry("run", "--force", "--config", dir.resolve("island-nat64.json").toString()));
         // the island's resolver for its IPv4 devices: a ferry dns64 on the LAN address, forwarding over IPv6 to the
         // plat's DNS64 (A queries pass through unchanged)

@@ -81,49 +81,85 @@ public final class MetricsEndpoint implements AutoCloseable {
         return new InetSocketAddress(a, port);
     }
 
-    /** Collects what to export, then {@link #start}s the server. */
+    /**
+     * Collects what to export, then {@link #start}s the server. After {@link #instance(String)}, what is added belongs to
+     * that instance and every series carries the label {@code instance="NAME"} (one endpoint for the several instances
+     * of one {@code ferry run}); without it the series carry no instance label.
+     */
     public static final class Builder {
-        private Supplier<Map<Counter, Long>> counters = Map::of;
-        private final Map<String, String[]> extraHelp = new LinkedHashMap<>();
-        private final Map<String, LongSupplier> extra = new LinkedHashMap<>();
+        private String instance;
+        private boolean labelled;
+        private final List<Sample<Supplier<Map<Counter, Long>>>> counters = new ArrayList<>();
+        private final Map<String, String> extraHelp = new LinkedHashMap<>();
+        private final Map<String, List<Sample<LongSupplier>>> extra = new LinkedHashMap<>();
         private final Map<String, Gauge> gauges = new LinkedHashMap<>();
 
-        private record Gauge(String help, String label, List<String> values, List<LongSupplier> suppliers) {
+        private record Sample<T>(String instance, String labelValue, T value) {
+        }
+
+        private record Gauge(String help, String label, List<Sample<LongSupplier>> samples) {
+        }
+
+        /** What follows belongs to instance {@code name}: its series are labelled {@code instance="NAME"}. */
+        public Builder instance(String name) {
+            this.instance = name;
+            this.labelled = true;
+            return this;
         }
 
         /** Every {@link Counter}, from the summed per-worker counters (missing = 0). */
         public Builder counters(Supplier<Map<Counter, Long>> sums) {
-            this.counters = sums;
+            counters.removeIf(c -> java.util.Objects.equals(c.instance(), instance));
+            counters.add(new Sample<>(instance, null, sums));
             return this;
         }
 
         /** One more counter, {@code ferry_<id>_total}. */
         public Builder counter(String id, String help, LongSupplier value) {
-            extraHelp.put(id, new String[] {help});
-            extra.put(id, value);
+            extraHelp.putIfAbsent(id, help);
+            extra.computeIfAbsent(id, k -> new ArrayList<>()).add(new Sample<>(instance, null, value));
             return this;
         }
 
         /** One labelled sample of gauge {@code ferry_<name>}; call again with other label values. */
         public Builder gauge(String name, String help, String label, String labelValue, LongSupplier value) {
-            Gauge g = gauges.computeIfAbsent(name, n -> new Gauge(help, label, new ArrayList<>(), new ArrayList<>()));
-            g.values().add(labelValue);
-            g.suppliers().add(value);
+            Gauge g = gauges.computeIfAbsent(name, n -> new Gauge(help, label, new ArrayList<>()));
+            g.samples().add(new Sample<>(instance, labelValue, value));
             return this;
+        }
+
+        private String[] labels(String... more) {
+            List<String> l = new ArrayList<>();
+            if (labelled) l.add("instance");
+            l.addAll(List.of(more));
+            return l.toArray(String[]::new);
+        }
+
+        private String[] values(Sample<?> s, String... more) {
+            List<String> l = new ArrayList<>();
+            if (labelled) l.add(s.instance() == null ? "" : s.instance());
+            l.addAll(List.of(more));
+            return l.toArray(String[]::new);
         }
 
         /** Registers everything and starts serving {@code /metrics} on {@code address}. */
         public MetricsEndpoint start(InetSocketAddress address) throws IOException {
+            if (counters.isEmpty()) counters.add(new Sample<>(instance, null, Map::of));
             PrometheusRegistry reg = new PrometheusRegistry();
             for (Counter c : Counter.values()) {
-                CounterWithCallback.builder().name(metricName(c.id())).help(c.explanation())
-                        .callback(cb -> cb.call(counters.get().getOrDefault(c, 0L))).register(reg);
+                CounterWithCallback.builder().name(metricName(c.id())).help(c.explanation()).labelNames(labels())
+                        .callback(cb -> {
+                            for (Sample<Supplier<Map<Counter, Long>>> s : counters)
+                                cb.call(s.value().get().getOrDefault(c, 0L), values(s));
+                        }).register(reg);
             }
-            extra.forEach((id, s) -> CounterWithCallback.builder().name(metricName(id)).help(extraHelp.get(id)[0])
-                    .callback(cb -> cb.call(s.getAsLong())).register(reg));
+            extra.forEach((id, samples) -> CounterWithCallback.builder().name(metricName(id)).help(extraHelp.get(id))
+                    .labelNames(labels()).callback(cb -> {
+                        for (Sample<LongSupplier> s : samples) cb.call(s.value().getAsLong(), values(s));
+                    }).register(reg));
             gauges.forEach((name, g) -> GaugeWithCallback.builder().name(metricName(name)).help(g.help())
-                    .labelNames(g.label()).callback(cb -> {
-                        for (int i = 0; i < g.values().size(); i++) cb.call(g.suppliers().get(i).getAsLong(), g.values().get(i));
+                    .labelNames(labels(g.label())).callback(cb -> {
+                        for (Sample<LongSupplier> s : g.samples()) cb.call(s.value().getAsLong(), values(s, s.labelValue()));
                     }).register(reg));
             HTTPServer s = HTTPServer.builder().inetAddress(address.getAddress()).port(address.getPort())
                     .registry(reg).buildAndStart();

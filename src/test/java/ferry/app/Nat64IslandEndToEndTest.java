@@ -90,7 +90,7 @@ class Nat64IslandEndToEndTest {
             }
         });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (!ferryErr.toString().contains("ferry run: ready")) {
+        while (!ferryErr.toString().contains("event=ready instances=")) {
             if (System.nanoTime() > deadline || !ferry.isAlive()) {
                 Thread.sleep(300);
                 throw new AssertionError("ferry run did not start; stderr:\n" + ferryErr);

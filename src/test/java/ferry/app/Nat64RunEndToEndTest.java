@@ -91,7 +91,7 @@ class Nat64RunEndToEndTest {
             }
         });
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (!ferryErr.toString().contains("ferry run: ready")) {
+        while (!ferryErr.toString().contains("event=ready instances=")) {
             if (System.nanoTime() > deadline || !ferry.isAlive()) {
                 Thread.sleep(300);
                 throw new AssertionError("ferry run did not start; stderr:\n" + ferryErr);
@@ -237,14 +237,14 @@ class Nat64RunEndToEndTest {
             Thread.sleep(500);
             Process c = spawn(nsV6, "python3", dir.resolve("wait2.py").toString(), V4_HOST_AS_V6, "7009");
             Thread.sleep(1000); // the first echo has come back
-            int reloads = count(ferryErr.toString(), "configuration reloaded");
+            int reloads = count(ferryErr.toString(), "event=config_reloaded");
             Process k = new ProcessBuilder("kill", "-HUP", Long.toString(ferry.pid())).start();
             assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).isTrue();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (count(ferryErr.toString(), "configuration reloaded") == reloads && System.nanoTime() < deadline) {
+            while (count(ferryErr.toString(), "event=config_reloaded") == reloads && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            assertThat(count(ferryErr.toString(), "configuration reloaded")).as(ferryErr.toString()).isGreaterThan(reloads);
+            assertThat(count(ferryErr.toString(), "event=config_reloaded")).as(ferryErr.toString()).isGreaterThan(reloads);
             assertThat(c.waitFor(15, TimeUnit.SECONDS)).isTrue();
             String out = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             // the second datagram, sent after the reload to the same pool4 transport address, still finds its BIB

@@ -103,4 +103,99 @@ class RunConfigTest {
         }
         assertThat(code).isEqualTo(2);
     }
+
+    @Test
+    void twoFilesWithTheSameInstanceNameExitTwoNamingBothFilesBeforeTouchingAnyDevice() throws Exception {
+        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"edge\", \"tun\": { \"device\": \"ferrya\" } }");
+        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"edge\", \"tun\": { \"device\": \"ferryb\" } }");
+        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains(b + ": instance: \"edge\" is also the instance of " + a)
+                .doesNotContain("event=ready");
+    }
+
+    @Test
+    void twoFilesOnTheSameTunDeviceAreRefused() throws Exception {
+        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"one\" }");
+        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"two\" }");
+        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains(b + ": tun.device: \"ferry0\" is also the device of " + a);
+    }
+
+    @Test
+    void everyInvalidFileIsReportedNotOnlyTheFirst() throws Exception {
+        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"one\", \"tun\": { \"mtu\": 99999 } }");
+        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"two\", \"ferry\": { \"ipv4-mtu\": 7 } }");
+        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains(a.toString()).contains("tun.mtu").contains(b.toString()).contains("ferry.ipv4-mtu");
+    }
+
+    @Test
+    void aMetricsKeyThatIsNotLoopbackExitsTwoNamingTheKeyAndTheValue() throws Exception {
+        Path a = E2e.write(dir, "a.json", "{ \"ferry\": { \"metrics\": \"192.0.2.1:9464\" } }");
+        E2e.Run r = E2e.main("run", "--config", a.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains(a + ": ferry.metrics: \"192.0.2.1:9464\"").contains("only loopback");
+        Path b = E2e.write(dir, "b.json", "{ \"ferry\": { \"metrics\": \"127.0.0.1\" } }");
+        assertThat(E2e.main("run", "--config", b.toString()).stderr()).contains("ferry.metrics: \"127.0.0.1\" is not HOST:PORT");
+    }
+
+    @Test
+    void theMetricsKeyIsReadAndFilesThatNameDifferentEndpointsAreRefused() throws Exception {
+        assertThat(ConfigParser.parse("{ \"ferry\": { \"metrics\": \"127.0.0.1:9464\" } }", "t").ferry().metrics())
+                .isEqualTo("127.0.0.1:9464");
+        assertThat(ConfigParser.parse("{}", "t").ferry().metrics()).isNull();
+        assertThat(catchThrowableOfType(ConfigException.class, () -> ConfigParser.parse(
+                "{ \"ferry\": { \"metrics\": 9464 } }", "t")).errors()).extracting(ConfigError::path)
+                .as("a string").containsExactly("ferry.metrics");
+        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"one\", \"ferry\": { \"metrics\": \"127.0.0.1:9464\" },"
+                + " \"tun\": { \"device\": \"ferrya\" } }");
+        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"two\", \"ferry\": { \"metrics\": \"127.0.0.1:9465\" },"
+                + " \"tun\": { \"device\": \"ferryb\" } }");
+        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains(b + ": ferry.metrics: \"127.0.0.1:9465\" differs from \"127.0.0.1:9464\" in " + a);
+    }
+
+    @Test
+    void aBadMetricsFlagExitsTwoNamingTheFlag() throws Exception {
+        Path a = E2e.write(dir, "a.json", "{}");
+        E2e.Run r = E2e.main("run", "--config", a.toString(), "--metrics", "0.0.0.0:9464");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains("--metrics: \"0.0.0.0:9464\"").contains("only loopback");
+    }
+
+    @Test
+    void aControlSocketPathWithSeveralFilesIsAUsageError() throws Exception {
+        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"one\", \"tun\": { \"device\": \"ferrya\" } }");
+        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"two\", \"tun\": { \"device\": \"ferryb\" } }");
+        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString(), "--control-socket", "/tmp/x.sock");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains("event=usage_error").contains("--control-socket");
+    }
+
+    @Test
+    void aFileWithOnlyDns64FerryAndInstanceIsADns64OnlyInstance() {
+        assertThat(RunInstance.dns64Only("{ \"instance\": \"dns\", \"ferry\": {}, \"dns64\": {}, \"comment\": 1 }"))
+                .isTrue();
+        assertThat(RunInstance.dns64Only("{ \"DNS64\": {} }")).as("keys are case-insensitive").isTrue();
+        assertThat(RunInstance.dns64Only("{ \"dns64\": {}, \"tun\": {} }")).as("a tun makes a translator").isFalse();
+        assertThat(RunInstance.dns64Only("{ \"dns64\": {}, \"global\": {} }")).isFalse();
+        assertThat(RunInstance.dns64Only("{ \"instance\": \"x\" }")).as("no dns64 section").isFalse();
+        assertThat(RunInstance.dns64Only("{ not json")).isFalse();
+    }
+
+    @Test
+    void modeOverrideLeavesADns64OnlyFileAloneButAppliesToTheTranslators() throws Exception {
+        Path d = E2e.write(dir, "d.json", "{ \"instance\": \"dns\", \"dns64\": { \"upstream\": [\"192.0.2.53\"] } }");
+        RunInstance dns = RunInstance.prepare(d, new RunInstance.Options(false, ferry.config.Mode.NAT64, 10, null, null));
+        assertThat(dns.dns64Only()).isTrue();
+        assertThat(dns.device()).isNull();
+        Path t = E2e.write(dir, "t.json", "{ \"instance\": \"xlat\" }");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> RunInstance.prepare(t,
+                new RunInstance.Options(false, ferry.config.Mode.NAT64, 10, null, null)));
+        assertThat(e).as("--mode nat64 made the translator file a NAT64 without pool6/pool4").isNotNull();
+    }
 }

@@ -295,14 +295,14 @@ class RunEndToEndTest {
     void sighupWithAnInvalidFileKeepsTheRunningConfigurationAndAValidOneIsSwappedIn() throws Exception {
         Files.writeString(config, "{ \"ferry\": { \"ipv4-mtu\": 7 } }");
         ferry.signal("HUP");
-        ferry.awaitStderr("is invalid; keeping the running configuration", 10);
+        ferry.awaitStderr("event=config_invalid", 10);
         assertThat(ferry.stderr()).contains("ferry.ipv4-mtu");
         Result still = in(nsV4, 60, "ping", "-n", "-c", "1", "-W", "2", "-t", "2", V6_HOST_AS_V4);
         assertThat(still.out()).as("old config still runs").contains("From 203.0.113.1");
 
         Files.writeString(config, config("203.0.113.5", false));
         ferry.signal("HUP");
-        ferry.awaitStderr("configuration reloaded", 10);
+        ferry.awaitStderr("event=config_reloaded", 10);
         Result swapped = in(nsV4, 60, "ping", "-n", "-c", "1", "-W", "2", "-t", "2", V6_HOST_AS_V4);
         assertThat(swapped.out()).as("new ipv4-address in use").contains("From 203.0.113.5");
     }
@@ -315,7 +315,8 @@ class RunEndToEndTest {
         String err = ferry.stderr();
         System.err.print("RunEndToEndTest: ferry's stderr:\n" + err);
         assertThat(ferry.process.exitValue()).as(err).isZero();
-        assertThat(err).contains("stopped; device ferry0 removed");
+        assertThat(err).contains("event=stopped instance=default device=ferry0 removed=true")
+                .contains("event=exit code=0");
         // every kind of traffic above was translated, and the generated errors were counted
         assertThat(counter(err, "xlat_46_ok")).isPositive();
         assertThat(counter(err, "xlat_64_ok")).isPositive();
@@ -341,7 +342,7 @@ class RunEndToEndTest {
         long csumErrors6 = snmp(nsV6, "Tcp", "InCsumErrors") + snmp6(nsV6, "Udp6InCsumErrors");
         Files.writeString(config, config("203.0.113.1", true));
         ferry = Ferry.start(this, nsX, config, 2);
-        assertThat(ferry.stderr()).contains("vnet header on");
+        assertThat(ferry.stderr()).contains("vnet_header=on");
         httpBothWays();
         udpBothWays();
         udpGsoBothWays();
@@ -368,7 +369,7 @@ class RunEndToEndTest {
         try {
             Files.writeString(config, config("203.0.113.1", false, "ferry1", 2));
             ferry = Ferry.start(this, nsX, config, 10);
-            assertThat(ferry.stderr()).contains("device ferry1 (attached)");
+            assertThat(ferry.stderr()).contains("device=ferry1 created=false");
             // the "tun" section's MTU, addresses and routes, installed with ip(8)
             String link = in(nsX, 20, "ip", "-d", "link", "show", "ferry1").out();
             assertThat(link).contains("mtu 1400").contains("UP").contains("tun type tun").contains("multi_queue");
@@ -381,7 +382,7 @@ class RunEndToEndTest {
             ferry.signal("TERM");
             assertThat(ferry.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
             assertThat(ferry.process.exitValue()).as(ferry.stderr()).isZero();
-            assertThat(ferry.stderr()).contains("ferry run: stopped").doesNotContain("removed");
+            assertThat(ferry.stderr()).contains("event=stopped instance=default device=ferry1 removed=false");
             assertThat(in(nsX, 20, "ip", "link", "show", "ferry1").exit()).as("still there").isZero();
 
             // one queue without IFF_MULTI_QUEUE on a multi-queue device: TUNSETIFF says EINVAL
@@ -534,7 +535,7 @@ class RunEndToEndTest {
                     "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run",
                     "--config", config.toString(), "--give-up-after", Integer.toString(giveUpAfter));
             Ferry f = new Ferry(p);
-            f.awaitStderr("ferry run: ready", 30);
+            f.awaitStderr("event=ready instances=", 30);
             return f;
         }
 

@@ -117,7 +117,7 @@ class ClatEndToEndTest {
 
         platConfig = dir.resolve("plat.json");
         Files.writeString(platConfig, platConfig("64:ff9b::/96"));
-        plat = Child.start(this, nsPlat, "ferry run: ready", "run", "--config", platConfig.toString());
+        plat = Child.start(this, nsPlat, "event=ready instances=", "run", "--config", platConfig.toString());
         clat = startClat("""
                 {"ferry": {"mode": "clat"},
                  "clat": {"dedicated-prefix": "2001:db8:1:2::/64", "island": ["192.0.2.0/24"], "uplink": "r1",
@@ -139,7 +139,7 @@ class ClatEndToEndTest {
     Child startClat(String json) throws Exception {
         Path c = dir.resolve("clat-config.json");
         Files.writeString(c, json);
-        return Child.start(this, nsRtr, "ferry clat: ready", "clat", "--config", c.toString());
+        return Child.start(this, nsRtr, "event=ready instances=", "clat", "--config", c.toString());
     }
 
     @AfterAll
@@ -213,7 +213,7 @@ class ClatEndToEndTest {
         Files.writeString(platConfig, platConfig("2001:db8:64::/96"));
         in(nsPlat, "ip", "-6", "route", "add", "2001:db8:64::/96", "dev", "ferry0");
         plat.signal("HUP");
-        plat.awaitStderr("configuration reloaded", 10);
+        plat.awaitStderr("event=config_reloaded", 10);
         Result before = in(nsDev, 30, "ping", "-n", "-c", "1", "-W", "1", SERVER);
         assertThat(before.exit()).as("the CLAT still uses 64:ff9b::/96, which the PLAT dropped").isNotZero();
 
@@ -238,7 +238,7 @@ class ClatEndToEndTest {
         clat.signal("TERM");
         assertThat(clat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
         assertThat(clat.process.exitValue()).as(clat.stderr()).isZero();
-        assertThat(clat.stderr()).contains("stopped; device clat0 removed");
+        assertThat(clat.stderr()).contains("device=clat0 removed=true");
         assertThat(dir.resolve("clat.json")).as("status file removed").doesNotExist();
 
         // the island is masqueraded onto clat0's address 192.0.0.1 (RFC 7335) on its way into the CLAT
@@ -251,7 +251,7 @@ class ClatEndToEndTest {
                           "state-file": "%s"},
                  "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
                          "routes": ["0.0.0.0/0", "2001:db8:1:1::c1a7/128"]}}""".formatted(dir.resolve("clat.json")));
-        assertThat(clat.stderr()).contains("2001:db8:64::/96 (configured)").contains("discovery off");
+        assertThat(clat.stderr()).contains("2001:db8:64::/96 (configured)").contains("discovery=off");
         Result r = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
         assertThat(r.exit()).as(r.out()).isZero();
         http();
@@ -440,7 +440,7 @@ class ClatEndToEndTest {
                           "plat-prefix": "2001:db8:64::/96", "state-file": "%s"},
                  "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
                          "routes": ["0.0.0.0/0", "2001:db8:1:2::/64"]}}""".formatted(dir.resolve("clat.json")));
-        clat = Child.start(this, nsRtr, "ferry clat: ready", "run", "--config", c.toString());
+        clat = Child.start(this, nsRtr, "event=ready instances=", "run", "--config", c.toString());
         assertThat(in(nsRtr, 10, "ip", "-4", "route", "show", "default").out()).contains("mtu 1472");
         // the island router's own IPv6 uplink route gets MTU 1400: its kernel answers the CLAT's 1492-byte packets
         // with Packet Too Big (1400) from 2001:db8:1::2, an address with no IPv4 form
@@ -489,7 +489,7 @@ class ClatEndToEndTest {
         assertThat(plat.process.waitFor(15, TimeUnit.SECONDS)).isTrue();
         Path c = dir.resolve("plat-nat64.json");
         Files.writeString(c, json);
-        plat = Child.start(this, nsPlat, "ferry run: ready", "run", "--config", c.toString());
+        plat = Child.start(this, nsPlat, "event=ready instances=", "run", "--config", c.toString());
     }
 
     static boolean hasNft() throws Exception {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestInstance;
  * Skipped, with the reason printed, when not root or a tool is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CliEndToEndTest {
+public class CliEndToEndTest { // public: ferry.app.MultiRunEndToEndTest runs the CLI through ferry()
     static final String V6_HOST = "2001:db8:6::2";
     static final String V4_HOST = "198.51.100.2";
     static final String V4_HOST_AS_V6 = "64:ff9b::c633:6402";
@@ -129,7 +129,7 @@ class CliEndToEndTest {
 
     static void waitReady(Process p, StringBuffer err) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (!err.toString().contains("ferry run: ready")) {
+        while (!err.toString().contains("event=ready instances=")) {
             if (System.nanoTime() > deadline || !p.isAlive()) {
                 Thread.sleep(300);
                 throw new AssertionError("ferry run did not start; output:\n" + err);
@@ -170,13 +170,14 @@ class CliEndToEndTest {
 
     // --- the CLI, in process ---
 
-    record Cli(int exit, String out, String err) {
+    public record Cli(int exit, String out, String err) {
         List<String> lines() {
             return out.lines().toList();
         }
     }
 
-    static synchronized Cli ferry(String... args) {
+    /** Runs the CLI ({@code ferry ARGS}) in-process, capturing stdout and stderr. */
+    public static synchronized Cli ferry(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         int code;
@@ -460,7 +461,7 @@ class CliEndToEndTest {
         Files.writeString(natConfig, natJson(nat, "ferryn" + prefix.substring(6, 10), ", \"mtu-plateaus\": [1400, 1280]"));
         new ProcessBuilder("kill", "-HUP", Long.toString(natDaemon.pid())).start().waitFor(5, TimeUnit.SECONDS);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!natErr.toString().contains("SIGHUP: configuration reloaded") && System.nanoTime() < deadline) Thread.sleep(50);
+        while (!natErr.toString().contains("event=config_reloaded") && System.nanoTime() < deadline) Thread.sleep(50);
         assertThat(n("global", "display", "--csv").lines()).contains("mtu-plateaus,\"1400,1280\"");
 
         List<String> after = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
@@ -497,7 +498,9 @@ class CliEndToEndTest {
     }
 
     static double sample(String text, String name) {
-        return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+        // ferry run labels every series with its instance: name{instance="..."} value
+        return text.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
                 .findFirst().orElseThrow(() -> new AssertionError(name + " not in the scrape:\n" + text));
     }
 

@@ -1,0 +1,211 @@
+package ferry.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ferry.cli.CliEndToEndTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * ONE {@code ferry run --config siit.json --config nat64.json} process serving two instances in one router namespace
+ * (issue 8: one process per router namespace), the NAT64 file also carrying a {@code "dns64"} section that the same
+ * process serves (issue 5 item 1). As root, in three namespaces {@code ferry-mr-*} built here and always removed:
+ *
+ * <pre>
+ *  ferry-mr-X-v6                  ferry-mr-X-r                                       ferry-mr-X-v4
+ *  2001:db8:6::2 ── veth ── 2001:db8:6::1  [mrs0: SIIT] [mrn0: NAT64]  198.51.100.1 ── veth ── 198.51.100.2
+ *                           DNS64 127.0.0.1:5353 → lab DNS 127.0.0.1:5300 (example.net, A only)
+ * </pre>
+ *
+ * SIIT: pool6 2001:db8:100::/40, EAM 2001:db8:6::/120 = 192.0.2.0/24. NAT64: pool6 2001:db8:64::/96 (a
+ * network-specific prefix, so documentation IPv4 addresses may be synthesized and translated), pool4 203.0.113.8/30.
+ * Checked: ping through each instance, {@code ferry -i NAME stats display} for each, a synthesized AAAA from the dns64
+ * section, SIGHUP with one invalid file (that instance keeps its configuration, the other reloads), SIGTERM → exit 0
+ * and both devices removed.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class MultiRunEndToEndTest {
+    static final String V4_HOST = "198.51.100.2";
+    static final String V4_VIA_SIIT = RunEndToEndTest.v6(V4_HOST);  // 2001:db8:1c6:3364:2::
+    static final String V4_VIA_NAT64 = "2001:db8:64::c633:6402";
+    static final String V6_HOST = "2001:db8:6::2";
+
+    final String tag = HexFormat.of().toHexDigits(new Random().nextInt()).substring(4);
+    final String nsV6 = "ferry-mr-" + tag + "-v6";
+    final String nsR = "ferry-mr-" + tag + "-r";
+    final String nsV4 = "ferry-mr-" + tag + "-v4";
+    final String siit = "mrs" + tag;
+    final String nat = "mrn" + tag;
+    /** The process and namespace helpers of {@link RunEndToEndTest}, reused (its own topology is not built). */
+    final RunEndToEndTest h = new RunEndToEndTest();
+    boolean built;
+    Path dir;
+    Path siitFile;
+    Path natFile;
+    RunEndToEndTest.Ferry ferry;
+
+    @BeforeAll
+    void setUp() throws Exception {
+        String why = RunEndToEndTest.whyNot();
+        if (why == null && new ProcessBuilder("sh", "-c", "command -v dig").start().waitFor() != 0)
+            why = "dig is not installed";
+        if (why != null) System.err.println("MultiRunEndToEndTest skipped: " + why);
+        assumeTrue(why == null, why);
+        built = true;
+        dir = Files.createTempDirectory("ferry-mr-e2e");
+        for (String ns : List.of(nsV6, nsR, nsV4)) h.sh("ip", "netns", "add", ns);
+        h.sh("ip", "link", "add", "v6a", "netns", nsV6, "type", "veth", "peer", "name", "v6b", "netns", nsR);
+        h.sh("ip", "link", "add", "v4a", "netns", nsV4, "type", "veth", "peer", "name", "v4b", "netns", nsR);
+        for (String[] l : new String[][] {{nsV6, "lo"}, {nsV6, "v6a"}, {nsR, "lo"}, {nsR, "v6b"}, {nsR, "v4b"},
+                {nsV4, "lo"}, {nsV4, "v4a"}}) {
+            h.in(l[0], "ip", "link", "set", "dev", l[1], "up");
+        }
+        h.in(nsV6, "ip", "-6", "addr", "add", V6_HOST + "/64", "dev", "v6a", "nodad");
+        h.in(nsR, "ip", "-6", "addr", "add", "2001:db8:6::1/64", "dev", "v6b", "nodad");
+        h.in(nsV4, "ip", "addr", "add", V4_HOST + "/24", "dev", "v4a");
+        h.in(nsR, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
+        h.in(nsV6, "ip", "-6", "route", "add", "2001:db8:100::/40", "via", "2001:db8:6::1");
+        h.in(nsV6, "ip", "-6", "route", "add", "2001:db8:64::/96", "via", "2001:db8:6::1");
+        h.in(nsV4, "ip", "route", "add", "192.0.2.0/24", "via", "198.51.100.1");
+        h.in(nsV4, "ip", "route", "add", "203.0.113.8/30", "via", "198.51.100.1");
+        h.in(nsR, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding");
+        for (String[] n : new String[][] {{nsR, V6_HOST}, {nsR, V4_HOST}}) {
+            RunEndToEndTest.Result r = h.in(n[0], 30, "ping", "-n", "-c", "1", "-w", "10", n[1]);
+            assertThat(r.exit()).as("topology: %s reaches %s: %s", n[0], n[1], r.out()).isZero();
+        }
+        siitFile = dir.resolve("siit.json");
+        Files.writeString(siitFile, siitJson(1280));
+        natFile = dir.resolve("nat64.json");
+        Files.writeString(natFile, """
+                { "instance": "%s", "ferry": { "mode": "nat64" }, "global": { "pool6": "2001:db8:64::/96" },
+                  "pool4": [ { "protocol": "ICMP", "prefix": "203.0.113.8/30" },
+                             { "protocol": "UDP", "prefix": "203.0.113.8/30", "port range": "1024-65535" },
+                             { "protocol": "TCP", "prefix": "203.0.113.8/30", "port range": "1024-65535" } ],
+                  "tun": { "device": "mrn0", "queues": 1, "routes": ["2001:db8:64::/96", "203.0.113.8/30"] },
+                  "dns64": { "listen": ["127.0.0.1:5353"], "upstream": ["127.0.0.1:5300"], "timeout-ms": 1000 } }
+                """.formatted(nat));
+        // the upstream of the dns64 section: the lab's authoritative server (example.net, A records only)
+        String java = ProcessHandle.current().info().command().orElse("java");
+        h.spawn(nsR, java, "-Xmx48m", "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "lab",
+                "dns-server", "--listen", "127.0.0.1:5300");
+        Process p = h.spawn(nsR, java, "--enable-native-access=ALL-UNNAMED", "-Xmx96m",
+                "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run",
+                "--config", siitFile.toString(), "--config", natFile.toString());
+        ferry = new RunEndToEndTest.Ferry(p);
+        ferry.awaitStderr("event=ready instances=2 names=" + siit + "," + nat, 40);
+    }
+
+    String siitJson(int lowestIpv6Mtu) {
+        return """
+                { "instance": "%s", "global": { "pool6": "2001:db8:100::/40", "lowest-ipv6-mtu": %d },
+                  "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
+                  "tun": { "device": "mrs0", "queues": 1, "routes": ["2001:db8:100::/40", "192.0.2.0/24"] } }
+                """.formatted(siit, lowestIpv6Mtu);
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (!built) return;
+        if (ferry != null && ferry.process.isAlive()) {
+            ferry.process.destroyForcibly();
+            ferry.process.waitFor(10, TimeUnit.SECONDS);
+        }
+        for (Process p : List.copyOf(h.started)) {
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        for (String ns : List.of(nsV6, nsR, nsV4)) h.run(20, List.of("ip", "netns", "del", ns));
+    }
+
+    @Test
+    @Order(1)
+    void oneProcessLogsOneReadyEventPerInstanceAndServesTheDns64SectionBesideTheNat64() {
+        String err = ferry.stderr();
+        assertThat(err).contains("event=ready instance=" + siit + " mode=siit device=mrs0 created=true")
+                .contains("event=ready instance=" + nat + " mode=nat64 device=mrn0 created=true")
+                .contains("event=dns64_serving instance=" + nat + " listen=127.0.0.1:5353")
+                .contains("event=control_socket_listening instance=" + siit)
+                .contains("event=control_socket_listening instance=" + nat);
+    }
+
+    @Test
+    @Order(2)
+    void trafficFlowsThroughBothInstancesAndEachInstanceCountsItsOwn() throws Exception {
+        RunEndToEndTest.Result a = h.in(nsV6, 30, "ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", V4_VIA_SIIT);
+        assertThat(a.out()).as("through SIIT; ferry:\n" + ferry.stderr()).contains("3 received");
+        RunEndToEndTest.Result b = h.in(nsV6, 30, "ping", "-6", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_VIA_NAT64);
+        assertThat(b.out()).as("through NAT64; ferry:\n" + ferry.stderr()).contains("2 received");
+
+        long siit64 = stat(siit, "xlat_64_ok"), nat64 = stat(nat, "xlat_64_ok");
+        assertThat(siit64).as("the SIIT instance's own counters").isGreaterThanOrEqualTo(3).isLessThan(5);
+        assertThat(nat64).as("the NAT64 instance's own counters").isGreaterThanOrEqualTo(2).isLessThan(3 + 2);
+        assertThat(stat(nat, "xlat_46_ok")).isGreaterThanOrEqualTo(2);
+        CliEndToEndTest.Cli sessions = CliEndToEndTest.ferry("-i", nat, "session", "display", "--icmp", "--csv");
+        assertThat(sessions.exit()).isZero();
+        assertThat(sessions.out()).contains(V6_HOST);
+    }
+
+    @Test
+    @Order(3)
+    void theDns64SectionAnswersWithASynthesizedAaaa() throws Exception {
+        RunEndToEndTest.Result r = h.in(nsR, 20, "dig", "+short", "+time=2", "+tries=2", "-p", "5353", "@127.0.0.1",
+                "AAAA", "www.example.net");
+        assertThat(r.out().trim()).as("ferry:\n" + ferry.stderr()).isEqualTo("2001:db8:64::c000:201");
+    }
+
+    @Test
+    @Order(4)
+    void sighupReloadsEveryFileAndAnInvalidOneKeepsOnlyItsInstanceRunning() throws Exception {
+        Files.writeString(natFile, "{ \"instance\": \"" + nat + "\", \"ferry\": { \"mode\": \"nat64\", \"ipv4-mtu\": 7 } }");
+        Files.writeString(siitFile, siitJson(1300));
+        ferry.signal("HUP");
+        ferry.awaitStderr("event=config_invalid instance=" + nat, 10);
+        ferry.awaitStderr("event=config_reloaded instance=" + siit, 10);
+        assertThat(ferry.stderr()).contains("ferry.ipv4-mtu").doesNotContain("event=config_reloaded instance=" + nat);
+        CliEndToEndTest.Cli g = CliEndToEndTest.ferry("-i", siit, "global", "display", "--csv");
+        assertThat(g.out().lines()).as("the SIIT instance took its new file").contains("lowest-ipv6-mtu,1300");
+        RunEndToEndTest.Result b = h.in(nsV6, 30, "ping", "-6", "-n", "-c", "1", "-W", "2", V4_VIA_NAT64);
+        assertThat(b.out()).as("the NAT64 instance still runs its old configuration").contains("1 received");
+        RunEndToEndTest.Result a = h.in(nsV6, 30, "ping", "-6", "-n", "-c", "1", "-W", "2", V4_VIA_SIIT);
+        assertThat(a.out()).contains("1 received");
+    }
+
+    @Test
+    @Order(5)
+    void sigtermStopsBothInstancesExitsZeroAndRemovesBothDevices() throws Exception {
+        ferry.signal("TERM");
+        assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited").isTrue();
+        String err = ferry.stderr();
+        System.err.print("MultiRunEndToEndTest: ferry's stderr:\n" + err);
+        assertThat(ferry.process.exitValue()).as(err).isZero();
+        assertThat(err).contains("event=stopped instance=" + siit + " device=mrs0 removed=true")
+                .contains("event=stopped instance=" + nat + " device=mrn0 removed=true")
+                .contains("event=dns64_counters instance=" + nat).contains("event=exit code=0");
+        assertThat(h.in(nsR, 20, "ip", "link", "show", "mrs0").exit()).as("mrs0 gone").isNotZero();
+        assertThat(h.in(nsR, 20, "ip", "link", "show", "mrn0").exit()).as("mrn0 gone").isNotZero();
+        assertThat(Path.of("/run/ferry", siit + ".sock")).doesNotExist();
+    }
+
+    /** One counter of {@code ferry -i INSTANCE stats display --csv}. */
+    static long stat(String instance, String counter) {
+        CliEndToEndTest.Cli c = CliEndToEndTest.ferry("-i", instance, "stats", "display", "--csv");
+        assertThat(c.exit()).as(c.err()).isZero();
+        return c.out().lines().filter(l -> l.startsWith(counter + ",")).mapToLong(l -> Long.parseLong(l.split(",")[1]))
+                .findFirst().orElse(0);
+    }
+}
