@@ -68,6 +68,7 @@ public final class LabCommand implements Callable<Integer> {
             lab.up();
             failed += lab.check();
             captures = lab.capture();
+            failed += lab.captureFailures();
         } catch (Lab.LabException e) {
             out.println("✗ ferry lab: " + e.getMessage());
             failed++;
@@ -130,8 +131,9 @@ public final class LabCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (parent.refuseUnlessRoot()) return 2;
-            parent.lab().capture();
-            return 0;
+            Lab lab = parent.lab();
+            lab.capture();
+            return lab.captureFailures() == 0 ? 0 : 1;
         }
     }
 

@@ -54,7 +54,7 @@ public final class Lab {
     /** The ferry instances of the lab, as their CLI reaches them (the instance names are those of the configs). */
     static final Accounting.Instance FERRY_PLAT = new Accounting.Instance("lab-plat", PLAT, "the plat's NAT64", false),
             FERRY_ISLAND = new Accounting.Instance("lab-island", ISLAND, "the island's NAT64", false),
-            FERRY_CLAT = new Accounting.Instance("island-clat", ISLAND, "the island's CLAT", true);
+            FERRY_CLAT = new Accounting.Instance("lab-clat", ISLAND, "the island's CLAT", true);
 
     /** Debian packages that provide the commands the lab runs. */
     static final Map<String, String> PACKAGES = new LinkedHashMap<>();
@@ -72,6 +72,8 @@ public final class Lab {
 
     final Path dir;
     final PrintStream out;
+    /** Captures of {@link #capture()} that came out empty on one side (each printed with ✗). */
+    int captureFailures;
     /** Test hook: a check item that is made to fail on purpose (e.g. "2.4"), or null. */
     final String failItem;
 
@@ -183,24 +185,21 @@ public final class Lab {
                 "--directory", dir.resolve("www4").toString());
         start("inet4-dns", INET4, "ferry lab dns: serving", ferry("lab", "dns-server", "--listen", INET4_ADDR + ":53"));
         start("iot-services", IOT, "iot: serving", "python3", dir.resolve("iot.py").toString());
-        // routers
-        start("plat-nat64", PLAT, "event=ready instances=", ferry("run", "--config", dir.resolve("plat-nat64.json").toString()));
-        start("plat-dns64", PLAT, "ferry dns64: serving on", ferry("dns64", "--listen", "[" + PLAT_V6NET + "]:53",
-                "--upstream", INET4_ADDR + ":53", "--prefix", PLAT_PREFIX));
+        // routers: one ferry per router namespace, one --config file per instance (each names its control socket)
+        start("plat", PLAT, "event=ready instances=", ferry("run", "--config", dir.resolve("plat.json").toString()));
         // --force: the issue's pool6 has 0x44 in bits 64-71, the u-octet RFC 6052 §2.2 says MUST be zero (as Jool,
         // ferry accepts it only when forced)
-        start("island-nat64", ISLAND, "event=ready instances=",
-                ferry("run", "--force", "--config", dir.resolve("island-nat64.json").toString()));
-        // the island's resolver for its IPv4 devices: a ferry dns64 on the LAN address, forwarding over IPv6 to the
-        // plat's DNS64 (A queries pass through unchanged)
-        start("island-dns", ISLAND, "ferry dns64: serving on", ferry("dns64", "--listen", ISLAND_LAN + ":53",
-                "--upstream", "[" + PLAT_V6NET + "]:53", "--prefix", PLAT_PREFIX));
-        start("island-clat", ISLAND, "ready", ferry("clat", "--config", dir.resolve("island-clat.json").toString()));
-        awaitLog("island-clat", "(rfc7050-dns)", 20);
+        start("island", ISLAND, "event=ready instances=", ferry("run", "--force",
+                "--config", dir.resolve("island-clat.json").toString(),
+                "--config", dir.resolve("island-nat64.json").toString(),
+                "--config", dir.resolve("island-dns.json").toString()));
+        awaitLog("island", "(rfc7050-dns)", 20);
         awaitHttp(INET4, "http://127.0.0.1/");
         out.println("ferry lab: up; configuration files, logs and captures in " + dir);
-        for (String f : List.of("plat-nat64.json", "island-nat64.json", "island-clat.json", "island-filter.nft"))
-            out.println("  " + dir.resolve(f));
+        out.println("  plat:   ferry run --config " + dir.resolve("plat.json"));
+        out.println("  island: ferry run --force --config " + dir.resolve("island-clat.json") + " --config "
+                + dir.resolve("island-nat64.json") + " --config " + dir.resolve("island-dns.json"));
+        out.println("          and " + dir.resolve("island-filter.nft") + " (nft -f)");
         return true;
     }
 
@@ -292,34 +291,10 @@ public final class Lab {
     }
 
     /**
-     * The counters of one ferry through the real CLI, run in its router's namespace: {@code ferry -i INSTANCE stats
-     * display --csv} (the control socket), or for the CLAT, which has no control socket, {@code ferry clat status
-     * --json} (its status file, rewritten every second: read again until it is newer than the call).
+     * The counters of one ferry instance through the real CLI, run in its router's namespace: {@code ferry -i INSTANCE
+     * stats display --csv} (the instance's control socket, /run/ferry/INSTANCE.sock).
      */
     Accounting.Snapshot stats(Accounting.Instance f) throws IOException, InterruptedException {
-        if (f == FERRY_CLAT) {
-            long asked = System.currentTimeMillis();
-            for (int attempt = 0; ; attempt++) {
-                Result r = in(f.ns(), 20, ferry("clat", "status", "--json", "--state-file",
-                        dir.resolve("clat-state.json").toString()));
-                String shown = shown(r.command());
-                if (!r.ok()) return new Accounting.Snapshot(Map.of(), false, shown, "exit " + r.exit() + ": "
-                        + r.output().strip());
-                try {
-                    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.output());
-                    long updated = java.time.Instant.parse(json.path("updated").asText()).toEpochMilli();
-                    if (updated < asked && attempt < 8) {
-                        Thread.sleep(300);
-                        continue;
-                    }
-                    Map<String, Long> c = new LinkedHashMap<>();
-                    json.path("counters").properties().forEach(e -> c.put(e.getKey(), e.getValue().asLong()));
-                    return new Accounting.Snapshot(c, c.containsKey("tun_rx_packets"), shown, null);
-                } catch (IOException | RuntimeException e) {
-                    return new Accounting.Snapshot(Map.of(), false, shown, "unreadable status: " + e.getMessage());
-                }
-            }
-        }
         Result r = in(f.ns(), 20, ferry("-i", f.name(), "stats", "display", "--csv"));
         String shown = shown(r.command());
         if (!r.ok()) return new Accounting.Snapshot(Map.of(), false, shown, "exit " + r.exit() + ": " + r.output().strip());
@@ -352,7 +327,7 @@ public final class Lab {
         return command.replace(String.join(" ", ferry()), "ferry");
     }
 
-    /** The three captures; returns the files written (missing ones mean failure, reported). */
+    /** The three captures; returns the files written. A capture empty on one side is a ✗ ({@link #captureFailures()}). */
     public List<Path> capture() throws IOException, InterruptedException {
         List<Path> files = new ArrayList<>();
         out.println("ferry lab capture:");
@@ -365,6 +340,11 @@ public final class Lab {
                 "the island's NAT64: v6host pings the IoT device " + IOT_VIA_ISLAND, ISLAND, "nat64", V6HOST, true,
                 IOT_VIA_ISLAND));
         return files;
+    }
+
+    /** How many captures of the last {@link #capture()} were empty on one side. */
+    public int captureFailures() {
+        return captureFailures;
     }
 
     /** Stops every process the lab started (by recorded PID) and deletes the namespaces. */
@@ -412,7 +392,7 @@ public final class Lab {
         Path raw = dir.resolve(file + ".raw"), pcap = dir.resolve(file);
         Files.deleteIfExists(raw);
         String name = "tcpdump-" + file.substring(0, 1);
-        start(name, routerNs, "listening on", "tcpdump", "-i", dev, "-n", "-U", "-w", raw.toString(),
+        start(name, routerNs, "listening on", "tcpdump", "-i", dev, "-n", "--immediate-mode", "-U", "-w", raw.toString(),
                 "icmp or (icmp6 and (ip6[40] == 128 or ip6[40] == 129))");
         Result ping = in(clientNs, 20, "ping", clientIpv6 ? "-6" : "-4", "-n", "-c", "3", "-i", "0.2", "-W", "2",
                 target);
@@ -444,12 +424,15 @@ public final class Lab {
             }
         }
         Files.deleteIfExists(raw);
+        // tcpdump --immediate-mode: without it, packets wait in a kernel block for up to a second and a tcpdump
+        // stopped right after the ping may write none of them
         out.println("    " + packets.size() + " packets: the " + entered.size() + " that entered the translator ("
                 + "3 echo requests " + (clientIpv6 ? "IPv6" : "IPv4") + ", 3 replies " + (clientIpv6 ? "IPv4" : "IPv6")
                 + "), then the " + left.size() + " that left it");
-        if (entered.isEmpty() || left.isEmpty()) {
-            out.println("    ✗ nothing was captured on one side");
-            return pcap;
+        if (entered.size() != 6 || left.size() != 6) {
+            out.println("    ✗ expected 6 packets on each side (the ping's 3 requests and 3 replies)");
+            captureFailures++;
+            if (entered.isEmpty() || left.isEmpty()) return pcap;
         }
         String[] before = addresses(entered.getFirst()), after = addresses(left.getFirst());
         out.println("    request before: " + before[0] + " -> " + before[1]);
@@ -532,15 +515,27 @@ public final class Lab {
                 print("iot: serving on 80 and 22", flush=True)
                 web.serve_forever()
                 """);
-        Files.writeString(dir.resolve("plat-nat64.json"), nat64Config("lab-plat", PLAT_PREFIX, PLAT_POOL4));
-        Files.writeString(dir.resolve("island-nat64.json"), nat64Config("lab-island", ISLAND_POOL6, ISLAND_POOL4));
+        // the plat: NAT64 and, in the same file, its DNS64 on the IPv6-only network's side, asking the IPv4 Internet
+        Files.writeString(dir.resolve("plat.json"), nat64Config("lab-plat", PLAT_PREFIX, PLAT_POOL4, """
+                ,
+                 "dns64": {"listen": ["[%s]:53"], "upstream": ["%s:53"], "prefixes": ["%s"]}""".formatted(
+                PLAT_V6NET, INET4_ADDR, PLAT_PREFIX)));
+        Files.writeString(dir.resolve("island-nat64.json"), nat64Config("lab-island", ISLAND_POOL6, ISLAND_POOL4, ""));
+        // no PLAT prefix configured: RFC 7050 asks the plat's DNS64 (PREF64 is off: nothing sends RAs here)
         Files.writeString(dir.resolve("island-clat.json"), """
-                {"ferry": {"mode": "clat"},
+                {"instance": "lab-clat",
+                 "ferry": {"mode": "clat"},
                  "clat": {"dedicated-prefix": "%s", "island": ["198.51.100.0/24"], "pref64": false,
                           "resolvers": ["[%s]:53"], "state-file": "%s"},
                  "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
                          "routes": ["0.0.0.0/0", "%s"]}}
                 """.formatted(CLAT_PREFIX, PLAT_V6NET, dir.resolve("clat-state.json"), CLAT_PREFIX));
+        // the island's resolver for its IPv4 devices: DNS only (no translator), on the LAN address, forwarding over
+        // IPv6 to the plat's DNS64 (A queries pass through unchanged)
+        Files.writeString(dir.resolve("island-dns.json"), """
+                {"instance": "lab-island-dns",
+                 "dns64": {"listen": ["%s:53"], "upstream": ["[%s]:53"], "prefixes": ["%s"]}}
+                """.formatted(ISLAND_LAN, PLAT_V6NET, PLAT_PREFIX));
         // only TCP 22 and 80 (and ping) reach the island's NAT64 from the IPv6 side; other TCP is reset
         Files.writeString(dir.resolve("island-filter.nft"), """
                 table inet ferry_lab_island {
@@ -555,8 +550,8 @@ public final class Lab {
                 """.formatted(ISLAND_POOL6));
     }
 
-    private static String nat64Config(String instance, String pool6, String pool4) {
-        // an instance name of its own per router (Jool's "instance"), so two instances on one machine never share one
+    private static String nat64Config(String instance, String pool6, String pool4, String more) {
+        // an instance name of its own per router (Jool's "instance"): it names the control socket
         return """
                 {"instance": "%3$s",
                  "global": {"pool6": "%1$s", "lowest-ipv6-mtu": 1500},
@@ -564,8 +559,8 @@ public final class Lab {
                            {"protocol": "UDP", "prefix": "%2$s/32", "port range": "1024-65535"},
                            {"protocol": "ICMP", "prefix": "%2$s/32", "port range": "1024-65535"}],
                  "ferry": {"mode": "nat64"},
-                 "tun": {"device": "nat64", "mtu": 1500, "queues": 1, "routes": ["%1$s", "%2$s/32"]}}
-                """.formatted(pool6, pool4, instance);
+                 "tun": {"device": "nat64", "mtu": 1500, "queues": 1, "routes": ["%1$s", "%2$s/32"]}%4$s}
+                """.formatted(pool6, pool4, instance, more);
     }
 
     // ---------------------------------------------------------------- processes
