@@ -244,7 +244,8 @@ public final class Lab {
                 ssh.ok() && ssh.output().startsWith("SSH-2.0-"), firstLine(ssh.output()));
         int port = "2.4".equals(failItem) ? 80 : 23; // test hook: port 80 is open, so the check must fail
         Result refused = in(V6HOST, 20, "curl", "-sS", "-m", "5", "http://[" + IOT_VIA_ISLAND + "]:" + port + "/");
-        failed += item("2.4", "TCP " + port + " (not 22 or 80) is refused from the IPv6 side", refused,
+        failed += item("2.4", "TCP " + port + " (not 22 or 80; the device listens on 23 too) is refused from the IPv6"
+                + " side", refused,
                 refused.exit() == 7, firstLine(refused.output()));
         // 3. iot -> IPv4 Internet through CLAT + PLAT (464XLAT)
         Result st = in(ISLAND, 20, ferry("clat", "status", "--state-file", dir.resolve("clat-state.json").toString()));
@@ -493,7 +494,7 @@ public final class Lab {
         Files.writeString(dir.resolve("www4/index.html"),
                 "<h1>Hello from the IPv4 Internet (192.0.2.1, 203.0.113.1)</h1>\n");
         Files.writeString(dir.resolve("iot.py"), """
-                # ferry lab: the IoT device's two services (a web page on 80, an SSH-like banner on 22)
+                # ferry lab: the IoT device's services (a web page on 80, an SSH-like banner on 22 and 23)
                 import http.server, socketserver, threading, sys
                 class Web(http.server.BaseHTTPRequestHandler):
                     def do_GET(self):
@@ -512,7 +513,10 @@ public final class Lab {
                 web = http.server.ThreadingHTTPServer(("0.0.0.0", 80), Web)
                 ssh = socketserver.ThreadingTCPServer(("0.0.0.0", 22), Banner)
                 threading.Thread(target=ssh.serve_forever, daemon=True).start()
-                print("iot: serving on 80 and 22", flush=True)
+                # a third service the island does NOT open: a refusal of port 23 can only come from the island's filter
+                telnet = socketserver.ThreadingTCPServer(("0.0.0.0", 23), Banner)
+                threading.Thread(target=telnet.serve_forever, daemon=True).start()
+                print("iot: serving on 80, 22 and 23", flush=True)
                 web.serve_forever()
                 """);
         // the plat: NAT64 and, in the same file, its DNS64 on the IPv6-only network's side, asking the IPv4 Internet

@@ -117,7 +117,7 @@ class LabEndToEndTest {
         // hidden test hook: check 2.4 tries port 80, which is open, so "refused" must fail
         Run r = run(150, "lab", "--dir", dir.toString(), "--fail", "2.4");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.out()).contains("✗ 2.4 TCP 80 (not 22 or 80) is refused").contains("1 check(s) failed");
+        assertThat(r.out()).contains("✗ 2.4 TCP 80 (not 22 or 80; the device listens on 23 too) is refused").contains("1 check(s) failed");
         noLabNamespaceOrProcessLeft(dir);
     }
 
