@@ -208,6 +208,7 @@ final class RunInstance {
             reloadDns64Only();
             return;
         }
+        current.get().reopenNat64Log(); // logrotate: let go of the renamed mapping-log file whatever comes next
         LiveConfig.Outcome o = live.reloadFile();
         if (!o.applied()) {
             invalid(o.errors());

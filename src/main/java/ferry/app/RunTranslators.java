@@ -79,16 +79,25 @@ final class RunTranslators implements PacketHandler.Factory {
 
     /**
      * The NAT64 tables for {@code config}: the running ones of the same instance ({@code previous}) when pool6, the
-     * NAT64 section and wkp-strict are unchanged (a SIGHUP that changes other settings keeps every BIB entry and
-     * session), else new ones (the old ones, and their log thread, are let go). Each instance has its own tables.
+     * NAT64 section (apart from {@code nat64-log} and {@code nat64-allow}, applied in place) and wkp-strict are
+     * unchanged (a SIGHUP that changes other settings keeps every BIB entry and session), else new ones (the old ones,
+     * and their log thread, are let go). The mapping log's sink and the port filter are (re)applied either way; the
+     * same log file is reopened (logrotate). Each instance has its own tables.
+     *
+     * @throws IllegalArgumentException the nat64-log file cannot be opened
      */
     private ferry.nat64.Nat64Mapper sharedMapper(Config config, RunTranslators previous) {
         ferry.nat64.Nat64Mapper lastMapper = previous == null ? null : previous.nat64;
         Object lastNat64Key = previous == null ? null : previous.nat64Key;
-        Object key = java.util.List.of(config.global().pool6(), config.nat64(), config.ferry().wkpStrict());
+        Object key = java.util.List.of(config.global().pool6(), config.nat64().tables(), config.ferry().wkpStrict());
         nat64Key = key;
-        if (lastMapper != null && key.equals(lastNat64Key)) return lastMapper;
+        if (lastMapper != null && key.equals(lastNat64Key)) {
+            if (lastMapper.log() != null) applyLogSink(lastMapper.log(), config); // may refuse: before any change
+            lastMapper.portFilter(Wiring.nat64PortFilter(config.nat64()));
+            return lastMapper;
+        }
         ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(config);
+        ferry.nat64.Nat64Log.Sink sink = m.log() == null ? null : Wiring.nat64LogSink(config, System.err::println);
         if (lastMapper != null && lastMapper.log() != null) {
             try {
                 lastMapper.log().close();
@@ -96,8 +105,29 @@ final class RunTranslators implements PacketHandler.Factory {
                 Thread.currentThread().interrupt();
             }
         }
-        if (m.log() != null) m.log().start(System.err::println);
+        if (sink != null) m.log().startWith(sink);
         return m;
+    }
+
+    /** The same file: reopened (logrotate's SIGHUP); another sink: swapped in (the log thread closes the old one). */
+    private static void applyLogSink(ferry.nat64.Nat64Log log, Config config) {
+        String file = config.nat64().logFile();
+        if (log.sink() instanceof ferry.nat64.Nat64LogFile f && file != null
+                && f.path().equals(java.nio.file.Path.of(file))) {
+            f.reopen();
+        } else if (file != null || log.sink() instanceof ferry.nat64.Nat64LogFile) {
+            log.startWith(Wiring.nat64LogSink(config, System.err::println));
+        }
+    }
+
+    /**
+     * SIGHUP, before the file is re-read: the mapping log's file (if any) is reopened with its next record, even when
+     * the new configuration turns out invalid (logrotate renamed it and waits for ferry to let go).
+     */
+    void reopenNat64Log() {
+        if (nat64 != null && nat64.log() != null && nat64.log().sink() instanceof ferry.nat64.Nat64LogFile f) {
+            f.reopen();
+        }
     }
 
     static TranslatorSettings withMtus(TranslatorSettings s, int ipv4Mtu, int ipv6Mtu, int lowestIpv6Mtu) {
@@ -129,7 +159,7 @@ final class RunTranslators implements PacketHandler.Factory {
         if (nat64 != null) {
             Translator t = Wiring.translator(config, counters[queue], nat64);
             Translator gso = new IpTranslator(gsoSettings, nat64, counters[queue]);
-            return new Handler(t, gso, out, settings, true);
+            return new Handler(t, gso, out, settings, true, queue);
         }
         if (clat != null) {
             return new Handler(new IpTranslator(settings, clat, counters[queue]),
@@ -152,9 +182,17 @@ final class RunTranslators implements PacketHandler.Factory {
         private final int lowestIpv6Mtu;
 
         private final boolean stateful;
+        /** This worker drives the NAT64 timers when idle (queue 0 only; see {@link #idleMillis()}). */
+        private final boolean timers;
 
         Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings, boolean stateful) {
+            this(t, gso, out, settings, stateful, -1);
+        }
+
+        Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings, boolean stateful,
+                int queue) {
             this.stateful = stateful;
+            this.timers = stateful && queue == 0;
             if (stateful) CachedClock.start();
             this.t = t;
             this.gso = gso;
@@ -171,6 +209,27 @@ final class RunTranslators implements PacketHandler.Factory {
             // nat64: the time of the packet is the cached clock (a volatile read, no clock call per packet)
             if (stateful) t.translate(buf, off, len, CachedClock.now, sink);
             else t.translate(buf, off, len, sink);
+        }
+
+        /** How often an idle queue-0 worker runs the NAT64 timers: a held SYN is answered at most this late. */
+        static final int IDLE_MILLIS = 200;
+
+        /**
+         * nat64: the worker of queue 0 wakes every {@link #IDLE_MILLIS} ms without traffic, so a held IPv4 SYN gets
+         * its ICMP 3/3 about 6 s after it came (RFC 5382 REQ-4) and expired fragments are freed even when no other
+         * packet arrives. One worker is enough: the timers are shared (the mapper runs them once a second in
+         * whichever thread asks first, and hands each held SYN out once), and any worker that has traffic runs them
+         * before each packet anyway; the other workers sleep in poll until a packet or the stop signal comes, so an
+         * idle daemon wakes 5 times a second, not 5 times per queue.
+         */
+        @Override
+        public int idleMillis() {
+            return timers ? IDLE_MILLIS : -1;
+        }
+
+        @Override
+        public void idle() {
+            if (timers) t.idle(CachedClock.now, sink);
         }
 
         @Override

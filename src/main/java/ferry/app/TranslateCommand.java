@@ -113,11 +113,13 @@ final class TranslateCommand implements Callable<Integer> {
         Counters counters = new Counters();
         Translator translator;
         ferry.nat64.Nat64Log nat64Log = null;
+        ferry.nat64.Nat64Log.Sink nat64Sink = null;
         try {
             if (cfg.ferry().mode() == Mode.NAT64) {
                 ferry.nat64.Nat64Mapper m = Wiring.nat64Mapper(cfg);
                 translator = Wiring.translator(cfg, counters, m);
                 nat64Log = m.log();
+                if (nat64Log != null) nat64Sink = Wiring.nat64LogSink(cfg, err::println);
             } else {
                 translator = Wiring.translator(cfg, counters);
             }
@@ -147,8 +149,8 @@ final class TranslateCommand implements Callable<Integer> {
             }
             IOException failure = null;
             boolean inputFailed = false;
-            // RFC 6888 REQ-12 records (logging-bib / logging-session) go to stderr as they are made
-            if (nat64Log != null) nat64Log.start(err::println);
+            // RFC 6888 REQ-12 records (logging-bib / logging-session) go to stderr, or nat64-log's file
+            if (nat64Log != null) nat64Log.startWith(nat64Sink);
             try (writer) {
                 x.run(reader, writer, err);
             } catch (PcapFormatException e) {
@@ -166,6 +168,7 @@ final class TranslateCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
                 if (nat64Log.dropped() > 0) err.println("  nat64 log records dropped (queue full): " + nat64Log.dropped());
+                if (nat64Log.writeErrors() > 0) err.println("  nat64 log records not written (I/O errors): " + nat64Log.writeErrors());
             }
             x.printSummary(err, reader);
             if (failure != null) {

@@ -83,7 +83,36 @@ final class Wiring {
         Nat64Mapper m = new Nat64Mapper(c.global().pool6(), c.ferry().wkpStrict(), new Pool4(pool4, n.fArgs(), secret),
                 statics, s);
         if (n.loggingBib() || n.loggingSession()) m.log(new ferry.nat64.Nat64Log(n.loggingBib(), n.loggingSession(), 1 << 16));
+        m.portFilter(nat64PortFilter(n));
         return m;
+    }
+
+    /** ferry's {@code nat64-allow} as the mapper's filter; null when the key is absent (no filter). */
+    static ferry.nat64.Nat64PortFilter nat64PortFilter(Nat64Section n) {
+        if (n.allow() == null) return null;
+        ferry.nat64.Nat64PortFilter.Builder b = ferry.nat64.Nat64PortFilter.builder();
+        for (ferry.config.Nat64Allow a : n.allow()) {
+            if (a.ports().isEmpty()) b.allow(a.protocol(), 0, 65535);
+            for (ferry.config.Nat64Allow.Range r : a.ports()) b.allow(a.protocol(), r.first(), r.last());
+        }
+        return b.build();
+    }
+
+    /**
+     * Where the RFC 6888 REQ-12 mapping log goes: the file of {@code "nat64-log": {"file": PATH}} (append-only,
+     * reopened on SIGHUP), else {@code stderr}.
+     *
+     * @throws IllegalArgumentException the file cannot be opened (the message names the key and the value)
+     */
+    static ferry.nat64.Nat64Log.Sink nat64LogSink(Config c, java.util.function.Consumer<String> stderr) {
+        String file = c.nat64() == null ? null : c.nat64().logFile();
+        if (file == null) return ferry.nat64.Nat64Log.sinkOf(stderr);
+        try {
+            return ferry.nat64.Nat64LogFile.open(java.nio.file.Path.of(file));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("ferry.nat64-log.file: cannot open \"" + file + "\" for appending: "
+                    + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
     }
 
     /**

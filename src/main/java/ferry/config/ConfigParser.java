@@ -569,6 +569,10 @@ public final class ConfigParser {
             int maxSessions = Nat64Section.DEFAULT_MAX_SESSIONS;
             Json.Node maxSessionsNode;
             int maxSessionsPerSubscriber, maxPortsPerSubscriber, subscriberPrefixLength = 128, fragmentTimeout = 2;
+            /** {@code nat64-log}: the mapping log's file, null for stderr. */
+            String nat64LogFile;
+            /** {@code nat64-allow}: null when absent. */
+            List<Nat64Allow> nat64Allow;
             /** ferry's NAT64 keys given, with their nodes (refused in SIIT mode). */
             final Map<String, Json.Node> nat64Keys = new LinkedHashMap<>();
 
@@ -633,7 +637,115 @@ public final class ConfigParser {
                 if (l != 64 && l != 128) error(p, v, l + " is not a subscriber prefix length; expected 64 or 128");
                 else f.subscriberPrefixLength = l.intValue();
             });
+            // RFC 6888 REQ-12: the mapping log's own sink (nat64 mode)
+            h.put("nat64-log", (p, v) -> {
+                f.nat64Keys.put("nat64-log", v);
+                f.nat64LogFile = nat64Log(p, v);
+            });
+            h.put("nat64-allow", (p, v) -> {
+                f.nat64Keys.put("nat64-allow", v);
+                f.nat64Allow = nat64Allow(p, v);
+            });
             object(node, "ferry", h, Map.of());
+        }
+
+        /** {@code "stderr"} (null) or {@code {"file": "/absolute/path"}}. */
+        String nat64Log(String path, Json.Node v) {
+            if (v instanceof Json.Str s && s.value().equals("stderr")) return null;
+            if (v instanceof Json.Str s) {
+                error(path, v, s.show() + " is not a nat64-log sink; expected \"stderr\" or {\"file\": \"/var/log/ferry/nat64.log\"}");
+                return null;
+            }
+            String[] file = {null};
+            Map<String, Handler> h = new LinkedHashMap<>();
+            h.put("file", (p, n) -> {
+                String s = string(p, n);
+                if (s == null) return;
+                if (s.isEmpty() || !s.startsWith("/") || s.endsWith("/") || s.indexOf('\0') >= 0) {
+                    error(p, n, Json.quote(s) + " is not a log file; expected an absolute file path such as"
+                            + " \"/var/log/ferry/nat64.log\"");
+                    return;
+                }
+                java.nio.file.Path fp = java.nio.file.Path.of(s);
+                if (java.nio.file.Files.isDirectory(fp)) {
+                    error(p, n, Json.quote(s) + " is a directory; expected a file path such as \"" + s
+                            + (s.endsWith("/") ? "" : "/") + "nat64.log\"");
+                    return;
+                }
+                file[0] = s;
+            });
+            Map<String, Json.Member> seen = object(v, path, h, Map.of());
+            if (v instanceof Json.Obj && !seen.containsKey("file"))
+                error(path, v, "nat64-log needs \"file\" (or is \"stderr\")");
+            return file[0];
+        }
+
+        /** {@code [{"protocol": "TCP", "ports": "22,80,8000-8080"}, {"protocol": "ICMP"}]}. */
+        List<Nat64Allow> nat64Allow(String path, Json.Node v) {
+            List<Json.Node> items = array(path, v);
+            if (items == null) return null;
+            List<Nat64Allow> out = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                String ip = index(path, i);
+                Json.Node item = items.get(i);
+                Integer[] proto = {null};
+                List<Nat64Allow.Range> ranges = new ArrayList<>();
+                Json.Node[] portsNode = {null};
+                Map<String, Handler> h = new LinkedHashMap<>();
+                h.put("protocol", (p, n) -> proto[0] = protocol(p, n));
+                h.put("ports", (p, n) -> {
+                    portsNode[0] = n;
+                    allowPorts(p, n, ranges);
+                });
+                Map<String, Json.Member> seen = object(item, ip, h, Map.of());
+                if (!(item instanceof Json.Obj)) continue;
+                if (!seen.containsKey("protocol")) {
+                    error(ip, item, "the nat64-allow rule has no \"protocol\" (\"TCP\", \"UDP\" or \"ICMP\")");
+                    continue;
+                }
+                if (proto[0] == null) continue;
+                if (proto[0] == 1 && portsNode[0] != null) {
+                    error(ip + ".ports", portsNode[0], "ICMP has no ports; an ICMP rule allows every ICMP query"
+                            + " (leave \"ports\" out)");
+                    continue;
+                }
+                if (portsNode[0] != null && ranges.isEmpty()) continue; // errors reported
+                out.add(new Nat64Allow(proto[0], ranges));
+            }
+            return out;
+        }
+
+        /** A port (22), or a string of ports and ranges ("22,80,8000-8080"), or an array of those. */
+        void allowPorts(String path, Json.Node n, List<Nat64Allow.Range> out) {
+            if (n instanceof Json.Num) {
+                Long l = integer(path, n, 1, 65535);
+                if (l != null) out.add(new Nat64Allow.Range(l.intValue(), l.intValue()));
+                return;
+            }
+            if (n instanceof Json.Arr a) {
+                for (int i = 0; i < a.items().size(); i++) allowPorts(index(path, i), a.items().get(i), out);
+                return;
+            }
+            if (!(n instanceof Json.Str s)) {
+                error(path, n, "expected ports like \"22,80,8000-8080\" (or a number, or an array), got " + n.show());
+                return;
+            }
+            for (String part : s.value().split(",", -1)) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,5})(?:-(\\d{1,5}))?")
+                        .matcher(part.trim());
+                int a = -1, b = -1;
+                if (m.matches()) {
+                    a = Integer.parseInt(m.group(1));
+                    b = m.group(2) == null ? a : Integer.parseInt(m.group(2));
+                }
+                if (a < 1 || b > 65535 || a > b) {
+                    error(path, n, Json.quote(part.trim()) + " in " + s.show() + " is not a port or port range;"
+                            + " expected ports like \"22,80,8000-8080\" within 1-65535");
+                    out.clear();
+                    return;
+                }
+                out.add(new Nat64Allow.Range(a, b));
+            }
         }
 
         // ------------------------------------------------------------------------------------------ nat64
@@ -760,7 +872,7 @@ public final class ConfigParser {
                     g.maximumSimultaneousOpens, g.addressDependentFiltering, g.dropExternallyInitiatedTcp,
                     g.dropIcmpv6Info, g.handleRstDuringFinRcv, g.fArgs, g.sourceIcmpv6ErrorsBetter, g.loggingBib,
                     g.loggingSession, f.maxSessions, f.maxSessionsPerSubscriber, f.maxPortsPerSubscriber,
-                    f.subscriberPrefixLength, f.fragmentTimeout);
+                    f.subscriberPrefixLength, f.fragmentTimeout, f.nat64LogFile, f.nat64Allow);
         }
 
         static boolean overlap(Prefix4 a, Prefix4 b) {

@@ -27,6 +27,10 @@ import java.util.List;
  * @param subscriberPrefixLength     ferry's {@code subscriber-prefix-length}: 128 (default) or 64
  * @param fragmentTimeout            ferry's {@code fragment-timeout}: seconds the fragments of a datagram are
  *                                   awaited after its first, at least 2 (default 2)
+ * @param logFile                    ferry's {@code "nat64-log": {"file": PATH}}: the RFC 6888 REQ-12 mapping log's
+ *                                   own file (absolute path); null: stderr ({@code "nat64-log": "stderr"}, default)
+ * @param allow                      ferry's {@code nat64-allow}: the ports IPv6-initiated flows may open; null: no
+ *                                   filter (default); empty: no new IPv6-initiated flow at all
  */
 public record Nat64Section(List<Pool4Entry> pool4, List<BibEntry> bib, int udpTimeout, int tcpEstTimeout,
                            int tcpTransTimeout, int icmpTimeout, int maximumSimultaneousOpens,
@@ -34,11 +38,40 @@ public record Nat64Section(List<Pool4Entry> pool4, List<BibEntry> bib, int udpTi
                            boolean dropIcmpv6Info, boolean handleRstDuringFinRcv, int fArgs,
                            boolean sourceIcmpv6ErrorsBetter, boolean loggingBib, boolean loggingSession,
                            int maxSessions, int maxSessionsPerSubscriber, int maxPortsPerSubscriber,
-                           int subscriberPrefixLength, int fragmentTimeout) {
+                           int subscriberPrefixLength, int fragmentTimeout, String logFile,
+                           List<Nat64Allow> allow) {
     public static final int DEFAULT_MAX_SESSIONS = 1 << 18;
 
     public Nat64Section {
         pool4 = List.copyOf(pool4);
         bib = List.copyOf(bib);
+        if (allow != null) allow = List.copyOf(allow);
+    }
+
+    /** Without a log file (stderr) and without a port filter. */
+    public Nat64Section(List<Pool4Entry> pool4, List<BibEntry> bib, int udpTimeout, int tcpEstTimeout,
+                        int tcpTransTimeout, int icmpTimeout, int maximumSimultaneousOpens,
+                        boolean addressDependentFiltering, boolean dropExternallyInitiatedTcp,
+                        boolean dropIcmpv6Info, boolean handleRstDuringFinRcv, int fArgs,
+                        boolean sourceIcmpv6ErrorsBetter, boolean loggingBib, boolean loggingSession,
+                        int maxSessions, int maxSessionsPerSubscriber, int maxPortsPerSubscriber,
+                        int subscriberPrefixLength, int fragmentTimeout) {
+        this(pool4, bib, udpTimeout, tcpEstTimeout, tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens,
+                addressDependentFiltering, dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs,
+                sourceIcmpv6ErrorsBetter, loggingBib, loggingSession, maxSessions, maxSessionsPerSubscriber,
+                maxPortsPerSubscriber, subscriberPrefixLength, fragmentTimeout, null, null);
+    }
+
+    /**
+     * This section without the settings that a running NAT64 applies in place ({@code nat64-log},
+     * {@code nat64-allow}): what its tables are built from, so that changing only those keeps every BIB entry and
+     * session across a reload.
+     */
+    public Nat64Section tables() {
+        return logFile == null && allow == null ? this : new Nat64Section(pool4, bib, udpTimeout, tcpEstTimeout,
+                tcpTransTimeout, icmpTimeout, maximumSimultaneousOpens, addressDependentFiltering,
+                dropExternallyInitiatedTcp, dropIcmpv6Info, handleRstDuringFinRcv, fArgs, sourceIcmpv6ErrorsBetter,
+                loggingBib, loggingSession, maxSessions, maxSessionsPerSubscriber, maxPortsPerSubscriber,
+                subscriberPrefixLength, fragmentTimeout);
     }
 }

@@ -20,6 +20,10 @@ final class HeldFragments {
     private final boolean[] used, ready;
     private final MemorySegment data;
     private final AtomicInteger held = new AtomicInteger(), readyCount = new AtomicInteger();
+    /** Fragments discarded by timeout, not yet handed to a counter ({@link #takeTimedOut}). */
+    private final AtomicInteger timedOut = new AtomicInteger();
+    /** Bytes of the fragments held (gauge). */
+    private final java.util.concurrent.atomic.AtomicLong heldBytes = new java.util.concurrent.atomic.AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
     private final long timeout;
 
@@ -45,7 +49,7 @@ final class HeldFragments {
         try {
             int free = -1, fromSource = 0;
             for (int i = 0; i < capacity; i++) {
-                if (used[i] && !ready[i] && expires[i] <= now) free(i); // timed out: dropped
+                if (used[i] && !ready[i] && expires[i] <= now) timeOut(i); // timed out: dropped
                 if (!used[i]) {
                     if (free < 0) free = i;
                 } else if (k1[i] == a && k2[i] == b) {
@@ -63,14 +67,50 @@ final class HeldFragments {
             k4[free] = d;
             expires[free] = now + timeout;
             held.incrementAndGet();
+            heldBytes.addAndGet(length);
             return true;
         } finally {
             lock.unlock();
         }
     }
 
+    /** A fragment that waited longer than fragment-timeout for its first fragment: freed and counted. */
+    private void timeOut(int i) {
+        free(i);
+        timedOut.incrementAndGet();
+    }
+
+    /**
+     * Frees every fragment that has waited longer than fragment-timeout (called by the timers, so memory is given
+     * back without further traffic); returns how many. No ICMP: RFC 8200 §4.5 and RFC 1122 §3.3.2 send Time
+     * Exceeded (code 1) only when the first fragment was received, and a fragment held here is one whose first
+     * fragment never came (a datagram whose first fragment came was forwarded, and its receiver reassembles it).
+     */
+    int expire(long now) {
+        if (held.get() == 0) return 0;
+        int n = 0;
+        lock.lock();
+        try {
+            for (int i = 0; i < capacity; i++) {
+                if (used[i] && !ready[i] && expires[i] <= now) {
+                    timeOut(i);
+                    n++;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return n;
+    }
+
+    /** Fragments discarded by timeout since the last call (for the counters). */
+    int takeTimedOut() {
+        return timedOut.get() == 0 ? 0 : timedOut.getAndSet(0);
+    }
+
     private void free(int i) {
         used[i] = false;
+        heldBytes.addAndGet(-len[i]);
         if (ready[i]) readyCount.decrementAndGet();
         ready[i] = false;
         held.decrementAndGet();
@@ -83,7 +123,7 @@ final class HeldFragments {
         try {
             for (int i = 0; i < capacity; i++) {
                 if (used[i] && !ready[i] && expires[i] <= now) {
-                    free(i); // waited longer than fragment-timeout: dropped
+                    timeOut(i); // waited longer than fragment-timeout: dropped
                     continue;
                 }
                 if (used[i] && !ready[i] && k1[i] == a && k2[i] == b && k3[i] == c && k4[i] == d) {
@@ -113,6 +153,10 @@ final class HeldFragments {
         } finally {
             lock.unlock();
         }
+    }
+
+    long heldBytes() {
+        return heldBytes.get();
     }
 
     int held() {

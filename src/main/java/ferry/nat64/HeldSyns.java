@@ -23,6 +23,8 @@ final class HeldSyns {
     private final boolean[] used;
     private final MemorySegment data;
     private final AtomicInteger held = new AtomicInteger();
+    /** Held SYNs discarded because the IPv6 side opened the connection, not yet counted ({@link #takeSuperseded}). */
+    private final AtomicInteger superseded = new AtomicInteger();
     private final ReentrantLock lock = new ReentrantLock();
 
     HeldSyns(int capacity) {
@@ -76,6 +78,7 @@ final class HeldSyns {
                 if (used[i] && t4[i] == addr4 && tPort[i] == port4 && y4[i] == remote4 && yPort[i] == remotePort) {
                     used[i] = false;
                     held.decrementAndGet();
+                    superseded.incrementAndGet();
                 }
             }
         } finally {
@@ -100,6 +103,11 @@ final class HeldSyns {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Held SYNs discarded by a simultaneous open since the last call (for the counters). */
+    int takeSuperseded() {
+        return superseded.get() == 0 ? 0 : superseded.getAndSet(0);
     }
 
     int held() {

@@ -3,6 +3,7 @@ package ferry.nat64;
 import ferry.addr.NonGlobal;
 import ferry.addr.Rfc6052;
 import ferry.metrics.Counter;
+import ferry.metrics.Counters;
 import ferry.packet.IpProto;
 import ferry.translate.AddressMapper;
 import ferry.translate.Tuple;
@@ -164,6 +165,12 @@ public final class Nat64Mapper implements AddressMapper {
                 // RFC 6146 §3.5.2.2: in CLOSED only a SYN opens a session
                 if (TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED) return Counter.DROP_NAT64_TCP_NO_SESSION;
             }
+            if (s == SessionTable.NIL) {
+                // ferry's nat64-allow: a new IPv6-initiated flow must go to a listed port (checked only here, when a
+                // session would be created: established flows and IPv4-initiated traffic never see the filter)
+                Nat64PortFilter pf = portFilter;
+                if (pf != null && !pf.allows(t.proto, remotePort)) return refuseFiltered(t, now);
+            }
             if (b == SessionTable.NIL) {
                 // RFC 6888 REQ-4: a subscriber over its port limit gets no new binding
                 if (tab.limits != null && !tab.limits.acquire(t.srcHi, t.srcLo, true))
@@ -243,6 +250,18 @@ public final class Nat64Mapper implements AddressMapper {
         return c;
     }
 
+    /**
+     * A new IPv6-initiated flow to a port nat64-allow does not list: no BIB entry, no session; answered within the
+     * error rate limit, TCP with a RST (clients see "connection refused", as {@code nft reject with tcp reset}), UDP
+     * and ICMP with ICMPv6 Destination Unreachable, Code 1 "communication with destination administratively
+     * prohibited" (RFC 4443 §3.1).
+     */
+    private Counter refuseFiltered(Tuple t, long now) {
+        if (t.proto != IpProto.TCP) return refuse6(t, Counter.DROP_NAT64_PORT_FILTERED, 1, now);
+        if (errorBudget(now)) t.errorType = Tuple.TCP_RESET;
+        return Counter.DROP_NAT64_PORT_FILTERED;
+    }
+
     /** Likewise on the IPv4 side (ICMPv4 Destination Unreachable). */
     private Counter refuse4(Tuple t, Counter c, int code, long now) {
         if (errorBudget(now)) {
@@ -261,7 +280,10 @@ public final class Nat64Mapper implements AddressMapper {
         while (true) {
             long tat = errorTat.get();
             long start = Math.max(tat, now);
-            if (start - now >= SECOND) return false; // the burst is spent
+            if (start - now >= SECOND) { // the burst is spent
+                rateLimited.incrementAndGet();
+                return false;
+            }
             if (errorTat.compareAndSet(tat, start + ERROR_INTERVAL)) return true;
         }
     }
@@ -462,9 +484,34 @@ public final class Nat64Mapper implements AddressMapper {
     /** Expires sessions at most once a second of packet time, in whichever worker gets there first. */
     @Override
     public void tick(long now) {
-        long next = nextTick.get();
-        if (now >= next && nextTick.compareAndSet(next, now + SECOND)) expire(now);
+        tick(now, null);
     }
+
+    /**
+     * At most once a second of packet time (in whichever worker gets there first): expires sessions, frees held
+     * fragments past fragment-timeout, and adds to {@code counters} (when not null) what was counted off the packet
+     * path since the last time: fragments discarded by timeout, held SYNs superseded by a simultaneous open, answers
+     * withheld by the rate limit, mapping-log records dropped or not written.
+     */
+    @Override
+    public void tick(long now, Counters counters) {
+        long next = nextTick.get();
+        if (now < next || !nextTick.compareAndSet(next, now + SECOND)) return;
+        expire(now);
+        heldFragments.expire(now);
+        if (counters == null) return;
+        counters.add(Counter.DROP_NAT64_FRAGMENT_TIMEOUT, heldFragments.takeTimedOut());
+        counters.add(Counter.NAT64_TCP_SYN4_SUPERSEDED, heldSyns.takeSuperseded());
+        if (rateLimited.get() != 0) counters.add(Counter.NAT64_ANSWER_RATE_LIMITED, rateLimited.getAndSet(0));
+        Nat64Log l = log;
+        if (l != null) {
+            counters.add(Counter.DROP_NAT64_LOG_QUEUE_FULL, l.takeDropped());
+            counters.add(Counter.NAT64_LOG_WRITE_ERROR, l.takeWriteErrors());
+        }
+    }
+
+    /** Answers withheld by {@link #errorBudget} since the last {@link #tick(long, Counters)}. */
+    private final AtomicLong rateLimited = new AtomicLong();
 
     /**
      * Expires every session whose lifetime ended at or before {@code now} (ns), and the dynamic BIB entries left
@@ -485,6 +532,26 @@ public final class Nat64Mapper implements AddressMapper {
             return C_TRANS;
         }
         return -1;
+    }
+
+    /** pool4 transport addresses of {@code proto} (address, port or ICMP identifier pairs). */
+    public int pool4Size(int proto) {
+        return pool4.size(proto);
+    }
+
+    /** Fragments now kept waiting for their first fragment (gauge). */
+    public int heldFragments() {
+        return heldFragments.held();
+    }
+
+    /** Bytes of the fragments now kept waiting for their first fragment (gauge). */
+    public long heldFragmentBytes() {
+        return heldFragments.heldBytes();
+    }
+
+    /** IPv4 SYNs now held for a simultaneous open (RFC 6146 §3.5.2.2; gauge). */
+    public int heldSyns() {
+        return heldSyns.held();
     }
 
     /** Sessions now held for {@code proto}. */
@@ -562,6 +629,17 @@ public final class Nat64Mapper implements AddressMapper {
     }
 
     private Nat64Log log;
+
+    /** ferry's {@code nat64-allow} (null: none); read only when an IPv6-initiated session would be created. */
+    private volatile Nat64PortFilter portFilter;
+
+    /**
+     * Sets (or with null removes) the port filter for new IPv6-initiated flows; takes effect for the next new flow,
+     * existing sessions are untouched.
+     */
+    public void portFilter(Nat64PortFilter f) {
+        this.portFilter = f;
+    }
 
     /** The log attached with {@link #log(Nat64Log)}, or null. */
     public Nat64Log log() {

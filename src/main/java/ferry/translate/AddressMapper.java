@@ -53,6 +53,15 @@ public interface AddressMapper {
     }
 
     /**
+     * Like {@link #tick(long)}, from a translator that owns {@code counters} (one worker's): a stateful mapper also
+     * adds there what it counted off the packet path since the last call (fragments discarded by timeout, log
+     * records dropped, ...), so that every such event ends in a named counter. The default calls {@link #tick(long)}.
+     */
+    default void tick(long now, ferry.metrics.Counters counters) {
+        tick(now);
+    }
+
+    /**
      * Called by the facade after {@link #tick}: a stateful mapper that held IPv4 packets (RFC 6146 §3.5.2.2, an
      * unsolicited SYN kept up to 6 s) and gave up on one copies it to {@code into} at {@code off} (at most 576 bytes)
      * and returns its length, so the facade answers it with ICMPv4 Destination Unreachable, Port Unreachable (3/3);

@@ -65,12 +65,31 @@ public final class IpTranslator implements Translator {
         }
     }
 
+    /**
+     * No packet for a while: the mapper's timers run as they would before a packet (sessions expire, held
+     * fragments past fragment-timeout are freed), and IPv4 SYNs held 6 s in vain are answered now rather than when
+     * the next packet comes (RFC 6146 §3.5.2.2, RFC 5382 REQ-4).
+     */
+    @Override
+    public void idle(long now, PacketSink sink) {
+        try {
+            timers(now, sink);
+        } catch (Throwable e) {
+            counters.inc(Counter.DROP_INTERNAL_ERROR);
+        }
+    }
+
+    private void timers(long now, PacketSink sink) {
+        mapper.tick(now, counters);
+        for (int n; (n = mapper.takeExpired(now, expired, 0)) > 0; ) {
+            counters.inc(Counter.NAT64_TCP_SYN4_EXPIRED);
+            xlat46.sendError(expired, 0, n, 3, 3, sink); // Port Unreachable (RFC 5382 REQ-4)
+        }
+    }
+
     private Verdict translate1(MemorySegment buf, long off, int len, long now, PacketSink sink) {
         try {
-            mapper.tick(now);
-            for (int n; (n = mapper.takeExpired(now, expired, 0)) > 0; ) {
-                xlat46.sendError(expired, 0, n, 3, 3, sink); // Port Unreachable (RFC 5382 REQ-4)
-            }
+            timers(now, sink);
             xlat46.now = now;
             xlat64.now = now;
             if (hairpin46 != null) hairpin46.now = now;

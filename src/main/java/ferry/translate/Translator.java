@@ -26,4 +26,13 @@ public interface Translator {
     default Verdict translate(MemorySegment buf, long off, int len, long now, PacketSink sink) {
         return translate(buf, off, len, sink);
     }
+
+    /**
+     * Called by the I/O loop when no packet has come for a while (a TUN worker whose poll timed out), at time
+     * {@code now}: a stateful mode fires the timers that would otherwise wait for the next packet (RFC 6146
+     * §3.5.2.2: an IPv4 SYN held 6 s is answered with ICMP 3/3; expired sessions and fragments are freed) and sends
+     * what they produce to {@code sink}. Never throws. The default does nothing (stateless modes have no timers).
+     */
+    default void idle(long now, PacketSink sink) {
+    }
 }

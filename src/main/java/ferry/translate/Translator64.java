@@ -423,6 +423,8 @@ public final class Translator64 {
                 // IPv6 prefix(es), the translator SHOULD drop the packet and respond with an ICMPv6 "Destination
                 // Unreachable, Source address failed ingress/egress policy" (Type 1, Code 5)."
                 return answer(mapped, buf, off, IcmpTypes.V6_DEST_UNREACH, IcmpTypes.V6_SOURCE_POLICY_FAILED, 0, sink);
+            } else if (t.errorType == Tuple.TCP_RESET && !icmpError) {
+                return reset(mapped, buf, off, sink);
             } else if (t.errorType >= 0 && !icmpError) {
                 // a stateful mapper may ask for the refusal to be answered (e.g. RFC 6146 §3.5.1.1: no pool4 port)
                 return answer(mapped, buf, off, t.errorType, t.errorCode, 0, sink);
@@ -749,6 +751,54 @@ public final class Translator64 {
      * RFC 7915 §5.4: the packet is not translated and, when RFC 4443 §2.4 (e) allows (not about an ICMPv6 error,
      * not to a multicast/unspecified/link-local source), an ICMPv6 error quoting it goes back to its source.
      */
+    /**
+     * Answers a refused TCP segment (a stateful mapper's port filter) with a TCP RST back to its IPv6 source, built
+     * over the refused packet in place (60 bytes: IPv6 header + 20-byte TCP header; the refused packet is at least
+     * that long). RFC 9293 §3.5.2 (reset generation, connection CLOSED): "If the incoming segment has an ACK field,
+     * the reset takes its sequence number from the ACK field of the segment, otherwise the reset has sequence number
+     * zero and the ACK field is set to the sum of the sequence number and segment length of the incoming segment."
+     *
+     * <p>The window field (meaningless in a RST, RFC 9293 §3.10.7.1 ignores it) is chosen so that the TCP header's
+     * one's-complement sum is zero: the checksum then equals the pseudo-header checksum, which stays right whether
+     * the TUN worker sends it as is or, when the refused segment came with a partial checksum
+     * ({@code VIRTIO_NET_HDR_F_NEEDS_CSUM}), turns it back into a partial sum for the kernel to complete.
+     */
+    private Verdict reset(Counter reason, MemorySegment buf, long off, PacketSink sink) {
+        counters.inc(reason);
+        if (!mayAnswer || proto6 != IpProto.TCP || fragmented || len - upper < 20) return Verdict.DROP;
+        long l4 = off + upper;
+        int flags = Bytes.u8(buf, l4 + 13);
+        long seq = Bytes.u32(buf, l4 + 4), ackIn = Bytes.u32(buf, l4 + 8);
+        int dataLength = len - upper - (Bytes.u8(buf, l4 + 12) >>> 4) * 4;
+        // RFC 9293 §3.4: SYN and FIN occupy one sequence number each
+        long segLen = Math.max(0, dataLength) + ((flags & 0x02) != 0 ? 1 : 0) + ((flags & 0x01) != 0 ? 1 : 0);
+        boolean ack = (flags & 0x10) != 0;
+        long sHi = dstHi, sLo = dstLo, dHi = srcHi, dLo = srcLo;
+        int sPort = dstPort, dPort = srcPort;
+        Bytes.put32(buf, off, 0x6000_0000);
+        Bytes.put16(buf, off + 4, 20);
+        Bytes.put8(buf, off + 6, IpProto.TCP);
+        Bytes.put8(buf, off + 7, 64);
+        Bytes.put64(buf, off + 8, sHi);
+        Bytes.put64(buf, off + 16, sLo);
+        Bytes.put64(buf, off + 24, dHi);
+        Bytes.put64(buf, off + 32, dLo);
+        long tcp = off + 40;
+        Bytes.put16(buf, tcp, sPort);
+        Bytes.put16(buf, tcp + 2, dPort);
+        Bytes.put32(buf, tcp + 4, (int) (ack ? ackIn : 0));
+        Bytes.put32(buf, tcp + 8, (int) (ack ? 0 : (seq + segLen) & 0xffff_ffffL));
+        Bytes.put8(buf, tcp + 12, 5 << 4);
+        Bytes.put8(buf, tcp + 13, ack ? 0x04 : 0x14); // RST, or RST+ACK
+        Bytes.put16(buf, tcp + 14, 0);
+        Bytes.put32(buf, tcp + 16, 0); // checksum, urgent pointer
+        Bytes.put16(buf, tcp + 14, ~Checksum.sum(buf, tcp, 20) & 0xffff); // header sum becomes 0xffff (zero)
+        Bytes.put16(buf, tcp + 16, Checksum.checksum(Checksum.pseudo6(sHi, sLo, dHi, dLo, IpProto.TCP, 20), buf, tcp, 20));
+        sink.emit(buf, off, 60);
+        counters.inc(Counter.NAT64_TCP_RESET_SENT);
+        return Verdict.ICMP_ERROR;
+    }
+
     private Verdict answer(Counter reason, MemorySegment buf, long off, int type, int code, int rest, PacketSink sink) {
         counters.inc(reason);
         if (!mayAnswer) return Verdict.DROP;

@@ -45,6 +45,11 @@ public final class Tuple {
     public int errorType = -1;
     public int errorCode;
     /**
+     * {@link #errorType} value asking map64's refusal of a TCP SYN to be answered with a TCP RST instead of an ICMPv6
+     * error (what a client reports as "connection refused", like {@code nft reject with tcp reset}).
+     */
+    public static final int TCP_RESET = 0x100;
+    /**
      * The outer packet as received (null for inner packets): a stateful mapper may copy it (RFC 6146 §3.5.2.2 keeps
      * an unsolicited IPv4 SYN up to 6 s; fragments wait for their first fragment). Valid only during the outer
      * {@code map46}/{@code map64} call.

@@ -9,6 +9,9 @@ public enum Verdict {
      * source address for it is configured, the informational {@code icmp4/6_error_no_source}).
      */
     DROP,
-    /** The packet was not translated; an ICMP error was sent back towards its source instead. */
+    /**
+     * The packet was not translated; an ICMP error (or, for a TCP connection a stateful mapper refused, a TCP RST)
+     * was sent back towards its source instead.
+     */
     ICMP_ERROR
 }

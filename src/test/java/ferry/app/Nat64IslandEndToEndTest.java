@@ -24,7 +24,9 @@ import org.junit.jupiter.api.TestInstance;
  * 2001:db8:8011:fda4:4444::/96, whose bits 64-71 (the u-octet) are not zero, so ferry is started with --force as Jool
  * would be (RFC 6052 §2.2 asks for zero; a /96 carries no IPv4 bits there: see ferry.addr.Rfc6052#of(Prefix6, boolean)).
  * {@code ferry run --mode nat64} binding the IPv6 host to the island's pool4 address: ping, TCP 22 and TCP 80
- * answer, a port nothing listens on is refused. Namespaces {@code ferry-*}, removed afterwards; skipped with the
+ * answer; the operator opened only those ports ({@code "ferry": {"nat64-allow": ...}}), so a connection to 8080,
+ * where the device does listen, is refused by ferry itself with a TCP RST (its counter moves), as is a port nothing
+ * listens on. Namespaces {@code ferry-*}, removed afterwards; skipped with the
  * reason printed when not root or a tool is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -67,7 +69,10 @@ class Nat64IslandEndToEndTest {
         Path config = dir.resolve("nat64.json");
         Files.writeString(config, """
                 {
-                  "global": { "pool6": "2001:db8:8011:fda4:4444::/96" },
+                  "instance": "%s",
+                  "ferry": { "nat64-allow": [ { "protocol": "TCP", "ports": "22,80" }, { "protocol": "ICMP" } ],
+                             "nat64-log": { "file": "%s" } },
+                  "global": { "pool6": "2001:db8:8011:fda4:4444::/96", "logging-bib": true },
                   "pool4": [ { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
                              { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "80-80" },
                              { "protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
@@ -75,7 +80,7 @@ class Nat64IslandEndToEndTest {
                   "tun": { "device": "ferry%s", "mtu": 1500, "queues": 2, "vnet-header": false,
                            "routes": [ "2001:db8:8011:fda4:4444::/96", "203.0.113.1/32" ] }
                 }
-                """.formatted(prefix.substring(6, 10)));
+                """.formatted(prefix, dir.resolve("mapping.log"), prefix.substring(6, 10)));
         String java = ProcessHandle.current().info().command().orElse("java");
         ferry = spawn(nsX, java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp",
                 System.getProperty("java.class.path"), "ferry.app.Main", "run", "--mode", "nat64", "--force", "--config",
@@ -133,21 +138,90 @@ class Nat64IslandEndToEndTest {
         Files.writeString(www.resolve("id"), "IPv4-only device\n");
         Process p22 = spawn(nsV4, "python3", "-m", "http.server", "22", "--bind", V4_HOST, "-d", www.toString());
         Process p80 = spawn(nsV4, "python3", "-m", "http.server", "80", "--bind", V4_HOST, "-d", www.toString());
+        Process p8080 = spawn(nsV4, "python3", "-m", "http.server", "8080", "--bind", V4_HOST, "-d", www.toString());
         try {
             for (String port : List.of("22", "80")) {
                 Result r = in(nsV6, 60, "curl", "-sS", "--retry", "5", "--retry-connrefused", "--retry-delay", "1",
                         "-m", "10", "http://[" + DEVICE_AS_V6 + "]:" + port + "/id");
                 assertThat(r.out()).as("port " + port + "; ferry:\n" + ferryErr).contains("IPv4-only device");
             }
-            // nothing listens on 23: the device's RST comes back through the NAT64 as a refusal, at once
-            Result refused = in(nsV6, 30, "curl", "-sS", "-m", "10", "http://[" + DEVICE_AS_V6 + "]:23/");
-            assertThat(refused.exit()).as(refused.out()).isEqualTo(7);
+            // the device listens on 8080 too, but the operator opened only 22 and 80 ("nat64-allow"): ferry refuses
+            // the connection itself with a TCP RST (curl: "connection refused", exit 7) and counts it
+            long filtered0 = counter("drop_nat64_port_filtered");
+            long t0 = System.nanoTime();
+            Result refused = in(nsV6, 30, "curl", "-sS", "-m", "10", "http://[" + DEVICE_AS_V6 + "]:8080/id");
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(refused.exit()).as(refused.out() + "\nferry:\n" + ferryErr).isEqualTo(7);
+            assertThat(refused.out()).doesNotContain("IPv4-only device");
+            assertThat(ms).as("refused at once, not after retransmissions").isLessThan(5000);
+            assertThat(counter("drop_nat64_port_filtered")).isGreaterThan(filtered0);
+            assertThat(counter("nat64_tcp_reset_sent")).isGreaterThanOrEqualTo(1);
+            // nothing listens on 23 either: refused by ferry before the device is asked
+            Result closed = in(nsV6, 30, "curl", "-sS", "-m", "10", "http://[" + DEVICE_AS_V6 + "]:23/");
+            assertThat(closed.exit()).as(closed.out()).isEqualTo(7);
         } finally {
             p22.destroy();
             p80.destroy();
+            p8080.destroy();
             p22.waitFor(5, TimeUnit.SECONDS);
             p80.waitFor(5, TimeUnit.SECONDS);
+            p8080.waitFor(5, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void theMappingLogGoesToItsOwnFileAndIsReopenedAfterLogrotateRenamesItAndSendsSighup() throws Exception {
+        Path log = dir.resolve("mapping.log"), rotated = dir.resolve("mapping.log.1");
+        Result first = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", DEVICE_AS_V6);
+        assertThat(first.exit()).as(first.out()).isZero();
+        waitFor(() -> read(log).contains("event=nat64_bib_add proto=ICMP ipv6=" + V6_HOST + " "));
+        assertThat(ferryErr.toString()).doesNotContain("event=nat64_bib_add"); // not on stderr any more
+        assertThat(read(log)).doesNotContain("c633:6402").doesNotContain(V4_HOST); // RFC 6888 REQ-12: no destination
+        // logrotate: rename, then SIGHUP
+        Files.move(log, rotated);
+        int reloads = count(ferryErr.toString(), "configuration reloaded");
+        Process k = new ProcessBuilder("kill", "-HUP", Long.toString(ferry.pid())).start();
+        assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).isTrue();
+        waitFor(() -> count(ferryErr.toString(), "configuration reloaded") > reloads);
+        long before = read(rotated).lines().count();
+        Result second = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", DEVICE_AS_V6); // a new identifier: a new BIB
+        assertThat(second.exit()).as(second.out()).isZero();
+        waitFor(() -> Files.exists(log) && read(log).contains("event=nat64_bib_add proto=ICMP"));
+        assertThat(read(rotated).lines().count()).isEqualTo(before);
+        assertThat(counter("nat64_log_write_error")).isZero();
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+        return n;
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 10 s");
+            Thread.sleep(50);
+        }
+    }
+
+    /** A counter of the running ferry, read through its control socket ({@code ferry -i INSTANCE stats display}). */
+    long counter(String id) throws Exception {
+        String jvm = ProcessHandle.current().info().command().orElse("java");
+        Result r = run(30, List.of(jvm, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "ferry.app.Main", "-i", prefix, "stats", "display", "--all", "--csv", "--no-headers"));
+        assertThat(r.exit()).as(r.out()).isZero();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + id + ",(\\d+)").matcher(r.out());
+        assertThat(m.find()).as(r.out()).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     // ------------------------------------------------------------------------------------------------- helpers

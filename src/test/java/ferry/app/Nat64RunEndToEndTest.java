@@ -131,8 +131,8 @@ class Nat64RunEndToEndTest {
     @Test
     void aPingSessionExpiresAfterIcmpTimeoutAndTheNextPingOpensANewOne() throws Exception {
         // the ping's identifier is per process: two ping runs are two ICMP flows, one run of two echoes is one
-        int added0 = count(ferryErr.toString(), "session add ICMP " + V6_HOST + "#");
-        int deleted0 = count(ferryErr.toString(), "session del ICMP " + V6_HOST + "#");
+        int added0 = count(ferryErr.toString(), "event=nat64_session_add proto=ICMP ipv6=" + V6_HOST + " ");
+        int deleted0 = count(ferryErr.toString(), "event=nat64_session_del proto=ICMP ipv6=" + V6_HOST + " ");
         Result first = in(nsV6, 30, "ping", "-6", "-c", "2", "-i", "0.3", "-W", "2", V4_HOST_AS_V6);
         assertThat(first.exit()).as(first.out()).isZero();
         Thread.sleep(3500); // icmp-timeout is 2 s here; expiry runs with the next packet's time
@@ -140,8 +140,8 @@ class Nat64RunEndToEndTest {
         assertThat(second.exit()).as(second.out()).isZero();
         Thread.sleep(300); // the log thread drains every few ms
         String err = ferryErr.toString();
-        assertThat(count(err, "session add ICMP " + V6_HOST + "#") - added0).as(err).isEqualTo(2);
-        assertThat(count(err, "session del ICMP " + V6_HOST + "#") - deleted0).as(err).isGreaterThanOrEqualTo(1);
+        assertThat(count(err, "event=nat64_session_add proto=ICMP ipv6=" + V6_HOST + " ") - added0).as(err).isEqualTo(2);
+        assertThat(count(err, "event=nat64_session_del proto=ICMP ipv6=" + V6_HOST + " ") - deleted0).as(err).isGreaterThanOrEqualTo(1);
     }
 
     static int count(String text, String what) {
@@ -208,7 +208,8 @@ class Nat64RunEndToEndTest {
             e.waitFor(5, TimeUnit.SECONDS);
         }
         // logging-bib: every binding was recorded, with no destination
-        assertThat(ferryErr.toString()).contains("nat64 bib add UDP " + V6_HOST + "#").doesNotContain(V4_HOST + "#7007");
+        assertThat(ferryErr.toString()).contains("event=nat64_bib_add proto=UDP ipv6=" + V6_HOST + " ");
+        assertThat(ferryErr.toString().lines().filter(l -> l.contains("event=nat64_"))).noneMatch(l -> l.contains(V4_HOST));
     }
 
     /** Echoes each datagram at once, and again 3 s later (to the same transport address). */
@@ -274,6 +275,49 @@ class Nat64RunEndToEndTest {
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
         assertThat(refused.exit()).as(refused.out()).isEqualTo(7); // couldn't connect (refused), not a timeout (28)
         assertThat(seconds).isBetween(5L, 29L);
+    }
+
+    /**
+     * One TCP SYN from a raw socket (no retransmissions), then nothing: prints when its ICMP Port Unreachable comes.
+     */
+    static final String ONE_SYN = """
+            import socket, struct, sys, time
+            src, dst, dport, sport = sys.argv[1], sys.argv[2], int(sys.argv[3]), 40123
+            def csum(b):
+                s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+                while s >> 16: s = (s & 0xffff) + (s >> 16)
+                return ~s & 0xffff
+            tcp = struct.pack('!HHIIBBHHH', sport, dport, 12345, 0, 5 << 4, 0x02, 65535, 0, 0)
+            pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack('!BBH', 0, 6, len(tcp))
+            tcp = tcp[:16] + struct.pack('!H', csum(pseudo + tcp)) + tcp[18:]
+            icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+            icmp.settimeout(20)
+            raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+            t0 = time.monotonic()
+            raw.sendto(tcp, (dst, 0))
+            try:
+                while True:
+                    d, a = icmp.recvfrom(2000)
+                    ihl = (d[0] & 15) * 4
+                    inner = d[ihl + 8:]
+                    iihl = (inner[0] & 15) * 4
+                    if d[ihl] == 3 and d[ihl + 1] == 3 and struct.unpack('!H', inner[iihl:iihl + 2])[0] == sport:
+                        print('port unreachable after %.3f s' % (time.monotonic() - t0), flush=True)
+                        break
+            except socket.timeout:
+                print('no answer within 20 s', flush=True)
+            """;
+
+    @Test
+    void aSingleIpv4SynToPool4WithoutABindingIsAnsweredAfter6SecondsWithNoFurtherTraffic() throws Exception {
+        // RFC 6146 §3.5.2.2 / RFC 5382 REQ-4: held 6 s, then ICMP 3/3; the idle worker sends it, no packet needed
+        Files.writeString(dir.resolve("onesyn.py"), ONE_SYN);
+        Result r = in(nsV4, 40, "python3", dir.resolve("onesyn.py").toString(), V4_HOST, POOL4, "5555");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("port unreachable after ([0-9.]+) s").matcher(r.out());
+        assertThat(m.find()).as(r.out() + "\nferry:\n" + ferryErr).isTrue();
+        double seconds = Double.parseDouble(m.group(1));
+        System.out.println("Nat64RunEndToEndTest: ICMP 3/3 for a lone SYN after " + seconds + " s");
+        assertThat(seconds).as(r.out()).isBetween(5.9, 7.5);
     }
 
     // ------------------------------------------------------------------------------------------------- helpers

@@ -150,4 +150,44 @@ class RunTranslatorsTest {
         assertThat(Bytes.u16(MemorySegment.ofArray(out.get(0)), 6) & 0x4000).as("DF: 1340-byte segments")
                 .isEqualTo(0x4000);
     }
+
+    @Test
+    void inNat64ModeOnlyTheQueue0WorkerWakesWhenIdleAndSiitWorkersNever() throws Exception {
+        String nat64 = """
+                { "ferry": { "mode": "nat64" }, "global": { "pool6": "64:ff9b::/96" },
+                  "pool4": [ { "protocol": "TCP", "prefix": "203.0.113.1/32" } ] }
+                """;
+        RunTranslators n = new RunTranslators(ConfigParser.parse(nat64, "t"), new Counters[] {new Counters(), new Counters()});
+        assertThat(n.newHandler(0, (b, o, l) -> { }).idleMillis()).isBetween(100, 250);
+        assertThat(n.newHandler(1, (b, o, l) -> { }).idleMillis()).isEqualTo(-1);
+        assertThat(handler.idleMillis()).isEqualTo(-1); // siit: no timers
+    }
+
+    @Test
+    void changingOnlyNat64LogOrNat64AllowKeepsTheTablesAndAppliesTheNewSinkInPlace() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ferry-rt");
+        String nat64 = """
+                { "ferry": { "mode": "nat64", "nat64-log": { "file": "%s" } %s },
+                  "global": { "pool6": "64:ff9b::/96", "logging-bib": true },
+                  "pool4": [ { "protocol": "UDP", "prefix": "203.0.113.1/32" } ] }
+                """;
+        Counters[] cs = {new Counters()};
+        RunTranslators a = new RunTranslators(ConfigParser.parse(nat64.formatted(dir.resolve("a.log"), ""), "t"), cs);
+        assertThat(a.nat64().log().sink()).isInstanceOfSatisfying(ferry.nat64.Nat64LogFile.class,
+                f -> assertThat(f.path()).isEqualTo(dir.resolve("a.log")));
+        RunTranslators b = new RunTranslators(ConfigParser.parse(nat64.formatted(dir.resolve("b.log"),
+                ", \"nat64-allow\": [ { \"protocol\": \"UDP\", \"ports\": \"53\" } ]"), "t"), cs);
+        assertThat(b.nat64()).isSameAs(a.nat64()); // BIB and sessions kept
+        assertThat(b.nat64().log().sink()).isInstanceOfSatisfying(ferry.nat64.Nat64LogFile.class,
+                f -> assertThat(f.path()).isEqualTo(dir.resolve("b.log")));
+        assertThat(java.nio.file.Files.exists(dir.resolve("b.log"))).isTrue();
+        // an unopenable file is an error naming the key and the value
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RunTranslators(ConfigParser.parse(
+                        nat64.formatted("/nonexistent-ferry-dir/x.log", ""), "t"), cs))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ferry.nat64-log.file")
+                .hasMessageContaining("/nonexistent-ferry-dir/x.log");
+        b.nat64().log().close();
+        for (String f : new String[] {"a.log", "b.log"}) java.nio.file.Files.deleteIfExists(dir.resolve(f));
+        java.nio.file.Files.delete(dir);
+    }
 }

@@ -96,8 +96,35 @@ class TranslateNat64Test {
         E2e.Run r = E2e.main("translate", "--mode", "nat64", "--config", config.toString(),
                 capture(in).toString(), dir.resolve("o.pcap").toString());
         assertThat(r.exit()).as(r.stderr()).isZero();
-        assertThat(r.stderr()).contains("2026-01-01T00:00:00.000000123Z nat64 bib add UDP 2001:db8::1#1111 203.0.113.1#40000")
-                .contains("2026-01-01T00:06:40.000000123Z nat64 bib del UDP 2001:db8::1#1111 203.0.113.1#40000");
+        assertThat(r.stderr()).contains("ts=2026-01-01T00:00:00.000000123Z level=info event=nat64_bib_add proto=UDP ipv6=2001:db8::1 ipv6_port=1111 ipv4=203.0.113.1 ipv4_port=40000")
+                .contains("ts=2026-01-01T00:06:40.000000123Z level=info event=nat64_bib_del proto=UDP ipv6=2001:db8::1 ipv6_port=1111 ipv4=203.0.113.1 ipv4_port=40000");
+    }
+
+    @Test
+    void nat64LogFileTakesTheMappingRecordsInsteadOfStderr() throws IOException {
+        Path log = dir.resolve("mapping.log");
+        Path config = E2e.write(dir, "nat64.json", CONFIG.replace("\"pool6\": \"64:ff9b::/96\"",
+                "\"pool6\": \"64:ff9b::/96\", \"logging-bib\": true").replaceFirst("\\{",
+                "{ \"ferry\": { \"nat64-log\": { \"file\": \"" + log + "\" } },"));
+        List<In> in = List.of(new In(E2e.T0, PacketBuilder.ipv6(X6, Y6).udp(1111, 53).build()));
+        E2e.Run r = E2e.main("translate", "--mode", "nat64", "--config", config.toString(),
+                capture(in).toString(), dir.resolve("o.pcap").toString());
+        assertThat(r.exit()).as(r.stderr()).isZero();
+        assertThat(r.stderr()).doesNotContain("event=nat64_bib_add");
+        assertThat(java.nio.file.Files.readString(log)).isEqualTo("ts=2026-01-01T00:00:00.000000123Z level=info"
+                + " event=nat64_bib_add proto=UDP ipv6=2001:db8::1 ipv6_port=1111 ipv4=203.0.113.1 ipv4_port=40000\n");
+    }
+
+    @Test
+    void aNat64LogFileThatCannotBeOpenedIsAConfigurationErrorNamingKeyAndValue() throws IOException {
+        Path config = E2e.write(dir, "nat64.json", CONFIG.replace("\"pool6\": \"64:ff9b::/96\"",
+                "\"pool6\": \"64:ff9b::/96\", \"logging-bib\": true").replaceFirst("\\{",
+                "{ \"ferry\": { \"nat64-log\": { \"file\": \"/nonexistent-ferry-dir/nat64.log\" } },"));
+        List<In> in = List.of(new In(E2e.T0, PacketBuilder.ipv6(X6, Y6).udp(1111, 53).build()));
+        E2e.Run r = E2e.main("translate", "--mode", "nat64", "--config", config.toString(),
+                capture(in).toString(), dir.resolve("o.pcap").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stderr()).contains("ferry.nat64-log.file").contains("/nonexistent-ferry-dir/nat64.log");
     }
 
     @Test

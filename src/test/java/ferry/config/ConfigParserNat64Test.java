@@ -197,4 +197,78 @@ class ConfigParserNat64Test {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("ferry.fragment-timeout")
                 .hasMessageContaining("ferry.max-ports-per-subscriber").hasMessageContaining("--mode nat64");
     }
+
+    static final String BASE = """
+            {"global": {"pool6": "64:ff9b::/96"},
+             "pool4": [{"protocol": "TCP", "prefix": "203.0.113.1/32"}],
+             "ferry": %s}
+            """;
+
+    @Test
+    void nat64LogIsStderrByDefaultOrAnAbsoluteFile() throws Exception {
+        assertThat(ConfigParser.parse(BASE.formatted("{}"), "t", false, Mode.NAT64).nat64().logFile()).isNull();
+        assertThat(ConfigParser.parse(BASE.formatted("{\"nat64-log\": \"stderr\"}"), "t", false, Mode.NAT64)
+                .nat64().logFile()).isNull();
+        assertThat(ConfigParser.parse(BASE.formatted("{\"nat64-log\": {\"file\": \"/var/log/ferry/nat64.log\"}}"),
+                "t", false, Mode.NAT64).nat64().logFile()).isEqualTo("/var/log/ferry/nat64.log");
+    }
+
+    @Test
+    void aBadNat64LogValueNamesTheKeyAndTheValue() {
+        assertThat(errors(BASE.formatted("{\"nat64-log\": \"syslog\"}"), Mode.NAT64)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.path()).isEqualTo("ferry.nat64-log");
+                    assertThat(e.message()).contains("\"syslog\"").contains("\"stderr\"");
+                });
+        assertThat(errors(BASE.formatted("{\"nat64-log\": {\"file\": \"nat64.log\"}}"), Mode.NAT64)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.path()).isEqualTo("ferry.nat64-log.file");
+                    assertThat(e.message()).contains("\"nat64.log\"").contains("absolute");
+                });
+        assertThat(errors(BASE.formatted("{\"nat64-log\": {\"file\": \"/tmp\"}}"), Mode.NAT64)).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("\"/tmp\" is a directory"));
+        assertThat(errors(BASE.formatted("{\"nat64-log\": {\"path\": \"/x\"}}"), Mode.NAT64))
+                .extracting(ConfigError::path).contains("ferry.nat64-log.path", "ferry.nat64-log");
+        // a NAT64 setting: refused in SIIT mode like the other ferry NAT64 keys
+        assertThatThrownBy(() -> ConfigParser.parse("{\"ferry\": {\"nat64-log\": \"stderr\"}}", "t"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("ferry.nat64-log");
+    }
+
+    @Test
+    void nat64AllowListsProtocolsAndPortRanges() throws Exception {
+        Config c = ConfigParser.parse(BASE.formatted("""
+                {"nat64-allow": [{"protocol": "TCP", "ports": "22, 80,8000-8080"}, {"protocol": "udp", "ports": 53},
+                                 {"protocol": "UDP", "ports": ["123", 5000]}, {"protocol": "ICMP"}]}"""),
+                "t", false, Mode.NAT64);
+        assertThat(c.nat64().allow()).containsExactly(
+                new Nat64Allow(6, List.of(new Nat64Allow.Range(22, 22), new Nat64Allow.Range(80, 80),
+                        new Nat64Allow.Range(8000, 8080))),
+                new Nat64Allow(17, List.of(new Nat64Allow.Range(53, 53))),
+                new Nat64Allow(17, List.of(new Nat64Allow.Range(123, 123), new Nat64Allow.Range(5000, 5000))),
+                new Nat64Allow(1, List.of()));
+        assertThat(ConfigParser.parse(BASE.formatted("{}"), "t", false, Mode.NAT64).nat64().allow()).isNull();
+        assertThat(ConfigParser.parse(BASE.formatted("{\"nat64-allow\": []}"), "t", false, Mode.NAT64).nat64().allow())
+                .isEmpty();
+        // only nat64-log / nat64-allow changed: the tables' part of the section is the same
+        assertThat(c.nat64().tables()).isEqualTo(ConfigParser.parse(BASE.formatted("{}"), "t", false, Mode.NAT64)
+                .nat64().tables());
+    }
+
+    @Test
+    void badNat64AllowRulesNameTheFieldAndTheValue() {
+        List<ConfigError> errs = errors(BASE.formatted("""
+                {"nat64-allow": [{"protocol": "SCTP"}, {"ports": "22"}, {"protocol": "TCP", "ports": "22,0"},
+                                 {"protocol": "TCP", "ports": "90-80"}, {"protocol": "ICMP", "ports": "8"},
+                                 {"protocol": "UDP", "ports": true}, {"protocol": "TCP", "port": "22"}]}"""),
+                Mode.NAT64);
+        assertThat(errs).extracting(e -> e.path() + ": " + e.message())
+                .anyMatch(m -> m.startsWith("ferry.nat64-allow[0].protocol: ") && m.contains("\"SCTP\""))
+                .anyMatch(m -> m.startsWith("ferry.nat64-allow[1]: ") && m.contains("no \"protocol\""))
+                .anyMatch(m -> m.startsWith("ferry.nat64-allow[2].ports: ") && m.contains("\"0\" in \"22,0\""))
+                .anyMatch(m -> m.startsWith("ferry.nat64-allow[3].ports: ") && m.contains("\"90-80\""))
+                .anyMatch(m -> m.startsWith("ferry.nat64-allow[4].ports: ") && m.contains("ICMP has no ports"))
+                .anyMatch(m -> m.startsWith("ferry.nat64-allow[5].ports: ") && m.contains("true"))
+                .anyMatch(m -> m.startsWith("ferry.nat64-allow[6].port: ") && m.contains("unknown key"));
+        assertThat(errs).hasSize(7);
+    }
 }

@@ -23,8 +23,10 @@ class Nat64LogTest {
         f.mapper.expire(f.now);
         List<String> lines = new ArrayList<>();
         assertThat(log.drain(lines::add)).isEqualTo(2);
-        assertThat(lines.get(0)).isEqualTo("2026-01-01T00:00:00.000000005Z nat64 bib add UDP 2001:db8::1#40001 203.0.113.1#" + t);
-        assertThat(lines.get(1)).isEqualTo("2026-01-01T00:05:00.000000005Z nat64 bib del UDP 2001:db8::1#40001 203.0.113.1#" + t);
+        assertThat(lines.get(0)).isEqualTo("ts=2026-01-01T00:00:00.000000005Z level=info event=nat64_bib_add proto=UDP"
+                + " ipv6=2001:db8::1 ipv6_port=40001 ipv4=203.0.113.1 ipv4_port=" + t);
+        assertThat(lines.get(1)).isEqualTo("ts=2026-01-01T00:05:00.000000005Z level=info event=nat64_bib_del proto=UDP"
+                + " ipv6=2001:db8::1 ipv6_port=40001 ipv4=203.0.113.1 ipv4_port=" + t);
         assertThat(String.join("\n", lines)).doesNotContain(Y4).doesNotContain(W4).doesNotContain("c633");
     }
 
@@ -37,7 +39,7 @@ class Nat64LogTest {
         f.send(v6(X6, W4).udp(40001, 53).build());
         List<String> lines = new ArrayList<>();
         log.drain(lines::add);
-        assertThat(lines).hasSize(2).allMatch(l -> l.contains(" nat64 session add UDP 2001:db8::1#40001 203.0.113.1#"));
+        assertThat(lines).hasSize(2).allMatch(l -> l.contains(" event=nat64_session_add proto=UDP ipv6=2001:db8::1 ipv6_port=40001 ipv4=203.0.113.1 ipv4_port="));
     }
 
     @Test
@@ -64,5 +66,81 @@ class Nat64LogTest {
         for (int i = 0; i < 100; i++) f.send(v6(X6, Y4).udp(1000 + i, 53).build());
         log.close();
         assertThat(lines).hasSize(100);
+    }
+
+    @Test
+    void aFileSinkAppendsOneKeyValueRecordPerLineAndIsReopenedAfterARename() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ferry-nat64log");
+        java.nio.file.Path file = dir.resolve("nat64.log");
+        java.nio.file.Files.writeString(file, "earlier line\n");
+        Nat64Fixture f = new Nat64Fixture();
+        Nat64Log log = new Nat64Log(true, false, 1024);
+        f.mapper.log(log);
+        Nat64LogFile sink = Nat64LogFile.open(file);
+        log.startWith(sink);
+        f.send(v6(X6, Y4).udp(1000, 53).build());
+        waitFor(() -> lines(file).size() == 2);
+        assertThat(lines(file).get(0)).isEqualTo("earlier line"); // appended, never truncated
+        assertThat(lines(file).get(1)).matches("ts=\\S+ level=info event=nat64_bib_add proto=UDP ipv6=2001:db8::1"
+                + " ipv6_port=1000 ipv4=203\\.0\\.113\\.1 ipv4_port=\\d+");
+        // logrotate: rename, then SIGHUP (reopen): the next record goes to a new file of the same name
+        java.nio.file.Path rotated = dir.resolve("nat64.log.1");
+        java.nio.file.Files.move(file, rotated);
+        sink.reopen();
+        f.send(v6(X6, Y4).udp(1001, 53).build());
+        waitFor(() -> java.nio.file.Files.exists(file) && lines(file).size() == 1);
+        assertThat(lines(file).get(0)).contains("ipv6_port=1001");
+        assertThat(lines(rotated)).hasSize(2);
+        log.close();
+        assertThat(log.writeErrors()).isZero();
+        for (java.nio.file.Path p : List.of(file, rotated)) java.nio.file.Files.deleteIfExists(p);
+        java.nio.file.Files.delete(dir);
+    }
+
+    @Test
+    void aSinkThatFailsIsCountedAndTheLogGoesOn() throws Exception {
+        Nat64Fixture f = new Nat64Fixture();
+        Nat64Log log = new Nat64Log(true, false, 1024);
+        f.mapper.log(log);
+        List<String> written = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        log.startWith(line -> {
+            if (failing.get()) throw new java.io.IOException("disk full");
+            written.add(line);
+        });
+        for (int i = 0; i < 3; i++) f.send(v6(X6, Y4).udp(2000 + i, 53).build());
+        waitFor(() -> log.writeErrors() == 3);
+        failing.set(false);
+        f.send(v6(X6, Y4).udp(3000, 53).build());
+        waitFor(() -> written.size() == 1);
+        assertThat(written.get(0)).contains("ipv6_port=3000");
+        // the errors reach the worker's counters with the timers
+        f.advance(1);
+        f.translator.idle(f.now, (b, o, l) -> { });
+        assertThat(f.counters.get(ferry.metrics.Counter.NAT64_LOG_WRITE_ERROR)).isEqualTo(3);
+        log.close();
+    }
+
+    @Test
+    void aFileThatCannotBeOpenedIsReportedWithItsPath() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> Nat64LogFile.open(java.nio.file.Path.of("/nonexistent-ferry-dir/nat64.log")))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("/nonexistent-ferry-dir/nat64.log");
+    }
+
+    static List<String> lines(java.nio.file.Path p) {
+        try {
+            return java.nio.file.Files.readAllLines(p);
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+
+    static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 5 s");
+            Thread.sleep(10);
+        }
     }
 }

@@ -24,6 +24,21 @@ public interface PacketHandler {
      */
     boolean handleGso(MemorySegment buf, long off, int len, int segmentLength);
 
+    /**
+     * How long (ms) the worker may wait for a packet before calling {@link #idle()}; -1 (the default): wait for
+     * ever, no idle calls. A handler with timers that must fire without traffic returns a positive value.
+     */
+    default int idleMillis() {
+        return -1;
+    }
+
+    /**
+     * Called on the worker's thread when no packet came for {@link #idleMillis()} ms; may send packets through
+     * the handler's {@link PacketOutput} (answers due on a timer). The default does nothing.
+     */
+    default void idle() {
+    }
+
     /** Makes the handler of one worker; called on the worker's thread, again after each configuration swap. */
     @FunctionalInterface
     interface Factory {

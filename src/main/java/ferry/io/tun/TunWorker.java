@@ -188,13 +188,26 @@ public final class TunWorker implements Runnable {
         return 0;
     }
 
-    /** poll(2) on the queue and the stop eventfd until either is readable (POLLERR/POLLHUP: the next read says). */
+    /**
+     * poll(2) on the queue and the stop eventfd until either is readable (POLLERR/POLLHUP: the next read says), or
+     * for the handler's {@link PacketHandler#idleMillis()} at most; when that passes with nothing readable, the
+     * handler's {@link PacketHandler#idle()} runs (timers due without traffic).
+     */
     private void waitReadable(MemorySegment pfds) throws Throwable {
         pfds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
         pfds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
-        int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address(), 2L, -1);
+        PacketHandler h = handler;
+        int timeout = h == null ? -1 : h.idleMillis();
+        int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address(), 2L, timeout);
         if (r < 0 && LinuxC.errno(cap) != LinuxC.EINTR) {
             throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
+        }
+        if (r == 0 && h != null) {
+            try {
+                h.idle();
+            } catch (Throwable t) {
+                stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
+            }
         }
     }
 

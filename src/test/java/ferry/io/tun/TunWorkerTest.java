@@ -177,6 +177,63 @@ class TunWorkerTest {
     }
 
     @Test
+    void aHandlerWithAnIdleIntervalIsCalledWhenNoPacketComesAndMaySendThroughItsOutput() throws Throwable {
+        java.util.concurrent.atomic.AtomicInteger idles = new java.util.concurrent.atomic.AtomicInteger();
+        byte[] timerPacket = echo4(99);
+        PacketHandler.Factory f = (queue, out) -> new PacketHandler() {
+            final MemorySegment p = MemorySegment.ofArray(timerPacket);
+
+            @Override
+            public void handle(MemorySegment buf, long off, int len) {
+            }
+
+            @Override
+            public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
+                return true;
+            }
+
+            @Override
+            public int idleMillis() {
+                return 50;
+            }
+
+            @Override
+            public void idle() {
+                if (idles.incrementAndGet() == 3) out.send(p, 0, timerPacket.length); // a timer's answer
+            }
+        };
+        long t0 = System.nanoTime();
+        start(false, f, 10_000);
+        byte[] sent = receive();
+        assertThat(sent).as("the packet sent from idle()").isEqualTo(timerPacket);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(100L, 1500L);
+        assertThat(idles.get()).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void aHandlerWithoutAnIdleIntervalIsNeverWoken() throws Throwable {
+        java.util.concurrent.atomic.AtomicInteger idles = new java.util.concurrent.atomic.AtomicInteger();
+        PacketHandler.Factory f = (queue, out) -> new PacketHandler() {
+            @Override
+            public void handle(MemorySegment buf, long off, int len) {
+            }
+
+            @Override
+            public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
+                return true;
+            }
+
+            @Override
+            public void idle() {
+                idles.incrementAndGet();
+            }
+        };
+        start(false, f, 10_000);
+        Thread.sleep(400);
+        assertThat(idles.get()).isZero();
+    }
+
+    @Test
     void stopWakesAWorkerBlockedInPollAndItExits() throws Throwable {
         start(false, translating(new Counters()), 10_000);
         Thread.sleep(200); // idle: blocked in poll(2)
