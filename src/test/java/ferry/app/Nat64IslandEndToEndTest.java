@@ -179,10 +179,10 @@ class Nat64IslandEndToEndTest {
         assertThat(read(log)).doesNotContain("c633:6402").doesNotContain(V4_HOST); // RFC 6888 REQ-12: no destination
         // logrotate: rename, then SIGHUP
         Files.move(log, rotated);
-        int reloads = count(ferryErr.toString(), "configuration reloaded");
+        int reloads = count(ferryErr.toString(), "event=config_reloaded");
         Process k = new ProcessBuilder("kill", "-HUP", Long.toString(ferry.pid())).start();
         assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).isTrue();
-        waitFor(() -> count(ferryErr.toString(), "configuration reloaded") > reloads);
+        waitFor(() -> count(ferryErr.toString(), "event=config_reloaded") > reloads);
         long before = read(rotated).lines().count();
         Result second = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", DEVICE_AS_V6); // a new identifier: a new BIB
         assertThat(second.exit()).as(second.out()).isZero();
