@@ -66,7 +66,6 @@ public final class Lab {
         PACKAGES.put("dig", "bind9-dnsutils");
         PACKAGES.put("python3", "python3");
         PACKAGES.put("tcpdump", "tcpdump");
-        PACKAGES.put("nft", "nftables");
         PACKAGES.put("setsid", "util-linux");
     }
 
@@ -174,7 +173,6 @@ public final class Lab {
         must(in(ISLAND, 10, "ip", "link", "set", "lan", "up"));
         must(in(ISLAND, 10, "ip", "-6", "route", "add", "default", "via", PLAT_WAN));
         must(in(ISLAND, 10, "sysctl", "-q", "-w", "net.ipv4.conf.lan.proxy_arp=1"));
-        must(in(ISLAND, 10, "nft", "-f", dir.resolve("island-filter.nft").toString()));
         // iot
         must(in(IOT, 10, "ip", "addr", "add", IOT_ADDR + "/24", "dev", "eth0"));
         must(in(IOT, 10, "ip", "link", "set", "eth0", "up"));
@@ -199,7 +197,6 @@ public final class Lab {
         out.println("  plat:   ferry run --config " + dir.resolve("plat.json"));
         out.println("  island: ferry run --force --config " + dir.resolve("island-clat.json") + " --config "
                 + dir.resolve("island-nat64.json") + " --config " + dir.resolve("island-dns.json"));
-        out.println("          and " + dir.resolve("island-filter.nft") + " (nft -f)");
         return true;
     }
 
@@ -244,8 +241,9 @@ public final class Lab {
                 ssh.ok() && ssh.output().startsWith("SSH-2.0-"), firstLine(ssh.output()));
         int port = "2.4".equals(failItem) ? 80 : 23; // test hook: port 80 is open, so the check must fail
         Result refused = in(V6HOST, 20, "curl", "-sS", "-m", "5", "http://[" + IOT_VIA_ISLAND + "]:" + port + "/");
+        acc.expectDrop(FERRY_ISLAND, "2.4", "drop_nat64_port_filtered", 1);
         failed += item("2.4", "TCP " + port + " (not 22 or 80; the device listens on 23 too) is refused from the IPv6"
-                + " side", refused,
+                + " side by the island's ferry (nat64-allow: TCP 22, 80 and ICMP; a TCP RST)", refused,
                 refused.exit() == 7, firstLine(refused.output()));
         // 3. iot -> IPv4 Internet through CLAT + PLAT (464XLAT)
         Result st = in(ISLAND, 20, ferry("clat", "status", "--state-file", dir.resolve("clat-state.json").toString()));
@@ -520,11 +518,14 @@ public final class Lab {
                 web.serve_forever()
                 """);
         // the plat: NAT64 and, in the same file, its DNS64 on the IPv6-only network's side, asking the IPv4 Internet
-        Files.writeString(dir.resolve("plat.json"), nat64Config("lab-plat", PLAT_PREFIX, PLAT_POOL4, """
+        Files.writeString(dir.resolve("plat.json"), nat64Config("lab-plat", PLAT_PREFIX, PLAT_POOL4, "", """
                 ,
                  "dns64": {"listen": ["[%s]:53"], "upstream": ["%s:53"], "prefixes": ["%s"]}""".formatted(
                 PLAT_V6NET, INET4_ADDR, PLAT_PREFIX)));
-        Files.writeString(dir.resolve("island-nat64.json"), nat64Config("lab-island", ISLAND_POOL6, ISLAND_POOL4, ""));
+        // only TCP 22 and 80 and ping may be opened from the IPv6 side: ferry's own filter (a TCP RST for the rest)
+        Files.writeString(dir.resolve("island-nat64.json"), nat64Config("lab-island", ISLAND_POOL6, ISLAND_POOL4, """
+                ,
+                           "nat64-allow": [{"protocol": "TCP", "ports": "22,80"}, {"protocol": "ICMP"}]""", ""));
         // no PLAT prefix configured: RFC 7050 asks the plat's DNS64 (PREF64 is off: nothing sends RAs here)
         Files.writeString(dir.resolve("island-clat.json"), """
                 {"instance": "lab-clat",
@@ -540,21 +541,9 @@ public final class Lab {
                 {"instance": "lab-island-dns",
                  "dns64": {"listen": ["%s:53"], "upstream": ["[%s]:53"], "prefixes": ["%s"]}}
                 """.formatted(ISLAND_LAN, PLAT_V6NET, PLAT_PREFIX));
-        // only TCP 22 and 80 (and ping) reach the island's NAT64 from the IPv6 side; other TCP is reset
-        Files.writeString(dir.resolve("island-filter.nft"), """
-                table inet ferry_lab_island {
-                  chain forward {
-                    type filter hook forward priority filter; policy accept;
-                    ip6 daddr %1$s tcp dport { 22, 80 } accept
-                    ip6 daddr %1$s icmpv6 type { echo-request } accept
-                    ip6 daddr %1$s meta l4proto tcp reject with tcp reset
-                    ip6 daddr %1$s reject with icmpv6 type admin-prohibited
-                  }
-                }
-                """.formatted(ISLAND_POOL6));
     }
 
-    private static String nat64Config(String instance, String pool6, String pool4, String more) {
+    private static String nat64Config(String instance, String pool6, String pool4, String ferryMore, String more) {
         // an instance name of its own per router (Jool's "instance"): it names the control socket
         return """
                 {"instance": "%3$s",
@@ -562,9 +551,9 @@ public final class Lab {
                  "pool4": [{"protocol": "TCP", "prefix": "%2$s/32", "port range": "1024-65535"},
                            {"protocol": "UDP", "prefix": "%2$s/32", "port range": "1024-65535"},
                            {"protocol": "ICMP", "prefix": "%2$s/32", "port range": "1024-65535"}],
-                 "ferry": {"mode": "nat64"},
+                 "ferry": {"mode": "nat64"%5$s},
                  "tun": {"device": "nat64", "mtu": 1500, "queues": 1, "routes": ["%1$s", "%2$s/32"]}%4$s}
-                """.formatted(pool6, pool4, instance, more);
+                """.formatted(pool6, pool4, instance, more, ferryMore);
     }
 
     // ---------------------------------------------------------------- processes

@@ -37,7 +37,7 @@ class LabAccountingTest {
                 "xlat_64_ok", 8, "xlat_46_ok", 8, "drop_64_icmp_mld", 4)).evaluate(NAT64, "start");
         assertThat(o.ok()).as(o.toString()).isTrue();
         assertThat(o.summary()).startsWith("read 20 = translated 16 (IPv6→IPv4 8, IPv4→IPv6 8) + not translated 4"
-                + " (drop_64_icmp_mld 4); 0 of them answered with an ICMP error; written 16 = translated 16");
+                + " (drop_64_icmp_mld 4); 0 of them answered (ICMP error or TCP RST); written 16 = translated 16");
         assertThat(o.details()).anyMatch(d -> d.startsWith("ping 1.2") && d.endsWith("nothing else ✓"))
                 .anyMatch(d -> d.startsWith("TCP of 1.3 (1 connection): 5 IPv6→IPv4 ≥ 3"))
                 .anyMatch(d -> d.equals("no packet of the check was dropped ✓"));
@@ -74,6 +74,14 @@ class LabAccountingTest {
     }
 
     @Test
+    void aHeldFragmentGivenUpLaterIsNotCountedTwice() {
+        Accounting.Snapshot s = snap(true, "tun_rx_packets", 3, "tun_tx_packets", 2, "xlat_64_ok", 2,
+                "nat64_fragment_held", 1, "drop_nat64_fragment_timeout", 1);
+        assertThat(Accounting.identityBroken(s)).isNull();
+        assertThat(Accounting.dropReasons(s)).isEmpty();
+    }
+
+    @Test
     void tooFewTcpPacketsForTheConnectionsIsACross() {
         Accounting.Outcome o = nat64Run(AFTER_PING, snap(true, "tun_rx_packets", 14, "tun_tx_packets", 10,
                 "xlat_64_ok", 5, "xlat_46_ok", 5, "drop_64_icmp_mld", 4)).evaluate(NAT64, "start");
@@ -85,12 +93,13 @@ class LabAccountingTest {
     void anExpectedDropMustBeSeenAndIsNotHeldAgainstTheCheck() {
         Accounting a = new Accounting(f -> null);
         a.put(NAT64, "start", snap(true));
-        a.put(NAT64, "end", snap(true, "tun_rx_packets", 1, "tun_tx_packets", 1, "drop_nat64_port", 1,
-                "icmp6_error_sent", 1));
-        a.expectDrop(NAT64, "2.4", "drop_nat64_port", 1);
+        a.put(NAT64, "end", snap(true, "tun_rx_packets", 1, "tun_tx_packets", 1, "drop_nat64_port_filtered", 1,
+                "nat64_tcp_reset_sent", 1));
+        a.expectDrop(NAT64, "2.4", "drop_nat64_port_filtered", 1);
         Accounting.Outcome o = a.evaluate(NAT64, "start");
         assertThat(o.ok()).as(o.toString()).isTrue();
-        assertThat(o.details()).contains("2.4 refused by ferry: drop_nat64_port 1 ≥ 1 ✓");
+        assertThat(o.details()).contains("2.4 refused by ferry itself: drop_nat64_port_filtered 1 ≥ 1 ✓, answered"
+                + " with a TCP RST: nat64_tcp_reset_sent 1");
         a.put(NAT64, "end", snap(true));
         assertThat(a.evaluate(NAT64, "start").ok()).isFalse();
     }
