@@ -116,8 +116,8 @@ EOT
       [ -f "$here/target/ferry.jar" ] || "$here/ferry" --version >/dev/null
       bg xlat_pid "$work/ferry.err" $X "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED $FERRY_JAVA_OPTS \
                    -jar "$here/target/ferry.jar" run --config "$work/ferry.json"
-      for _ in $(seq 600); do grep -q ready "$work/ferry.err" 2>/dev/null && break; sleep 0.1; done
-      grep -q ready "$work/ferry.err" || { cat "$work/ferry.err" >&2; exit 1; }
+      for _ in $(seq 600); do grep -q 'event=ready instances=' "$work/ferry.err" 2>/dev/null && break; sleep 0.1; done
+      grep -q 'event=ready instances=' "$work/ferry.err" || { cat "$work/ferry.err" >&2; exit 1; }
       TARGET=$V4_AS_V6; SERVER=198.51.100.2 ;;
   esac
   # the translated modes run with the default veth offloads
@@ -131,7 +131,7 @@ EOT
 stop_mode() {
   local mode=$1
   if [ -n "$xlat_pid" ]; then stop "$xlat_pid"; xlat_pid=; fi
-  case $mode in ferry*) grep 'counters:' "$work/ferry.err" | sed 's/^/  /' >&2 || true;; esac
+  case $mode in ferry*) grep 'event=counters ' "$work/ferry.err" | sed 's/^/  /' >&2 || true;; esac
   [ $mode = tayga ] && { ns $X tayga -c "$work/tayga.conf" --rmtun >/dev/null 2>&1 || true; }
   return 0
 }

@@ -72,6 +72,8 @@ final class RunInstance {
     private volatile TunDataplane plane;
     private volatile Dns64Server dns64;
     private ClatSide clat;
+    /** Set when start reaches the DNS64 server (under this object's lock): a reload before that leaves it to start. */
+    private boolean dns64Started;
 
     private RunInstance(Path file, Options options, Config cfg, boolean dns64Only, String text) {
         this.file = file;
@@ -171,7 +173,7 @@ final class RunInstance {
     void start(BiConsumer<RunInstance, String> fatal) throws TunException, IOException {
         Config cfg = config();
         if (dns64Only) {
-            startDns64(cfg);
+            startDns64IfConfigured();
             log(Log.Level.INFO, "ready", "mode", "dns64", "dns64", addresses(dns64.addresses()));
             return;
         }
@@ -192,7 +194,7 @@ final class RunInstance {
                 options.giveUpAfter(), TimeUnit.SECONDS);
         if (ops != null) ops.tunStats(plane::stats);
         if (clat != null) clat.start(dev.name(), counters);
-        if (cfg.dns64() != null) startDns64(cfg);
+        startDns64IfConfigured();
         List<Object> kv = new ArrayList<>(List.of("mode", cfg.ferry().mode().jsonName(), "device", dev.name(),
                 "created", dev.created(), "queues", counters.length, "vnet_header", dev.vnetHeader() ? "on" : "off"));
         if (dev.vnetHeader()) kv.addAll(List.of("offload", "csum,tso4,tso6"
@@ -252,6 +254,7 @@ final class RunInstance {
 
     /** Starts, restarts or stops the DNS64 server when the configuration's "dns64" section changed. */
     private synchronized void applyDns64(Config cfg) {
+        if (!dns64Started) return; // start will serve the section in use then
         Dns64Settings want = cfg.dns64() == null ? null : Dns64Command.settingsOf(cfg);
         Dns64Server running = dns64;
         if (running == null && want == null || running != null && running.settings().equals(want)) return;
@@ -271,6 +274,13 @@ final class RunInstance {
                 log(Log.Level.ERROR, "dns64_failed", "error", again.getMessage(), "action", "no DNS64 server");
             }
         }
+    }
+
+    /** At start: the server of the configuration in use then (a reload may have changed it since prepare). */
+    private synchronized void startDns64IfConfigured() throws IOException {
+        dns64Started = true;
+        Config cfg = config();
+        if (cfg.dns64() != null) startDns64(cfg);
     }
 
     /** The DNS64 server of the "dns64" section: the same server and settings as {@code ferry dns64 --config}. */

@@ -20,14 +20,18 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * ONE {@code ferry run --config siit.json --config nat64.json} process serving two instances in one router namespace
- * (issue 8: one process per router namespace), the NAT64 file also carrying a {@code "dns64"} section that the same
- * process serves (issue 5 item 1). As root, in three namespaces {@code ferry-mr-*} built here and always removed:
+ * ONE {@code ferry run --config siit.json --config nat64.json --config clat.json --config dns.json} process serving
+ * four instances in one router namespace (issue 8: one process per router namespace): a SIIT, a NAT64 whose file also
+ * carries a {@code "dns64"} section that the same process serves (issue 5 item 1), a CLAT whose PLAT is that NAT64
+ * (464XLAT inside one process), and a DNS64-only instance forwarding to the NAT64's DNS64. As root, in three namespaces {@code ferry-mr-*} built here and always removed:
  *
  * <pre>
  *  ferry-mr-X-v6                  ferry-mr-X-r                                       ferry-mr-X-v4
  *  2001:db8:6::2 ── veth ── 2001:db8:6::1  [mrs0: SIIT] [mrn0: NAT64]  198.51.100.1 ── veth ── 198.51.100.2
  *                           DNS64 127.0.0.1:5353 → lab DNS 127.0.0.1:5300 (example.net, A only)
+ *                           DNS64-only 127.0.0.1:5354 → 127.0.0.1:5353
+ *  ferry-mr-X-c                           [mrc0: CLAT, dedicated 2001:db8:c1a7::/64, PLAT = the NAT64's pool6]
+ *  203.0.113.66 ── veth ── 203.0.113.65 (ip rule: from the island → table 100 → mrc0)
  * </pre>
  *
  * SIIT: pool6 2001:db8:100::/40, EAM 2001:db8:6::/120 = 192.0.2.0/24. NAT64: pool6 2001:db8:64::/96 (a
@@ -44,19 +48,25 @@ class MultiRunEndToEndTest {
     static final String V4_VIA_SIIT = RunEndToEndTest.v6(V4_HOST);  // 2001:db8:1c6:3364:2::
     static final String V4_VIA_NAT64 = "2001:db8:64::c633:6402";
     static final String V6_HOST = "2001:db8:6::2";
+    static final String ISLAND_HOST = "203.0.113.66";
 
     final String tag = HexFormat.of().toHexDigits(new Random().nextInt()).substring(4);
     final String nsV6 = "ferry-mr-" + tag + "-v6";
     final String nsR = "ferry-mr-" + tag + "-r";
     final String nsV4 = "ferry-mr-" + tag + "-v4";
+    final String nsC = "ferry-mr-" + tag + "-c";
     final String siit = "mrs" + tag;
     final String nat = "mrn" + tag;
+    final String dns = "mrd" + tag;
+    final String clat = "mrc" + tag;
     /** The process and namespace helpers of {@link RunEndToEndTest}, reused (its own topology is not built). */
     final RunEndToEndTest h = new RunEndToEndTest();
     boolean built;
     Path dir;
     Path siitFile;
     Path natFile;
+    Path dnsFile;
+    Path clatFile;
     RunEndToEndTest.Ferry ferry;
 
     @BeforeAll
@@ -68,17 +78,22 @@ class MultiRunEndToEndTest {
         assumeTrue(why == null, why);
         built = true;
         dir = Files.createTempDirectory("ferry-mr-e2e");
-        for (String ns : List.of(nsV6, nsR, nsV4)) h.sh("ip", "netns", "add", ns);
+        for (String ns : List.of(nsV6, nsR, nsV4, nsC)) h.sh("ip", "netns", "add", ns);
         h.sh("ip", "link", "add", "v6a", "netns", nsV6, "type", "veth", "peer", "name", "v6b", "netns", nsR);
         h.sh("ip", "link", "add", "v4a", "netns", nsV4, "type", "veth", "peer", "name", "v4b", "netns", nsR);
+        h.sh("ip", "link", "add", "ca", "netns", nsC, "type", "veth", "peer", "name", "cb", "netns", nsR);
         for (String[] l : new String[][] {{nsV6, "lo"}, {nsV6, "v6a"}, {nsR, "lo"}, {nsR, "v6b"}, {nsR, "v4b"},
-                {nsV4, "lo"}, {nsV4, "v4a"}}) {
+                {nsV4, "lo"}, {nsV4, "v4a"}, {nsC, "lo"}, {nsC, "ca"}, {nsR, "cb"}}) {
             h.in(l[0], "ip", "link", "set", "dev", l[1], "up");
         }
         h.in(nsV6, "ip", "-6", "addr", "add", V6_HOST + "/64", "dev", "v6a", "nodad");
         h.in(nsR, "ip", "-6", "addr", "add", "2001:db8:6::1/64", "dev", "v6b", "nodad");
         h.in(nsV4, "ip", "addr", "add", V4_HOST + "/24", "dev", "v4a");
         h.in(nsR, "ip", "addr", "add", "198.51.100.1/24", "dev", "v4b");
+        // an IPv4-only island behind a CLAT whose PLAT is the NAT64 instance of the same process (464XLAT)
+        h.in(nsC, "ip", "addr", "add", ISLAND_HOST + "/26", "dev", "ca");
+        h.in(nsR, "ip", "addr", "add", "203.0.113.65/26", "dev", "cb");
+        h.in(nsC, "ip", "route", "add", "default", "via", "203.0.113.65");
         h.in(nsV6, "ip", "-6", "route", "add", "2001:db8:100::/40", "via", "2001:db8:6::1");
         h.in(nsV6, "ip", "-6", "route", "add", "2001:db8:64::/96", "via", "2001:db8:6::1");
         h.in(nsV4, "ip", "route", "add", "192.0.2.0/24", "via", "198.51.100.1");
@@ -99,15 +114,32 @@ class MultiRunEndToEndTest {
                   "tun": { "device": "mrn0", "queues": 1, "routes": ["2001:db8:64::/96", "203.0.113.8/30"] },
                   "dns64": { "listen": ["127.0.0.1:5353"], "upstream": ["127.0.0.1:5300"], "timeout-ms": 1000 } }
                 """.formatted(nat));
+        // a DNS64-only instance (the island's LAN forwarder of the lab), asking the nat64 instance's DNS64
+        dnsFile = dir.resolve("dns.json");
+        Files.writeString(dnsFile, """
+                { "instance": "%s", "dns64": { "listen": ["127.0.0.1:5354"], "upstream": ["127.0.0.1:5353"] } }
+                """.formatted(dns));
+        clatFile = dir.resolve("clat.json");
+        Files.writeString(clatFile, """
+                { "instance": "%s", "ferry": { "mode": "clat" },
+                  "clat": { "dedicated-prefix": "2001:db8:c1a7::/64", "island": ["203.0.113.64/26"],
+                            "plat-prefix": "2001:db8:64::/96", "state-file": "%s" },
+                  "tun": { "device": "mrc0", "queues": 1, "routes": ["2001:db8:c1a7::/64"] } }
+                """.formatted(clat, dir.resolve("clat-state.json")));
         // the upstream of the dns64 section: the lab's authoritative server (example.net, A records only)
         String java = ProcessHandle.current().info().command().orElse("java");
         h.spawn(nsR, java, "-Xmx48m", "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "lab",
                 "dns-server", "--listen", "127.0.0.1:5300");
         Process p = h.spawn(nsR, java, "--enable-native-access=ALL-UNNAMED", "-Xmx96m",
                 "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run",
-                "--config", siitFile.toString(), "--config", natFile.toString());
+                "--config", siitFile.toString(), "--config", natFile.toString(), "--config", clatFile.toString(),
+                "--config", dnsFile.toString(),
+                "--metrics", "127.0.0.1:9473");
         ferry = new RunEndToEndTest.Ferry(p);
-        ferry.awaitStderr("event=ready instances=2 names=" + siit + "," + nat, 40);
+        ferry.awaitStderr("event=ready instances=4 names=" + siit + "," + nat + "," + clat + "," + dns, 40);
+        // the island's traffic goes into the CLAT (policy routing: the router's own IPv4 routes stay as they are)
+        h.in(nsR, "ip", "rule", "add", "from", "203.0.113.64/26", "iif", "cb", "lookup", "100");
+        h.in(nsR, "ip", "route", "add", "default", "dev", "mrc0", "table", "100");
     }
 
     String siitJson(int lowestIpv6Mtu) {
@@ -129,7 +161,7 @@ class MultiRunEndToEndTest {
             p.destroyForcibly();
             p.waitFor(5, TimeUnit.SECONDS);
         }
-        for (String ns : List.of(nsV6, nsR, nsV4)) h.run(20, List.of("ip", "netns", "del", ns));
+        for (String ns : List.of(nsV6, nsR, nsV4, nsC)) h.run(20, List.of("ip", "netns", "del", ns));
     }
 
     @Test
@@ -140,7 +172,9 @@ class MultiRunEndToEndTest {
                 .contains("event=ready instance=" + nat + " mode=nat64 device=mrn0 created=true")
                 .contains("event=dns64_serving instance=" + nat + " listen=127.0.0.1:5353")
                 .contains("event=control_socket_listening instance=" + siit)
-                .contains("event=control_socket_listening instance=" + nat);
+                .contains("event=control_socket_listening instance=" + nat)
+                .contains("event=ready instance=" + dns + " mode=dns64 dns64=127.0.0.1:5354")
+                .doesNotContain("event=control_socket_listening instance=" + dns);
     }
 
     @Test
@@ -162,14 +196,51 @@ class MultiRunEndToEndTest {
 
     @Test
     @Order(3)
-    void theDns64SectionAnswersWithASynthesizedAaaa() throws Exception {
-        RunEndToEndTest.Result r = h.in(nsR, 20, "dig", "+short", "+time=2", "+tries=2", "-p", "5353", "@127.0.0.1",
-                "AAAA", "www.example.net");
-        assertThat(r.out().trim()).as("ferry:\n" + ferry.stderr()).isEqualTo("2001:db8:64::c000:201");
+    void theClatInstanceCarriesAnIslandThroughTheNat64InstanceOfTheSameProcess() throws Exception {
+        RunEndToEndTest.Result r = h.in(nsC, 30, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST);
+        assertThat(r.out()).as("464XLAT; ferry:\n" + ferry.stderr()).contains("2 received");
+        assertThat(stat(clat, "xlat_46_ok")).as("the CLAT instance's own counters").isGreaterThanOrEqualTo(2);
+        assertThat(stat(clat, "xlat_64_ok")).isGreaterThanOrEqualTo(2);
+        assertThat(ferry.stderr()).contains("event=ready instance=" + clat + " mode=clat device=mrc0")
+                .contains("plat_prefix=\"2001:db8:64::/96 (configured)\"");
+        assertThat(dir.resolve("clat-state.json")).as("ferry clat status reads it").exists();
     }
 
     @Test
     @Order(4)
+    void theDns64SectionAnswersWithASynthesizedAaaa() throws Exception {
+        RunEndToEndTest.Result r = h.in(nsR, 20, "dig", "+short", "+time=2", "+tries=2", "-p", "5353", "@127.0.0.1",
+                "AAAA", "www.example.net");
+        assertThat(r.out().trim()).as("ferry:\n" + ferry.stderr()).isEqualTo("2001:db8:64::c000:201");
+        // the DNS64-only instance forwards to it: the AAAA comes back as it is, and A queries pass through
+        RunEndToEndTest.Result viaDnsOnly = h.in(nsR, 20, "dig", "+short", "+time=2", "+tries=2", "-p", "5354",
+                "@127.0.0.1", "AAAA", "www.example.net");
+        assertThat(viaDnsOnly.out().trim()).isEqualTo("2001:db8:64::c000:201");
+        RunEndToEndTest.Result a = h.in(nsR, 20, "dig", "+short", "+time=2", "+tries=2", "-p", "5354",
+                "@127.0.0.1", "A", "www.example.net");
+        assertThat(a.out().trim()).isEqualTo("192.0.2.1");
+    }
+
+    @Test
+    @Order(5)
+    void oneMetricsEndpointServesEveryInstanceEachSeriesLabelledWithItsInstance() throws Exception {
+        RunEndToEndTest.Result r = h.in(nsR, 20, "python3", "-c", "import urllib.request,sys; sys.stdout.write("
+                + "urllib.request.urlopen('http://127.0.0.1:9473/metrics', timeout=10).read().decode())");
+        assertThat(r.exit()).as(r.out()).isZero();
+        assertThat(sample(r.out(), "ferry_xlat_64_ok_total{instance=\"" + siit + "\"}")).isGreaterThanOrEqualTo(3);
+        assertThat(sample(r.out(), "ferry_xlat_64_ok_total{instance=\"" + nat + "\"}")).isGreaterThanOrEqualTo(2);
+        assertThat(sample(r.out(), "ferry_dns64_synthesized_total{instance=\"" + nat + "\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(r.out(), "ferry_dns64_queries_udp_total{instance=\"" + dns + "\"}")).isGreaterThanOrEqualTo(2);
+        assertThat(r.out()).contains("ferry_nat64_sessions{instance=\"" + nat + "\",protocol=\"icmp\"}");
+    }
+
+    static double sample(String text, String series) {
+        return text.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+                .findFirst().orElseThrow(() -> new AssertionError(series + " not in the scrape:\n" + text));
+    }
+
+    @Test
+    @Order(6)
     void sighupReloadsEveryFileAndAnInvalidOneKeepsOnlyItsInstanceRunning() throws Exception {
         Files.writeString(natFile, "{ \"instance\": \"" + nat + "\", \"ferry\": { \"mode\": \"nat64\", \"ipv4-mtu\": 7 } }");
         Files.writeString(siitFile, siitJson(1300));
@@ -186,7 +257,7 @@ class MultiRunEndToEndTest {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void sigtermStopsBothInstancesExitsZeroAndRemovesBothDevices() throws Exception {
         ferry.signal("TERM");
         assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited").isTrue();
@@ -195,9 +266,13 @@ class MultiRunEndToEndTest {
         assertThat(ferry.process.exitValue()).as(err).isZero();
         assertThat(err).contains("event=stopped instance=" + siit + " device=mrs0 removed=true")
                 .contains("event=stopped instance=" + nat + " device=mrn0 removed=true")
-                .contains("event=dns64_counters instance=" + nat).contains("event=exit code=0");
+                .contains("event=stopped instance=" + clat + " device=mrc0 removed=true")
+                .contains("event=dns64_counters instance=" + nat).contains("event=stopped instance=" + dns)
+                .contains("event=exit code=0");
         assertThat(h.in(nsR, 20, "ip", "link", "show", "mrs0").exit()).as("mrs0 gone").isNotZero();
         assertThat(h.in(nsR, 20, "ip", "link", "show", "mrn0").exit()).as("mrn0 gone").isNotZero();
+        assertThat(h.in(nsR, 20, "ip", "link", "show", "mrc0").exit()).as("mrc0 gone").isNotZero();
+        assertThat(dir.resolve("clat-state.json")).doesNotExist();
         assertThat(Path.of("/run/ferry", siit + ".sock")).doesNotExist();
     }
 

@@ -104,42 +104,49 @@ class RunConfigTest {
         assertThat(code).isEqualTo(2);
     }
 
+    /**
+     * {@code ferry run --config a.json --config b.json EXTRA} in-process; it must exit 2 (nothing started). The files
+     * are {@code dir/a.json} and {@code dir/b.json}.
+     */
+    E2e.Run runTwo(String a, String b, String... extra) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--config", E2e.write(dir, "a.json", a).toString(),
+                "--config", E2e.write(dir, "b.json", b).toString()));
+        args.addAll(List.of(extra));
+        E2e.Run r = E2e.main(args.toArray(String[]::new));
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(2);
+        assertThat(r.stderr()).doesNotContain("event=ready");
+        return r;
+    }
+
     @Test
     void twoFilesWithTheSameInstanceNameExitTwoNamingBothFilesBeforeTouchingAnyDevice() throws Exception {
-        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"edge\", \"tun\": { \"device\": \"ferrya\" } }");
-        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"edge\", \"tun\": { \"device\": \"ferryb\" } }");
-        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString());
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.stderr()).contains(b + ": instance: \"edge\" is also the instance of " + a)
-                .doesNotContain("event=ready");
+        E2e.Run r = runTwo("{ \"instance\": \"edge\", \"tun\": { \"device\": \"ferrya\" } }",
+                "{ \"instance\": \"edge\", \"tun\": { \"device\": \"ferryb\" } }");
+        assertThat(r.stderr()).contains(dir.resolve("b.json") + ": instance: \"edge\" is also the instance of "
+                + dir.resolve("a.json"));
     }
 
     @Test
     void twoFilesOnTheSameTunDeviceAreRefused() throws Exception {
-        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"one\" }");
-        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"two\" }");
-        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString());
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.stderr()).contains(b + ": tun.device: \"ferry0\" is also the device of " + a);
+        E2e.Run r = runTwo("{ \"instance\": \"one\" }", "{ \"instance\": \"two\" }");
+        assertThat(r.stderr()).contains(dir.resolve("b.json") + ": tun.device: \"ferry0\" is also the device of "
+                + dir.resolve("a.json"));
     }
 
     @Test
     void everyInvalidFileIsReportedNotOnlyTheFirst() throws Exception {
-        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"one\", \"tun\": { \"mtu\": 99999 } }");
-        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"two\", \"ferry\": { \"ipv4-mtu\": 7 } }");
-        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString());
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.stderr()).contains(a.toString()).contains("tun.mtu").contains(b.toString()).contains("ferry.ipv4-mtu");
+        E2e.Run r = runTwo("{ \"instance\": \"one\", \"tun\": { \"mtu\": 99999 } }",
+                "{ \"instance\": \"two\", \"ferry\": { \"ipv4-mtu\": 7 } }");
+        assertThat(r.stderr()).contains(dir.resolve("a.json") + ":").contains("tun.mtu")
+                .contains(dir.resolve("b.json") + ":").contains("ferry.ipv4-mtu");
     }
 
     @Test
-    void aMetricsKeyThatIsNotLoopbackExitsTwoNamingTheKeyAndTheValue() throws Exception {
-        Path a = E2e.write(dir, "a.json", "{ \"ferry\": { \"metrics\": \"192.0.2.1:9464\" } }");
-        E2e.Run r = E2e.main("run", "--config", a.toString());
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.stderr()).contains(a + ": ferry.metrics: \"192.0.2.1:9464\"").contains("only loopback");
-        Path b = E2e.write(dir, "b.json", "{ \"ferry\": { \"metrics\": \"127.0.0.1\" } }");
-        assertThat(E2e.main("run", "--config", b.toString()).stderr()).contains("ferry.metrics: \"127.0.0.1\" is not HOST:PORT");
+    void aMetricsKeyThatIsNotLoopbackOrNotHostPortExitsTwoNamingTheKeyAndTheValue() throws Exception {
+        E2e.Run r = runTwo("{ \"instance\": \"one\", \"ferry\": { \"metrics\": \"192.0.2.1:9464\" } }",
+                "{ \"instance\": \"two\", \"ferry\": { \"metrics\": \"127.0.0.1\" }, \"tun\": { \"device\": \"f1\" } }");
+        assertThat(r.stderr()).contains(dir.resolve("a.json") + ": ferry.metrics: \"192.0.2.1:9464\"")
+                .contains("only loopback").contains(dir.resolve("b.json") + ": ferry.metrics: \"127.0.0.1\" is not HOST:PORT");
     }
 
     @Test
@@ -150,13 +157,11 @@ class RunConfigTest {
         assertThat(catchThrowableOfType(ConfigException.class, () -> ConfigParser.parse(
                 "{ \"ferry\": { \"metrics\": 9464 } }", "t")).errors()).extracting(ConfigError::path)
                 .as("a string").containsExactly("ferry.metrics");
-        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"one\", \"ferry\": { \"metrics\": \"127.0.0.1:9464\" },"
-                + " \"tun\": { \"device\": \"ferrya\" } }");
-        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"two\", \"ferry\": { \"metrics\": \"127.0.0.1:9465\" },"
-                + " \"tun\": { \"device\": \"ferryb\" } }");
-        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString());
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.stderr()).contains(b + ": ferry.metrics: \"127.0.0.1:9465\" differs from \"127.0.0.1:9464\" in " + a);
+        E2e.Run r = runTwo("{ \"instance\": \"one\", \"ferry\": { \"metrics\": \"127.0.0.1:9464\" },"
+                + " \"tun\": { \"device\": \"ferrya\" } }", "{ \"instance\": \"two\", \"ferry\": { \"metrics\":"
+                + " \"127.0.0.1:9465\" }, \"tun\": { \"device\": \"ferryb\" } }");
+        assertThat(r.stderr()).contains(dir.resolve("b.json") + ": ferry.metrics: \"127.0.0.1:9465\" differs from"
+                + " \"127.0.0.1:9464\" in " + dir.resolve("a.json"));
     }
 
     @Test
@@ -169,10 +174,8 @@ class RunConfigTest {
 
     @Test
     void aControlSocketPathWithSeveralFilesIsAUsageError() throws Exception {
-        Path a = E2e.write(dir, "a.json", "{ \"instance\": \"one\", \"tun\": { \"device\": \"ferrya\" } }");
-        Path b = E2e.write(dir, "b.json", "{ \"instance\": \"two\", \"tun\": { \"device\": \"ferryb\" } }");
-        E2e.Run r = E2e.main("run", "--config", a.toString(), "--config", b.toString(), "--control-socket", "/tmp/x.sock");
-        assertThat(r.exit()).isEqualTo(2);
+        E2e.Run r = runTwo("{ \"instance\": \"one\", \"tun\": { \"device\": \"ferrya\" } }",
+                "{ \"instance\": \"two\", \"tun\": { \"device\": \"ferryb\" } }", "--control-socket", "/tmp/x.sock");
         assertThat(r.stderr()).contains("event=usage_error").contains("--control-socket");
     }
 

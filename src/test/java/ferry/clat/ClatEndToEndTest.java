@@ -481,7 +481,7 @@ class ClatEndToEndTest {
         // produces no GSO super-packets, so the GSO path is covered by ferry run's tests of the shared handler)
         assertThat(clat.stderr()).doesNotContain("drop_internal_error").containsPattern("tun_rx_csum_partial=[1-9]");
         System.err.println("ClatEndToEndTest: vnet-header run: " + clat.stderr().lines()
-                .filter(l -> l.contains("counters:")).findFirst().orElse("(no counters line)"));
+                .filter(l -> l.contains("event=counters ")).findFirst().orElse("(no counters line)"));
     }
 
     void restartPlat(String json) throws Exception {

@@ -519,8 +519,8 @@ public class CliEndToEndTest { // public: ferry.app.MultiRunEndToEndTest runs th
         assertThat(sample(second, "ferry_xlat_64_ok_total") - sample(first, "ferry_xlat_64_ok_total")).isGreaterThanOrEqualTo(3);
         assertThat(sample(second, "ferry_xlat_46_ok_total") - sample(first, "ferry_xlat_46_ok_total")).isGreaterThanOrEqualTo(3);
         assertThat(sample(second, "ferry_tun_rx_packets_total")).isGreaterThan(sample(first, "ferry_tun_rx_packets_total"));
-        assertThat(sample(second, "ferry_nat64_sessions{protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
-        assertThat(sample(second, "ferry_nat64_bib_entries{protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(second, "ferry_nat64_sessions{instance=\"" + nat + "\",protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(second, "ferry_nat64_bib_entries{instance=\"" + nat + "\",protocol=\"icmp\"}")).isGreaterThanOrEqualTo(1);
         List<String> names1 = first.lines().filter(l -> l.startsWith("# TYPE")).toList();
         assertThat(second.lines().filter(l -> l.startsWith("# TYPE")).toList()).isEqualTo(names1); // stable names
         // the CLI's stats agree with the endpoint's counter (both sum the workers)

@@ -48,6 +48,31 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void severalInstancesShareOneEndpointAndEachSeriesCarriesItsInstanceLabel() throws Exception {
+        Counters siit = new Counters(), nat = new Counters();
+        siit.add(Counter.XLAT_46_OK, 4);
+        nat.add(Counter.XLAT_46_OK, 9);
+        try (MetricsEndpoint m = MetricsEndpoint.builder()
+                .instance("edge").counters(() -> Counters.sum(List.of(siit)))
+                .counter("tun_rx_packets", "packets read", () -> 1)
+                .gauge("nat64_sessions", "sessions", "protocol", "tcp", () -> 0)
+                .instance("core").counters(() -> Counters.sum(List.of(nat)))
+                .counter("tun_rx_packets", "packets read", () -> 2)
+                .gauge("nat64_sessions", "sessions", "protocol", "tcp", () -> 5)
+                .start(MetricsEndpoint.loopback("127.0.0.1:0"))) {
+            String text = scrape(m.port());
+            assertThat(text).contains("ferry_xlat_46_ok_total{instance=\"edge\"} 4.0")
+                    .contains("ferry_xlat_46_ok_total{instance=\"core\"} 9.0")
+                    .contains("ferry_tun_rx_packets_total{instance=\"edge\"} 1.0")
+                    .contains("ferry_tun_rx_packets_total{instance=\"core\"} 2.0")
+                    .contains("ferry_nat64_sessions{instance=\"core\",protocol=\"tcp\"} 5.0")
+                    .contains("ferry_nat64_sessions{instance=\"edge\",protocol=\"tcp\"} 0.0")
+                    .doesNotContain("ferry_xlat_46_ok_total 13.0");
+            assertThat(text.lines().filter(l -> l.startsWith("# HELP ferry_xlat_46_ok_total"))).as("one family").hasSize(1);
+        }
+    }
+
+    @Test
     void onlyLoopbackAddressesAreAccepted() {
         assertThat(MetricsEndpoint.loopback("127.0.0.1:9464").getPort()).isEqualTo(9464);
         assertThat(MetricsEndpoint.loopback("[::1]:9464").getAddress().isLoopbackAddress()).isTrue();
