@@ -81,7 +81,8 @@ final class Accounting {
 
     /** What a drop reason means in the lab, where it is known. */
     static final Map<String, String> LAB_NOTES = Map.of("drop_64_icmp_mld",
-            " — here the kernel's own MLD reports, sent into the TUN device as it came up (not packets of the check)");
+            " — here the kernel's own MLD reports, sent into the TUN device as it came up (not packets of the check)",
+            "drop_nat64_port_filtered", " — here the SYN of check 2.4 to port 23, which nat64-allow does not list");
 
     private final Snapshotter snapshotter;
     private final Map<String, Snapshot> snapshots = new LinkedHashMap<>();

@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
  *                                        island LAN 198.51.100.0/24, iot 198.51.100.109
  * </pre>
  *
- * Every router runs ferry from configuration files the lab writes into {@link #dir}; every process the lab starts
- * is recorded by PID in that directory and stopped by that PID only. Not thread-safe; one lab per machine.
+ * Every router runs one {@code ferry run}, one instance per configuration file the lab writes into {@link #dir}
+ * (plat: NAT64 + DNS64; island: CLAT, NAT64 with its port filter, and a DNS-only instance); every process the lab
+ * starts is recorded by PID in that directory and stopped by that PID only. Not thread-safe; one lab per machine.
  */
 public final class Lab {
     /** Namespaces, in creation order. */
