@@ -68,8 +68,7 @@ public final class LabCommand implements Callable<Integer> {
             lab.up();
             failed += lab.check();
             captures = lab.capture();
-            out.println();
-            failed += lab.stopFinal();
+            failed += lab.captureFailures();
         } catch (Lab.LabException e) {
             out.println("✗ ferry lab: " + e.getMessage());
             failed++;
@@ -111,7 +110,7 @@ public final class LabCommand implements Callable<Integer> {
 
     /** {@code ferry lab check}. */
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "check items 1-3 of the lab (item 4, the counters, at `ferry lab down`)")
+            description = "check items 1-4 of the lab, one ✓/✗ line each with the command it ran")
     static final class Check implements Callable<Integer> {
         @ParentCommand
         LabCommand parent;
@@ -132,14 +131,15 @@ public final class LabCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (parent.refuseUnlessRoot()) return 2;
-            parent.lab().capture();
-            return 0;
+            Lab lab = parent.lab();
+            lab.capture();
+            return lab.captureFailures() == 0 ? 0 : 1;
         }
     }
 
     /** {@code ferry lab down}. */
     @Command(name = "down", mixinStandardHelpOptions = true,
-            description = "stop the ferries (checking their counters, item 4), every lab process and remove the namespaces")
+            description = "stop every process the lab started (by its recorded PID) and remove the namespaces")
     static final class Down implements Callable<Integer> {
         @ParentCommand
         LabCommand parent;
@@ -147,14 +147,8 @@ public final class LabCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (parent.refuseUnlessRoot()) return 2;
-            Lab lab = parent.lab();
-            int failed = 1;
-            try {
-                failed = lab.stopFinal();
-            } finally {
-                lab.down();
-            }
-            return failed == 0 ? 0 : 1;
+            parent.lab().down();
+            return 0;
         }
     }
 

@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
  *                                        island LAN 198.51.100.0/24, iot 198.51.100.109
  * </pre>
  *
- * Every router runs ferry from configuration files the lab writes into {@link #dir}; every process the lab starts
- * is recorded by PID in that directory and stopped by that PID only. Not thread-safe; one lab per machine.
+ * Every router runs one {@code ferry run}, one instance per configuration file the lab writes into {@link #dir}
+ * (plat: NAT64 + DNS64; island: CLAT, NAT64 with its port filter, and a DNS-only instance); every process the lab
+ * starts is recorded by PID in that directory and stopped by that PID only. Not thread-safe; one lab per machine.
  */
 public final class Lab {
     /** Namespaces, in creation order. */
@@ -51,6 +52,11 @@ public final class Lab {
     static final String INET4_VIA_PLAT = "64:ff9b::c000:201";
     static final String NAME = "www.example.net";
 
+    /** The ferry instances of the lab, as their CLI reaches them (the instance names are those of the configs). */
+    static final Accounting.Instance FERRY_PLAT = new Accounting.Instance("lab-plat", PLAT, "the plat's NAT64", false),
+            FERRY_ISLAND = new Accounting.Instance("lab-island", ISLAND, "the island's NAT64", false),
+            FERRY_CLAT = new Accounting.Instance("lab-clat", ISLAND, "the island's CLAT", true);
+
     /** Debian packages that provide the commands the lab runs. */
     static final Map<String, String> PACKAGES = new LinkedHashMap<>();
 
@@ -61,12 +67,13 @@ public final class Lab {
         PACKAGES.put("dig", "bind9-dnsutils");
         PACKAGES.put("python3", "python3");
         PACKAGES.put("tcpdump", "tcpdump");
-        PACKAGES.put("nft", "nftables");
         PACKAGES.put("setsid", "util-linux");
     }
 
     final Path dir;
     final PrintStream out;
+    /** Captures of {@link #capture()} that came out empty on one side (each printed with ✗). */
+    int captureFailures;
     /** Test hook: a check item that is made to fail on purpose (e.g. "2.4"), or null. */
     final String failItem;
 
@@ -167,7 +174,6 @@ public final class Lab {
         must(in(ISLAND, 10, "ip", "link", "set", "lan", "up"));
         must(in(ISLAND, 10, "ip", "-6", "route", "add", "default", "via", PLAT_WAN));
         must(in(ISLAND, 10, "sysctl", "-q", "-w", "net.ipv4.conf.lan.proxy_arp=1"));
-        must(in(ISLAND, 10, "nft", "-f", dir.resolve("island-filter.nft").toString()));
         // iot
         must(in(IOT, 10, "ip", "addr", "add", IOT_ADDR + "/24", "dev", "eth0"));
         must(in(IOT, 10, "ip", "link", "set", "eth0", "up"));
@@ -178,31 +184,33 @@ public final class Lab {
                 "--directory", dir.resolve("www4").toString());
         start("inet4-dns", INET4, "ferry lab dns: serving", ferry("lab", "dns-server", "--listen", INET4_ADDR + ":53"));
         start("iot-services", IOT, "iot: serving", "python3", dir.resolve("iot.py").toString());
-        // routers
-        start("plat-nat64", PLAT, "event=ready instances=", ferry("run", "--config", dir.resolve("plat-nat64.json").toString()));
-        start("plat-dns64", PLAT, "ferry dns64: serving on", ferry("dns64", "--listen", "[" + PLAT_V6NET + "]:53",
-                "--upstream", INET4_ADDR + ":53", "--prefix", PLAT_PREFIX));
+        // routers: one ferry per router namespace, one --config file per instance (each names its control socket)
+        start("plat", PLAT, "event=ready instances=", ferry("run", "--config", dir.resolve("plat.json").toString()));
         // --force: the issue's pool6 has 0x44 in bits 64-71, the u-octet RFC 6052 §2.2 says MUST be zero (as Jool,
         // ferry accepts it only when forced)
-        start("island-nat64", ISLAND, "event=ready instances=",
-                ferry("run", "--force", "--config", dir.resolve("island-nat64.json").toString()));
-        // the island's resolver for its IPv4 devices: a ferry dns64 on the LAN address, forwarding over IPv6 to the
-        // plat's DNS64 (A queries pass through unchanged)
-        start("island-dns", ISLAND, "ferry dns64: serving on", ferry("dns64", "--listen", ISLAND_LAN + ":53",
-                "--upstream", "[" + PLAT_V6NET + "]:53", "--prefix", PLAT_PREFIX));
-        start("island-clat", ISLAND, "ready", ferry("clat", "--config", dir.resolve("island-clat.json").toString()));
-        awaitLog("island-clat", "(rfc7050-dns)", 20);
+        start("island", ISLAND, "event=ready instances=", ferry("run", "--force",
+                "--config", dir.resolve("island-clat.json").toString(),
+                "--config", dir.resolve("island-nat64.json").toString(),
+                "--config", dir.resolve("island-dns.json").toString()));
+        awaitLog("island", "(rfc7050-dns)", 20);
         awaitHttp(INET4, "http://127.0.0.1/");
         out.println("ferry lab: up; configuration files, logs and captures in " + dir);
-        for (String f : List.of("plat-nat64.json", "island-nat64.json", "island-clat.json", "island-filter.nft"))
-            out.println("  " + dir.resolve(f));
+        out.println("  plat:   ferry run --config " + dir.resolve("plat.json"));
+        out.println("  island: ferry run --force --config " + dir.resolve("island-clat.json") + " --config "
+                + dir.resolve("island-nat64.json") + " --config " + dir.resolve("island-dns.json"));
         return true;
     }
 
-    /** Runs check items 1-3; prints one ✓/✗ line per step with the command it ran. Returns the number failed. */
+    /**
+     * Runs check items 1-4; prints one ✓/✗ line per step with the command it ran. Item 4 asks every ferry for its
+     * counters with the CLI before and after the pings of items 1-3 and at the end ({@link Accounting}). Returns the
+     * number failed.
+     */
     public int check() throws IOException, InterruptedException {
         int failed = 0;
-        out.println("ferry lab check:");
+        out.println("ferry lab check:   (ferry = " + String.join(" ", ferry()) + ")");
+        Accounting acc = new Accounting(this::stats);
+        acc.snapshot(FERRY_PLAT, "before 1.2");
         // 1. v6host -> IPv4 Internet through DNS64 + NAT64
         Result dig = in(V6HOST, 10, "dig", "+short", "+time=2", "+tries=2", "AAAA", NAME, "@" + PLAT_V6NET);
         failed += item("1.1", "v6host resolves the IPv4-only name " + NAME + " through DNS64 to a synthesized "
@@ -211,13 +219,21 @@ public final class Lab {
         Result ping = in(V6HOST, 20, "ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", INET4_VIA_PLAT);
         failed += item("1.2", "v6host pings " + INET4_VIA_PLAT + " (192.0.2.1 through the PLAT)", ping, ping.ok(),
                 lastLine(ping.output(), "packet loss"));
+        acc.snapshot(FERRY_PLAT, "after 1.2");
+        acc.ping(FERRY_PLAT, "1.2", "before 1.2", "after 1.2");
+        acc.tcp(FERRY_PLAT, "1.3", true);
         Result http = in(V6HOST, 20, "curl", "-sS", "-m", "5", "http://[" + INET4_VIA_PLAT + "]/");
         failed += item("1.3", "v6host fetches http://[" + INET4_VIA_PLAT + "]/", http,
                 http.ok() && http.output().contains("IPv4 Internet"), firstLine(http.output()));
         // 2. v6host -> iot through the island's NAT64
+        acc.snapshot(FERRY_ISLAND, "before 2.1");
         Result ping2 = in(V6HOST, 20, "ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "2", IOT_VIA_ISLAND);
         failed += item("2.1", "v6host pings the IoT device " + IOT_VIA_ISLAND + " through the island", ping2,
                 ping2.ok(), lastLine(ping2.output(), "packet loss"));
+        acc.snapshot(FERRY_ISLAND, "after 2.1");
+        acc.ping(FERRY_ISLAND, "2.1", "before 2.1", "after 2.1");
+        acc.tcp(FERRY_ISLAND, "2.2", true);
+        acc.tcp(FERRY_ISLAND, "2.3", false);
         Result web = in(V6HOST, 20, "curl", "-sS", "-m", "5", "http://[" + IOT_VIA_ISLAND + "]/");
         failed += item("2.2", "v6host fetches the IoT device's web page", web,
                 web.ok() && web.output().contains("IoT device"), firstLine(web.output()));
@@ -226,16 +242,39 @@ public final class Lab {
                 ssh.ok() && ssh.output().startsWith("SSH-2.0-"), firstLine(ssh.output()));
         int port = "2.4".equals(failItem) ? 80 : 23; // test hook: port 80 is open, so the check must fail
         Result refused = in(V6HOST, 20, "curl", "-sS", "-m", "5", "http://[" + IOT_VIA_ISLAND + "]:" + port + "/");
-        failed += item("2.4", "TCP " + port + " (not 22 or 80) is refused from the IPv6 side", refused,
+        acc.expectDrop(FERRY_ISLAND, "2.4", "drop_nat64_port_filtered", 1);
+        failed += item("2.4", "TCP " + port + " (not 22 or 80; the device listens on 23 too) is refused from the IPv6"
+                + " side by the island's ferry (nat64-allow: TCP 22, 80 and ICMP; a TCP RST)", refused,
                 refused.exit() == 7, firstLine(refused.output()));
         // 3. iot -> IPv4 Internet through CLAT + PLAT (464XLAT)
         Result st = in(ISLAND, 20, ferry("clat", "status", "--state-file", dir.resolve("clat-state.json").toString()));
-        failed += item("3.1", "the island's CLAT discovered the PLAT prefix (RFC 7050 via the PLAT's DNS64), none"
-                + " configured", st, st.ok() && st.output().contains("from rfc7050-dns"),
-                grepLine(st.output(), "PLAT prefix"));
+        // RFC 7050 §3: the CLAT asks its resolver for AAAA ipv4only.arpa; the DNS64 synthesizes the name's two
+        // well-known IPv4 addresses 192.0.0.170/171 under its prefix, and the CLAT reads the prefix off the answer
+        Result wka = in(ISLAND, 10, "dig", "+short", "+time=2", "+tries=2", "AAAA", "ipv4only.arpa",
+                "@" + PLAT_V6NET);
+        List<String> wkaAnswer = List.of(wka.output().strip().split("\\s+"));
+        boolean learned = st.ok() && st.output().contains(PLAT_PREFIX + "  from rfc7050-dns")
+                && st.output().contains("discovery:     RFC 7050");
+        boolean synthesized = wka.ok() && wkaAnswer.contains("64:ff9b::c000:aa") && wkaAnswer.contains("64:ff9b::c000:ab");
+        failed += item("3.1", "the island's CLAT discovered the PLAT prefix " + PLAT_PREFIX + ", none configured:"
+                + " RFC 7050 §3 — it asked its resolver, the plat's DNS64 [" + PLAT_V6NET + "]:53, for AAAA"
+                + " ipv4only.arpa and found the well-known 192.0.0.170 and 192.0.0.171 in bits 96-127 of the answers",
+                st, learned && synthesized, (grepLine(st.output(), "PLAT prefix") + "; "
+                        + grepLine(st.output(), "clat_rfc7050_found")).replaceAll("\\s+", " "));
+        out.println("      $ " + shown(wka.command()) + "   # the same query by hand: " + String.join(" ", wkaAnswer)
+                + (synthesized ? " = " + PLAT_PREFIX + " + 0xc00000aa (192.0.0.170) and + 0xc00000ab (192.0.0.171)"
+                : "  ✗ expected 64:ff9b::c000:aa and 64:ff9b::c000:ab"));
+        acc.snapshot(FERRY_CLAT, "before 3.2");
+        acc.snapshot(FERRY_PLAT, "before 3.2");
         Result ping3 = in(IOT, 20, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", INET4_ADDR);
         failed += item("3.2", "iot pings " + INET4_ADDR + " through CLAT + PLAT (464XLAT)", ping3, ping3.ok(),
                 lastLine(ping3.output(), "packet loss"));
+        acc.snapshot(FERRY_CLAT, "after 3.2");
+        acc.snapshot(FERRY_PLAT, "after 3.2");
+        acc.ping(FERRY_CLAT, "3.2", "before 3.2", "after 3.2");
+        acc.ping(FERRY_PLAT, "3.2", "before 3.2", "after 3.2");
+        acc.tcp(FERRY_CLAT, "3.3", true);
+        acc.tcp(FERRY_PLAT, "3.3", true);
         Result http3 = in(IOT, 20, "curl", "-sS", "-m", "5", "http://" + INET4_ADDR + "/");
         failed += item("3.3", "iot fetches http://" + INET4_ADDR + "/ through 464XLAT", http3,
                 http3.ok() && http3.output().contains("IPv4 Internet"), firstLine(http3.output()));
@@ -243,10 +282,52 @@ public final class Lab {
         failed += item("3.4", "iot resolves " + NAME + " (A) through the island's DNS " + ISLAND_LAN
                 + " (forwarding over IPv6 to the plat's DNS64)", dig3, dig3.ok()
                 && dig3.output().trim().equals(INET4_ADDR), dig3.output().trim());
+        // 4. every ferry's counters account for every packet of the check
+        for (Accounting.Instance f : List.of(FERRY_PLAT, FERRY_ISLAND, FERRY_CLAT)) acc.snapshot(f, "end");
+        failed += accountFor(acc, "4.1", FERRY_PLAT, "before 1.2");
+        failed += accountFor(acc, "4.2", FERRY_ISLAND, "before 2.1");
+        failed += accountFor(acc, "4.3", FERRY_CLAT, "before 3.2");
         return failed;
     }
 
-    /** The three captures; returns the files written (missing ones mean failure, reported). */
+    /**
+     * The counters of one ferry instance through the real CLI, run in its router's namespace: {@code ferry -i INSTANCE
+     * stats display --csv} (the instance's control socket, /run/ferry/INSTANCE.sock).
+     */
+    Accounting.Snapshot stats(Accounting.Instance f) throws IOException, InterruptedException {
+        Result r = in(f.ns(), 20, ferry("-i", f.name(), "stats", "display", "--csv"));
+        String shown = shown(r.command());
+        if (!r.ok()) return new Accounting.Snapshot(Map.of(), false, shown, "exit " + r.exit() + ": " + r.output().strip());
+        Map<String, Long> c = new LinkedHashMap<>();
+        for (String line : r.output().strip().split("\n")) {
+            String[] cells = line.split(",", 3);
+            if (cells.length < 2 || cells[0].equals("Counter")) continue;
+            try {
+                c.put(cells[0], Long.parseLong(cells[1].trim()));
+            } catch (NumberFormatException e) {
+                return new Accounting.Snapshot(Map.of(), false, shown, "not a counter line: " + line);
+            }
+        }
+        return new Accounting.Snapshot(c, c.containsKey("tun_rx_packets"), shown, null);
+    }
+
+    /** Item 4 for one instance: one ✓/✗ line, the accounting explained below it, and the command run. */
+    private int accountFor(Accounting acc, String id, Accounting.Instance f, String start) {
+        Accounting.Outcome o = acc.evaluate(f, start);
+        boolean ok = o.ok() && !id.equals(failItem);
+        out.println((ok ? "✓ " : "✗ ") + id + " ferry " + f.name() + " (" + f.role() + ") accounts for every packet: "
+                + o.summary());
+        for (String d : o.details()) out.println("      " + d);
+        out.println("      $ " + o.command());
+        return ok ? 0 : 1;
+    }
+
+    /** A command line as printed: the lab's own java command for ferry shortened to {@code ferry}. */
+    String shown(String command) {
+        return command.replace(String.join(" ", ferry()), "ferry");
+    }
+
+    /** The three captures; returns the files written. A capture empty on one side is a ✗ ({@link #captureFailures()}). */
     public List<Path> capture() throws IOException, InterruptedException {
         List<Path> files = new ArrayList<>();
         out.println("ferry lab capture:");
@@ -261,48 +342,9 @@ public final class Lab {
         return files;
     }
 
-    /**
-     * Item 4 and the stop: each ferry is stopped with SIGTERM and prints its counters; every packet it read must be
-     * accounted for (translated or dropped with a named reason). Returns the number of ✗ lines.
-     */
-    public int stopFinal() throws IOException, InterruptedException {
-        int failed = 0;
-        for (String name : List.of("plat-nat64", "island-nat64", "island-clat")) {
-            Path pid = dir.resolve(name + ".pid");
-            if (!Files.exists(pid)) continue;
-            String kill = "kill -TERM " + Files.readString(pid).trim() + "  # then the \"event=counters\" line of "
-                    + dir.resolve(name + ".log");
-            stop(name);
-            String log = Files.readString(dir.resolve(name + ".log"));
-            String line = grepLine(log, "event=counters ");
-            if (line.isEmpty()) {
-                failed += item("4", "ferry " + name + " accounts for every packet", new Result(1, log.strip(), kill), false,
-                        "it printed no counters (it was not running: killed or crashed)");
-                continue;
-            }
-            Map<String, Long> c = new LinkedHashMap<>();
-            // ts=... level=info event=counters instance=NAME tun_rx_packets=N ... (ferry run's key=value event)
-            for (String kv : line.substring(line.indexOf("event=counters ") + 15).trim().split("\\s+")) {
-                int eq = kv.indexOf('=');
-                if (eq > 0 && !kv.startsWith("instance=") && kv.substring(eq + 1).matches("[0-9]+"))
-                    c.put(kv.substring(0, eq), Long.parseLong(kv.substring(eq + 1)));
-            }
-            long rx = c.getOrDefault("tun_rx_packets", -1L), tx = c.getOrDefault("tun_tx_packets", -1L);
-            long xlat = c.getOrDefault("xlat_46_ok", 0L) + c.getOrDefault("xlat_64_ok", 0L);
-            long drops = c.entrySet().stream().filter(e -> e.getKey().startsWith("drop_"))
-                    .mapToLong(Map.Entry::getValue).sum();
-            long errors = c.getOrDefault("icmp4_error_sent", 0L) + c.getOrDefault("icmp6_error_sent", 0L);
-            boolean ok = rx > 0 && rx == xlat + drops && tx == xlat + errors && xlat >= 12;
-            StringBuilder detail = new StringBuilder("read " + rx + " = translated " + xlat + " + dropped " + drops);
-            c.forEach((k, v) -> {
-                if (k.startsWith("drop_") && v > 0) detail.append(" (").append(k).append('=').append(v).append(')');
-            });
-            detail.append("; written ").append(tx).append(" = translated ").append(xlat).append(" + ICMP errors ")
-                    .append(errors);
-            failed += item("4", "ferry " + name + " accounts for every packet", new Result(0, line, kill), ok,
-                    detail.toString());
-        }
-        return failed;
+    /** How many captures of the last {@link #capture()} were empty on one side. */
+    public int captureFailures() {
+        return captureFailures;
     }
 
     /** Stops every process the lab started (by recorded PID) and deletes the namespaces. */
@@ -350,7 +392,7 @@ public final class Lab {
         Path raw = dir.resolve(file + ".raw"), pcap = dir.resolve(file);
         Files.deleteIfExists(raw);
         String name = "tcpdump-" + file.substring(0, 1);
-        start(name, routerNs, "listening on", "tcpdump", "-i", dev, "-n", "-U", "-w", raw.toString(),
+        start(name, routerNs, "listening on", "tcpdump", "-i", dev, "-n", "--immediate-mode", "-U", "-w", raw.toString(),
                 "icmp or (icmp6 and (ip6[40] == 128 or ip6[40] == 129))");
         Result ping = in(clientNs, 20, "ping", clientIpv6 ? "-6" : "-4", "-n", "-c", "3", "-i", "0.2", "-W", "2",
                 target);
@@ -382,12 +424,15 @@ public final class Lab {
             }
         }
         Files.deleteIfExists(raw);
+        // tcpdump --immediate-mode: without it, packets wait in a kernel block for up to a second and a tcpdump
+        // stopped right after the ping may write none of them
         out.println("    " + packets.size() + " packets: the " + entered.size() + " that entered the translator ("
                 + "3 echo requests " + (clientIpv6 ? "IPv6" : "IPv4") + ", 3 replies " + (clientIpv6 ? "IPv4" : "IPv6")
                 + "), then the " + left.size() + " that left it");
-        if (entered.isEmpty() || left.isEmpty()) {
-            out.println("    ✗ nothing was captured on one side");
-            return pcap;
+        if (entered.size() != 6 || left.size() != 6) {
+            out.println("    ✗ expected 6 packets on each side (the ping's 3 requests and 3 replies)");
+            captureFailures++;
+            if (entered.isEmpty() || left.isEmpty()) return pcap;
         }
         String[] before = addresses(entered.getFirst()), after = addresses(left.getFirst());
         out.println("    request before: " + before[0] + " -> " + before[1]);
@@ -448,7 +493,7 @@ public final class Lab {
         Files.writeString(dir.resolve("www4/index.html"),
                 "<h1>Hello from the IPv4 Internet (192.0.2.1, 203.0.113.1)</h1>\n");
         Files.writeString(dir.resolve("iot.py"), """
-                # ferry lab: the IoT device's two services (a web page on 80, an SSH-like banner on 22)
+                # ferry lab: the IoT device's services (a web page on 80, an SSH-like banner on 22 and 23)
                 import http.server, socketserver, threading, sys
                 class Web(http.server.BaseHTTPRequestHandler):
                     def do_GET(self):
@@ -467,43 +512,49 @@ public final class Lab {
                 web = http.server.ThreadingHTTPServer(("0.0.0.0", 80), Web)
                 ssh = socketserver.ThreadingTCPServer(("0.0.0.0", 22), Banner)
                 threading.Thread(target=ssh.serve_forever, daemon=True).start()
-                print("iot: serving on 80 and 22", flush=True)
+                # a third service the island does NOT open: a refusal of port 23 can only come from the island's filter
+                telnet = socketserver.ThreadingTCPServer(("0.0.0.0", 23), Banner)
+                threading.Thread(target=telnet.serve_forever, daemon=True).start()
+                print("iot: serving on 80, 22 and 23", flush=True)
                 web.serve_forever()
                 """);
-        Files.writeString(dir.resolve("plat-nat64.json"), nat64Config("lab-plat", PLAT_PREFIX, PLAT_POOL4));
-        Files.writeString(dir.resolve("island-nat64.json"), nat64Config("lab-island", ISLAND_POOL6, ISLAND_POOL4));
+        // the plat: NAT64 and, in the same file, its DNS64 on the IPv6-only network's side, asking the IPv4 Internet
+        Files.writeString(dir.resolve("plat.json"), nat64Config("lab-plat", PLAT_PREFIX, PLAT_POOL4, "", """
+                ,
+                 "dns64": {"listen": ["[%s]:53"], "upstream": ["%s:53"], "prefixes": ["%s"]}""".formatted(
+                PLAT_V6NET, INET4_ADDR, PLAT_PREFIX)));
+        // only TCP 22 and 80 and ping may be opened from the IPv6 side: ferry's own filter (a TCP RST for the rest)
+        Files.writeString(dir.resolve("island-nat64.json"), nat64Config("lab-island", ISLAND_POOL6, ISLAND_POOL4, """
+                ,
+                           "nat64-allow": [{"protocol": "TCP", "ports": "22,80"}, {"protocol": "ICMP"}]""", ""));
+        // no PLAT prefix configured: RFC 7050 asks the plat's DNS64 (PREF64 is off: nothing sends RAs here)
         Files.writeString(dir.resolve("island-clat.json"), """
-                {"ferry": {"mode": "clat"},
+                {"instance": "lab-clat",
+                 "ferry": {"mode": "clat"},
                  "clat": {"dedicated-prefix": "%s", "island": ["198.51.100.0/24"], "pref64": false,
                           "resolvers": ["[%s]:53"], "state-file": "%s"},
                  "tun": {"device": "clat0", "mtu": 1500, "queues": 1, "addresses": ["192.0.0.1/29"],
                          "routes": ["0.0.0.0/0", "%s"]}}
                 """.formatted(CLAT_PREFIX, PLAT_V6NET, dir.resolve("clat-state.json"), CLAT_PREFIX));
-        // only TCP 22 and 80 (and ping) reach the island's NAT64 from the IPv6 side; other TCP is reset
-        Files.writeString(dir.resolve("island-filter.nft"), """
-                table inet ferry_lab_island {
-                  chain forward {
-                    type filter hook forward priority filter; policy accept;
-                    ip6 daddr %1$s tcp dport { 22, 80 } accept
-                    ip6 daddr %1$s icmpv6 type { echo-request } accept
-                    ip6 daddr %1$s meta l4proto tcp reject with tcp reset
-                    ip6 daddr %1$s reject with icmpv6 type admin-prohibited
-                  }
-                }
-                """.formatted(ISLAND_POOL6));
+        // the island's resolver for its IPv4 devices: DNS only (no translator), on the LAN address, forwarding over
+        // IPv6 to the plat's DNS64 (A queries pass through unchanged)
+        Files.writeString(dir.resolve("island-dns.json"), """
+                {"instance": "lab-island-dns",
+                 "dns64": {"listen": ["%s:53"], "upstream": ["[%s]:53"], "prefixes": ["%s"]}}
+                """.formatted(ISLAND_LAN, PLAT_V6NET, PLAT_PREFIX));
     }
 
-    private static String nat64Config(String instance, String pool6, String pool4) {
-        // an instance name of its own per router (Jool's "instance"), so two instances on one machine never share one
+    private static String nat64Config(String instance, String pool6, String pool4, String ferryMore, String more) {
+        // an instance name of its own per router (Jool's "instance"): it names the control socket
         return """
                 {"instance": "%3$s",
                  "global": {"pool6": "%1$s", "lowest-ipv6-mtu": 1500},
                  "pool4": [{"protocol": "TCP", "prefix": "%2$s/32", "port range": "1024-65535"},
                            {"protocol": "UDP", "prefix": "%2$s/32", "port range": "1024-65535"},
                            {"protocol": "ICMP", "prefix": "%2$s/32", "port range": "1024-65535"}],
-                 "ferry": {"mode": "nat64"},
-                 "tun": {"device": "nat64", "mtu": 1500, "queues": 1, "routes": ["%1$s", "%2$s/32"]}}
-                """.formatted(pool6, pool4, instance);
+                 "ferry": {"mode": "nat64"%5$s},
+                 "tun": {"device": "nat64", "mtu": 1500, "queues": 1, "routes": ["%1$s", "%2$s/32"]}%4$s}
+                """.formatted(pool6, pool4, instance, more, ferryMore);
     }
 
     // ---------------------------------------------------------------- processes
@@ -614,7 +665,7 @@ public final class Lab {
     private int item(String id, String what, Result r, boolean ok, String evidence) {
         if (id.equals(failItem) && !id.equals("2.4")) ok = false; // test hook (2.4 is failed by its port)
         out.println((ok ? "✓ " : "✗ ") + id + " " + what + (evidence.isBlank() ? "" : ": " + evidence));
-        out.println("      $ " + r.command());
+        out.println("      $ " + shown(r.command()));
         if (!ok) out.println("      " + r.output().trim().replace("\n", "\n      "));
         return ok ? 0 : 1;
     }

@@ -28,8 +28,8 @@ class LabEndToEndTest {
     @BeforeAll
     static void rootAndTools() throws Exception {
         String why = !"root".equals(System.getProperty("user.name")) ? "not root (ferry lab needs namespaces and TUN)"
-                : Lab.host(10, "sh", "-c", "command -v tcpdump && command -v nft && command -v dig && command -v curl")
-                        .exit() != 0 ? "tcpdump, nft, dig or curl is missing (.ci/run installs them)" : null;
+                : Lab.host(10, "sh", "-c", "command -v tcpdump && command -v dig && command -v curl")
+                        .exit() != 0 ? "tcpdump, dig or curl is missing (.ci/run installs them)" : null;
         if (why != null) System.out.println("SKIPPED LabEndToEndTest: " + why);
         assumeTrue(why == null, why);
     }
@@ -75,9 +75,16 @@ class LabEndToEndTest {
         Run r = run(150, "lab", "--dir", dir.toString());
         assertThat(r.out()).doesNotContain("✗");
         assertThat(r.exit()).isZero();
-        for (String item : List.of("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4"))
+        for (String item : List.of("1.1", "1.2", "1.3", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "3.4",
+                "4.1", "4.2", "4.3"))
             assertThat(r.out()).contains("✓ " + item + " ");
-        assertThat(r.out().split("✓ 4 ferry ", -1)).hasSize(4); // one accounting line per ferry
+        // item 4: the counters through the CLI, the pings counted exactly
+        assertThat(r.out()).contains("✓ 4.1 ferry lab-plat (the plat's NAT64) accounts for every packet: read ")
+                .contains("ferry -i lab-plat stats display --csv").contains("ferry -i lab-island stats display --csv");
+        assertThat(r.out().split("— exactly the 3 \\+ 3 of the ping, nothing else ✓", -1)).hasSize(5);
+        // 2.4: the island's ferry itself refused port 23 (nat64-allow), with a TCP RST
+        assertThat(r.out()).contains("2.4 refused by ferry itself: drop_nat64_port_filtered 1 ≥ 1 ✓, answered with a TCP"
+                + " RST: nat64_tcp_reset_sent 1");
         assertThat(r.out()).contains("-> 64:ff9b::c000:201")
                 .contains("192.0.2.1 is bits 96-127 (0xc0000201) of 64:ff9b::c000:201 under 64:ff9b::/96")
                 .contains("198.51.100.109 is bits 96-127 (0xc633646d) of 2001:db8:8011:fda4:4444:0:c633:646d");
@@ -111,7 +118,10 @@ class LabEndToEndTest {
         // hidden test hook: check 2.4 tries port 80, which is open, so "refused" must fail
         Run r = run(150, "lab", "--dir", dir.toString(), "--fail", "2.4");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.out()).contains("✗ 2.4 TCP 80 (not 22 or 80) is refused").contains("1 check(s) failed");
+        // and item 4 notices that the island's ferry refused nothing
+        assertThat(r.out()).contains("✗ 2.4 TCP 80 (not 22 or 80; the device listens on 23 too) is refused")
+                .contains("✗ 4.2 ferry lab-island").contains("2.4 refused by ferry itself: drop_nat64_port_filtered 0 ≥ 1 ✗")
+                .contains("2 check(s) failed");
         noLabNamespaceOrProcessLeft(dir);
     }
 
@@ -135,19 +145,21 @@ class LabEndToEndTest {
     }
 
     @Test
-    void aKilledRouterFailsTheChecksThroughItAndDownRemovesEverything() throws Exception {
+    void aKilledIslandRouterFailsTheChecksThroughItButNotThePlatsAndDownRemovesEverything() throws Exception {
         Path dir = tmp.resolve("killed");
         try {
             Run up = run(120, "lab", "--dir", dir.toString(), "up");
             assertThat(up.exit()).as(up.out()).isZero();
             assertThat(run(20, "lab", "--dir", dir.toString(), "status").exit()).isZero();
-            long pid = Long.parseLong(Files.readString(dir.resolve("island-clat.pid")).trim());
-            ProcessHandle clat = ProcessHandle.of(pid).orElseThrow();
-            clat.destroyForcibly();
-            clat.onExit().get(10, TimeUnit.SECONDS);
+            // the island's one ferry (CLAT, NAT64 and DNS in one process) dies; the plat's goes on
+            long pid = Long.parseLong(Files.readString(dir.resolve("island.pid")).trim());
+            ProcessHandle island = ProcessHandle.of(pid).orElseThrow();
+            island.destroyForcibly();
+            island.onExit().get(10, TimeUnit.SECONDS);
             Run check = run(120, "lab", "--dir", dir.toString(), "check");
             assertThat(check.exit()).isEqualTo(1);
-            assertThat(check.out()).contains("✗ 3.2 iot pings 192.0.2.1").contains("✓ 2.1 ");
+            assertThat(check.out()).contains("✓ 1.2 ").contains("✗ 2.1 v6host pings the IoT device")
+                    .contains("✗ 3.2 iot pings 192.0.2.1").contains("✗ 4.2 ferry lab-island").contains("✗ 4.3 ferry lab-clat");
             assertThat(run(20, "lab", "--dir", dir.toString(), "status").exit()).isEqualTo(3);
         } finally {
             run(60, "lab", "--dir", dir.toString(), "down");
