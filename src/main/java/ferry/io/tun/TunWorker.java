@@ -161,8 +161,10 @@ public final class TunWorker implements Runnable {
             long now = System.nanoTime(); // error path only
             if (failingSince == 0) {
                 failingSince = now;
-                System.err.println("ferry run: TUN queue " + queue + ": read failed: " + LinuxC.errnoName(e)
-                        + "; retrying with backoff");
+                // one key=value event (the app's log format; io cannot see ferry.app.Log), error path only
+                System.err.println("ts=" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                        + " level=warn event=tun_read_failed queue=" + queue + " errno=" + LinuxC.errnoName(e)
+                        + " action=retrying_with_backoff");
             } else if (now - failingSince > giveUpNanos) {
                 onFailure.failed(queue, "TUN queue " + queue + ": read keeps failing with " + LinuxC.errnoName(e)
                         + " for " + TimeUnit.NANOSECONDS.toSeconds(now - failingSince) + " s"
