@@ -76,7 +76,7 @@ public final class Dns64Command implements Callable<Integer> {
         Dns64Settings settings;
         java.net.InetSocketAddress metricsAt;
         try {
-            metricsAt = metrics == null ? null : ferry.metrics.MetricsEndpoint.loopback(metrics);
+            metricsAt = metrics == null ? null : metricsAddress(metrics);
             settings = config != null ? fromFile() : settings();
         } catch (IllegalArgumentException e) { // AddressFormatException included
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -133,6 +133,16 @@ public final class Dns64Command implements Callable<Integer> {
                 .withExclude(ex.isEmpty() ? Dns64Settings.DEFAULT_EXCLUDE : ex)
                 .withParallelQueries(parallel).withCacheSize(Dns64Settings.parseSize("--cache-size", cacheSize)).withTimeout(timeoutMs, retries)
                 .withMaxInflight(maxInflight).withWkpStrict(wkpStrict).withUdpThreads(threads);
+    }
+
+    /** The --metrics value as a loopback socket address; the error names the option and the value. */
+    static InetSocketAddress metricsAddress(String text) {
+        try {
+            return ferry.metrics.MetricsEndpoint.loopback(text);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw new IllegalArgumentException(m.startsWith("metrics:") ? "--" + m : "--metrics: " + m, e);
+        }
     }
 
     private static String metrics(InetSocketAddress a) {
