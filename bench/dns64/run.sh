@@ -12,14 +12,15 @@
 # Warm-up, the same for both servers before anything is measured: WARMUP seconds of the query mix at full load
 # (fills the cache; gives the JIT its work), then 5 s at RATE qps, discarded (the latency runs' own code path:
 # blocking receives, one query at a time). Without it ferry's first latency runs paid for JIT warm-up.
-# ferry runs with the launcher's JVM options for dns64 (FERRY_JAVA_OPTS if set, else FERRY_DNS64_JAVA_OPTS in ./ferry)
+# ferry runs with the launcher's JVM options for dns64 (FERRY_JAVA_OPTS if set, else FERRY_DNS64_JAVA_OPTS in ./ferry,
+# with its -Xmx rule for large caches, and MALLOC_ARENA_MAX=2)
 # and --cache-size CACHE (default 16m, the default of ferry dns64; unbound gets msg-cache-size 16m + rrset 32m).
 #
 # Usage: bench/dns64/run.sh [MIX...]   (mixes: synth real a all; default: synth real a)
 #        env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, REPS=3, WARMUP=10 seconds at
-#             full load before measuring, FERRY_JAVA_OPTS, CACHE=16m, FERRY_CP (another ferry build's classpath,
-#             e.g. to measure the code before a change in the same conditions; CACHE=10000 for builds whose
-#             --cache-size counted answers)
+#             full load before measuring, FERRY_JAVA_OPTS, CACHE=16m, FERRY_CLASSES (another ferry build's
+#             target/classes, e.g. to measure the code before a change in the same conditions; CACHE=10000 for builds
+#             whose --cache-size counted answers)
 #        bench/dns64/run.sh distinct   resident memory while DISTINCT (default 100000) distinct names pass through
 #             each server (AAAA under wild.dns64.example: every one a miss, an upstream A query and a synthesis),
 #             at DRATE (default 5000) qps, twice over (2 x DISTINCT names); RSS sampled every second, for each
@@ -74,7 +75,7 @@ echo "bench: building ferry and its test classes ..." >&2
 (mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >/dev/null 2>&1 \
   || mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >&2)
 CP="target/classes:target/test-classes:$(cat "$tmp/cp.txt")"
-FCP=${FERRY_CP:-$CP}
+FCP="${FERRY_CLASSES:-target/classes}:$(cat "$tmp/cp.txt")"
 JAVA="$JAVA_HOME/bin/java"
 # the launcher's JVM options for dns64 (./ferry: FERRY_DNS64_JAVA_OPTS), unless FERRY_JAVA_OPTS is set
 read -r -a JOPTS <<<"${FERRY_JAVA_OPTS-$(sed -n 's/^FERRY_DNS64_JAVA_OPTS="\(.*\)"$/\1/p' ferry)}"
@@ -124,7 +125,7 @@ start_ferry() { # $1 threads, $2 cpu list or "", $3 cache size (default $CACHE)
   local pin=()
   [ -n "$2" ] && pin=(taskset -c "$2")
   # ferry's JVM threads (GC, JIT) share the pinned core like everything else; in round 1 the JVM sees one CPU
-  "${pin[@]}" "$JAVA" "${JOPTS[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" \
+  "${pin[@]}" env MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA" "${JOPTS[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" \
     --upstream "127.0.0.1:$AUTH_PORT" --prefix 64:ff9b::/96 --threads "$1" --cache-size "${3:-$CACHE}" >"$tmp/ferry.log" 2>&1 &
   FERRY_PID=$!
   pids+=($FERRY_PID)
@@ -219,7 +220,9 @@ distinct() { # resident memory while 2 x DISTINCT distinct names pass through ea
     if [ "$size" = unbound ]; then
       start_unbound 1 ""; p=$UNBOUND_PID; port=$UNBOUND_PORT
     else
-      "$JAVA" "${JOPTS[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" --upstream "127.0.0.1:$AUTH_PORT" \
+      local xmx=() mb=${size%m}
+      [ "$mb" != "$size" ] && [ $((96 + 2 * mb)) -gt 160 ] && xmx=("-Xmx$((96 + 2 * mb))m") # as ./ferry does
+      env MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA" "${JOPTS[@]}" "${xmx[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" --upstream "127.0.0.1:$AUTH_PORT" \
         --prefix 64:ff9b::/96 --threads 1 --cache-size "$size" --metrics "127.0.0.1:$METRICS_PORT" >"$tmp/ferry.log" 2>&1 &
       FERRY_PID=$!; pids+=($FERRY_PID); wait_port "$FERRY_PORT"; p=$FERRY_PID; port=$FERRY_PORT
     fi
