@@ -221,7 +221,9 @@ distinct() { # resident memory while 2 x DISTINCT distinct names pass through ea
       start_unbound 1 ""; p=$UNBOUND_PID; port=$UNBOUND_PORT
     else
       local xmx=() mb=${size%m}
-      [ "$mb" != "$size" ] && [ $((96 + 2 * mb)) -gt 160 ] && xmx=("-Xmx$((96 + 2 * mb))m") # as ./ferry does
+      if [ "$mb" != "$size" ] && [ -z "${FERRY_JAVA_OPTS+x}" ]; then # as ./ferry does: 48m + 2 x cache, >= 64m
+        mb=$((48 + 2 * mb)); [ "$mb" -lt 64 ] && mb=64; xmx=("-Xmx${mb}m")
+      fi
       env MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA" "${JOPTS[@]}" "${xmx[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" --upstream "127.0.0.1:$AUTH_PORT" \
         --prefix 64:ff9b::/96 --threads 1 --cache-size "$size" --metrics "127.0.0.1:$METRICS_PORT" >"$tmp/ferry.log" 2>&1 &
       FERRY_PID=$!; pids+=($FERRY_PID); wait_port "$FERRY_PORT"; p=$FERRY_PID; port=$FERRY_PORT
