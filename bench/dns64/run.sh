@@ -215,7 +215,8 @@ distinct() { # resident memory while 2 x DISTINCT distinct names pass through ea
   echo "resident memory with $DISTINCT distinct names, sent twice at $DRATE qps (each a cache miss, an upstream A query and a synthesis);"
   echo "ferry JVM options: ${JOPTS[*]:-none}; RSS sampled every second (max), cache gauges at the end"
   printf "%-16s %10s %10s %12s %12s %10s\n" server cache_size rss_max_MB rss_end_MB entries bytes
-  local size p maxkb kb
+  local size p maxkb kb metrics=(--metrics "127.0.0.1:$METRICS_PORT")
+  [ -n "${FERRY_CLASSES:-}" ] && metrics=() # another build may not have --metrics (no cache gauges then)
   for size in $CACHE_SIZES unbound; do
     if [ "$size" = unbound ]; then
       start_unbound 1 ""; p=$UNBOUND_PID; port=$UNBOUND_PORT
@@ -225,7 +226,7 @@ distinct() { # resident memory while 2 x DISTINCT distinct names pass through ea
         mb=$((48 + 2 * mb)); [ "$mb" -lt 64 ] && mb=64; xmx=("-Xmx${mb}m")
       fi
       env MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA" "${JOPTS[@]}" "${xmx[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" --upstream "127.0.0.1:$AUTH_PORT" \
-        --prefix 64:ff9b::/96 --threads 1 --cache-size "$size" --metrics "127.0.0.1:$METRICS_PORT" >"$tmp/ferry.log" 2>&1 &
+        --prefix 64:ff9b::/96 --threads 1 --cache-size "$size" "${metrics[@]}" >"$tmp/ferry.log" 2>&1 &
       FERRY_PID=$!; pids+=($FERRY_PID); wait_port "$FERRY_PORT"; p=$FERRY_PID; port=$FERRY_PORT
     fi
     maxkb=0
