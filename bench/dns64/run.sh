@@ -3,18 +3,28 @@
 #
 # One upstream for both: the tests' in-process authoritative server (ferry.dns64.TestAuthority, test scope),
 # answering like a recursive resolver on 127.0.0.1. ferry dns64 and unbound (module-config "dns64 iterator",
-# forwarding everything to that upstream) then serve the same cached query mix: synthesized AAAA, real AAAA and
-# plain A, a third each. Two rounds: one server thread (server pinned to CPU 0, dnsperf to CPU 1), then all cores
-# (no pinning). Each round measures throughput (dnsperf at full load) and p99 latency (a second dnsperf run at a
-# fixed rate, -v, per-query latencies sorted; dnsperf 2.10 prints no percentiles), alternating ferry and unbound
-# REPS times, and prints the medians, ferry's as a ratio to unbound's from the same run.
+# forwarding everything to that upstream) then serve the same cached query mixes, each measured on its own:
+# "synth" (AAAA synthesized from A, CNAME chains included), "real" (real AAAA records), "a" (plain A). Two rounds:
+# one server thread (server pinned to CPU 0, dnsperf to CPU 1), then all cores (no pinning). Each mix of each round
+# measures throughput (dnsperf at full load) and p99 latency (a second dnsperf run at a fixed rate, -v, per-query
+# latencies sorted; dnsperf 2.10 prints no percentiles), alternating ferry and unbound REPS times, and prints the
+# medians, ferry's as a ratio to unbound's from the same run.
 # Warm-up, the same for both servers before anything is measured: WARMUP seconds of the query mix at full load
 # (fills the cache; gives the JIT its work), then 5 s at RATE qps, discarded (the latency runs' own code path:
 # blocking receives, one query at a time). Without it ferry's first latency runs paid for JIT warm-up.
-# ferry runs with the launcher's JVM options (scripts/jdk.sh: FERRY_JAVA_OPTS, else FERRY_DEFAULT_JAVA_OPTS).
+# ferry runs with the launcher's JVM options for dns64 (FERRY_JAVA_OPTS if set, else FERRY_DNS64_JAVA_OPTS in ./ferry,
+# with its -Xmx rule for large caches, and MALLOC_ARENA_MAX=2)
+# and --cache-size CACHE (default 16m, the default of ferry dns64; unbound gets msg-cache-size 16m + rrset 32m).
 #
-# Usage: bench/dns64/run.sh   (env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, REPS=3,
-#                              WARMUP=10 seconds at full load before measuring, FERRY_JAVA_OPTS)
+# Usage: bench/dns64/run.sh [MIX...]   (mixes: synth real a all; default: synth real a)
+#        env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, REPS=3, WARMUP=10 seconds at
+#             full load before measuring, FERRY_JAVA_OPTS, CACHE=16m, FERRY_CLASSES (another ferry build's
+#             target/classes, e.g. to measure the code before a change in the same conditions; CACHE=10000 for builds
+#             whose --cache-size counted answers)
+#        bench/dns64/run.sh distinct   resident memory while DISTINCT (default 100000) distinct names pass through
+#             each server (AAAA under wild.dns64.example: every one a miss, an upstream A query and a synthesis),
+#             at DRATE (default 5000) qps, twice over (2 x DISTINCT names); RSS sampled every second, for each
+#             CACHE_SIZES (default "4m 16m 64m") of ferry; unbound with its cache sizes above.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$here"
@@ -26,6 +36,12 @@ AUTH_PORT=${AUTH_PORT:-25353}
 FERRY_PORT=${FERRY_PORT:-25354}
 UNBOUND_PORT=${UNBOUND_PORT:-25355}
 CORES=$(nproc)
+CACHE=${CACHE:-16m}
+DISTINCT=${DISTINCT:-100000}
+DRATE=${DRATE:-5000}
+CACHE_SIZES=${CACHE_SIZES:-4m 16m 64m}
+MIXES=("$@")
+[ ${#MIXES[@]} -eq 0 ] && MIXES=(synth real a)
 
 need=()
 command -v dnsperf >/dev/null || need+=(dnsperf)
@@ -59,8 +75,10 @@ echo "bench: building ferry and its test classes ..." >&2
 (mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >/dev/null 2>&1 \
   || mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >&2)
 CP="target/classes:target/test-classes:$(cat "$tmp/cp.txt")"
+FCP="${FERRY_CLASSES:-target/classes}:$(cat "$tmp/cp.txt")"
 JAVA="$JAVA_HOME/bin/java"
-read -r -a JOPTS <<<"$(ferry_java_opts)"
+# the launcher's JVM options for dns64 (./ferry: FERRY_DNS64_JAVA_OPTS), unless FERRY_JAVA_OPTS is set
+read -r -a JOPTS <<<"${FERRY_JAVA_OPTS-$(sed -n 's/^FERRY_DNS64_JAVA_OPTS="\(.*\)"$/\1/p' ferry)}"
 
 wait_port() { # wait until something answers DNS on 127.0.0.1:$1
   for _ in $(seq 1 100); do
@@ -75,28 +93,40 @@ pids+=($!)
 for _ in $(seq 1 50); do grep -q "test authority on" "$tmp/auth.log" && break; sleep 0.2; done
 grep -q "test authority on" "$tmp/auth.log" || { echo "bench: the test upstream did not start:" >&2; cat "$tmp/auth.log" >&2; exit 1; }
 
-# the query mix: synthesized AAAA, real AAAA, plain A (a third each), all cacheable (TTL >= 30 s)
-cat >"$tmp/queries.txt" <<'Q'
+# the query mixes, all cacheable (TTL >= 30 s): synthesized AAAA, real AAAA, plain A; "all" is the three together
+cat >"$tmp/synth.txt" <<'Q'
 a-only.dns64.example AAAA
 cname.dns64.example AAAA
+chain.dns64.example AAAA
+mapped.dns64.example AAAA
 target.other.example AAAA
 host.other.example AAAA
+Q
+cat >"$tmp/real.txt" <<'Q'
 aaaa-only.dns64.example AAAA
 both.dns64.example AAAA
-v6.other.example AAAA
 mixed.dns64.example AAAA
+v6.other.example AAAA
+cross-aaaa.dns64.example AAAA
+Q
+cat >"$tmp/a.txt" <<'Q'
 a-only.dns64.example A
 both.dns64.example A
+mixed.dns64.example A
 target.other.example A
 host.other.example A
 Q
+cat "$tmp/synth.txt" "$tmp/real.txt" "$tmp/a.txt" >"$tmp/all.txt"
+for m in "${MIXES[@]}"; do
+  [ "$m" = distinct ] || [ -f "$tmp/$m.txt" ] || { echo "bench: unknown mix '$m' (synth, real, a, all, distinct)" >&2; exit 2; }
+done
 
-start_ferry() { # $1 threads, $2 cpu list or ""
+start_ferry() { # $1 threads, $2 cpu list or "", $3 cache size (default $CACHE)
   local pin=()
   [ -n "$2" ] && pin=(taskset -c "$2")
   # ferry's JVM threads (GC, JIT) share the pinned core like everything else; in round 1 the JVM sees one CPU
-  "${pin[@]}" "$JAVA" "${JOPTS[@]}" -cp "$CP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" \
-    --upstream "127.0.0.1:$AUTH_PORT" --prefix 64:ff9b::/96 --threads "$1" --cache-size 10000 >"$tmp/ferry.log" 2>&1 &
+  "${pin[@]}" env MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA" "${JOPTS[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" \
+    --upstream "127.0.0.1:$AUTH_PORT" --prefix 64:ff9b::/96 --threads "$1" --cache-size "${3:-$CACHE}" >"$tmp/ferry.log" 2>&1 &
   FERRY_PID=$!
   pids+=($FERRY_PID)
   wait_port "$FERRY_PORT"
@@ -142,19 +172,19 @@ U
 
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-qps() { # $1 port, $2 dnsperf threads, $3 cpu list or ""
+qps() { # $1 port, $2 dnsperf threads, $3 cpu list or "", $4 query file
   local pin=()
   [ -n "$3" ] && pin=(taskset -c "$3")
-  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l "$DURATION" -T "$2" -c $((10 * $2)) -q $((100 * $2)) \
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$4" -l "$DURATION" -T "$2" -c $((10 * $2)) -q $((100 * $2)) \
     >"$tmp/perf.txt" 2>&1
   awk '/Queries per second:/ {print $4}' "$tmp/perf.txt"
   grep -E "Queries lost|Response codes" "$tmp/perf.txt" | sed 's/^ */    /' >&2
 }
 
-p99() { # $1 port, $2 cpu list or "": latency at a fixed rate, 99th percentile in ms
+p99() { # $1 port, $2 cpu list or "", $3 query file: latency at a fixed rate, 99th percentile in ms
   local pin=()
   [ -n "$2" ] && pin=(taskset -c "$2")
-  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l 5 -Q "$RATE" -c 10 -v 2>/dev/null \
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$3" -l 5 -Q "$RATE" -c 10 -v 2>/dev/null \
     | awk '/^> / {print $NF}' | sort -g >"$tmp/lat.txt"
   awk '{a[NR]=$1} END {if (NR == 0) {print "nan"; exit} i=int(NR*0.99); if (i < 1) i=1; printf "%.3f\n", a[i]*1000}' "$tmp/lat.txt"
 }
@@ -162,9 +192,9 @@ p99() { # $1 port, $2 cpu list or "": latency at a fixed rate, 99th percentile i
 warm() { # $1 port, $2 dnsperf threads, $3 cpu list or "": the same for both servers, nothing recorded
   local pin=()
   [ -n "$3" ] && pin=(taskset -c "$3")
-  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l "$WARMUP" -T "$2" -c $((10 * $2)) -q $((100 * $2)) \
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/all.txt" -l "$WARMUP" -T "$2" -c $((10 * $2)) -q $((100 * $2)) \
     >/dev/null 2>&1 || true
-  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/queries.txt" -l 5 -Q "$RATE" -c 10 >/dev/null 2>&1 || true
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/all.txt" -l 5 -Q "$RATE" -c 10 >/dev/null 2>&1 || true
 }
 
 rss_kb() { ps -o rss= -p "$1" | tr -d ' ' || echo 0; }
@@ -173,30 +203,87 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else pri
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+scrape() { # ferry's cache gauges, if it serves metrics: "entries bytes"
+  curl -s "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null \
+    | awk '/^ferry_dns64_cache_entries / {e=$2} /^ferry_dns64_cache_bytes / {b=$2} END {printf "%d %d\n", e, b}'
+}
+
+distinct() { # resident memory while 2 x DISTINCT distinct names pass through each server
+  METRICS_PORT=${METRICS_PORT:-25356}
+  awk -v n="$DISTINCT" 'BEGIN { for (i = 0; i < n; i++) printf "n%d.wild.dns64.example AAAA\n", i }' >"$tmp/distinct.txt"
+  echo
+  echo "resident memory with $DISTINCT distinct names, sent twice at $DRATE qps (each a cache miss, an upstream A query and a synthesis);"
+  echo "ferry JVM options: ${JOPTS[*]:-none}; RSS sampled every second (max), cache gauges at the end"
+  printf "%-16s %10s %10s %12s %12s %10s\n" server cache_size rss_max_MB rss_end_MB entries bytes
+  local size p maxkb kb metrics=(--metrics "127.0.0.1:$METRICS_PORT")
+  [ -n "${FERRY_CLASSES:-}" ] && metrics=() # another build may not have --metrics (no cache gauges then)
+  for size in $CACHE_SIZES unbound; do
+    if [ "$size" = unbound ]; then
+      start_unbound 1 ""; p=$UNBOUND_PID; port=$UNBOUND_PORT
+    else
+      local xmx=() mb=${size%m}
+      if [ "$mb" != "$size" ] && [ -z "${FERRY_JAVA_OPTS+x}" ]; then # as ./ferry does: 48m + 2 x cache, >= 64m
+        mb=$((48 + 2 * mb)); [ "$mb" -lt 64 ] && mb=64; xmx=("-Xmx${mb}m")
+      fi
+      env MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA" "${JOPTS[@]}" "${xmx[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" --upstream "127.0.0.1:$AUTH_PORT" \
+        --prefix 64:ff9b::/96 --threads 1 --cache-size "$size" "${metrics[@]}" >"$tmp/ferry.log" 2>&1 &
+      FERRY_PID=$!; pids+=($FERRY_PID); wait_port "$FERRY_PORT"; p=$FERRY_PID; port=$FERRY_PORT
+    fi
+    maxkb=0
+    ( for _ in 1 2; do dnsperf -s 127.0.0.1 -p "$port" -d "$tmp/distinct.txt" -n 1 -Q "$DRATE" -c 10 -t 5 >>"$tmp/dperf.txt" 2>&1; done ) &
+    local dp=$!
+    while kill -0 "$dp" 2>/dev/null; do
+      kb=$(rss_kb "$p"); [ "${kb:-0}" -gt "$maxkb" ] && maxkb=$kb
+      echo "$(date +%s) $size $kb" >>"$tmp/rss-trace.txt"
+      sleep 1
+    done
+    wait "$dp" || true
+    kb=$(rss_kb "$p")
+    if [ "$size" = unbound ]; then
+      printf "%-16s %10s %10d %12d %12s %10s\n" unbound "16m+32m" $((maxkb / 1024)) $((kb / 1024)) - -
+      stop "$UNBOUND_PID"
+    else
+      read -r entries bytes <<<"$(scrape)"
+      printf "%-16s %10s %10d %12d %12s %10s\n" ferry "$size" $((maxkb / 1024)) $((kb / 1024)) "$entries" "$bytes"
+      stop "$FERRY_PID"
+    fi
+  done
+  grep -E "Queries (sent|completed|lost)" "$tmp/dperf.txt" | sort | uniq -c | sed 's/^ */    /' >&2
+  [ -n "${RSS_TRACE:-}" ] && cp "$tmp/rss-trace.txt" "$RSS_TRACE"
+  return 0
+}
+
+if [ "${MIXES[0]}" = distinct ]; then distinct; exit 0; fi
+
 echo
 echo "ferry dns64 vs unbound $(unbound -V | head -1 | awk '{print $2}') (dns64 module), dnsperf $(dnsperf -h 2>&1 | awk '/Version/ {print $2}'), $CORES cores,"
 echo "median of $REPS alternating runs: ${DURATION}s at full load for qps, 5s at ${RATE} qps for p99;"
-echo "each server warmed first with ${WARMUP}s at full load + 5s at ${RATE} qps; ferry JVM options: ${JOPTS[*]:-none}"
-printf "%-10s %12s %12s %7s %10s %10s %7s %10s %10s\n" round ferry_qps unbound_qps ratio ferry_p99 unb_p99 ratio ferry_rss unb_rss
+echo "each server warmed first with ${WARMUP}s at full load + 5s at ${RATE} qps; ferry JVM options: ${JOPTS[*]:-none}, --cache-size $CACHE"
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-10s %-6s %10s %10s %6s %9s %9s %6s %9s %9s\n" round mix ferry_qps unb_qps ratio ferry_p99 unb_p99 ratio ferry_rss unb_rss
 for round in 1 "$CORES"; do
   if [ "$round" = 1 ]; then srv_cpu=0; cli_cpu=1; cli_threads=1; else srv_cpu=""; cli_cpu=""; cli_threads=$CORES; fi
   start_ferry "$round" "$srv_cpu"
   start_unbound "$round" "$srv_cpu"
   warm "$FERRY_PORT" "$cli_threads" "$cli_cpu"
   warm "$UNBOUND_PORT" "$cli_threads" "$cli_cpu"
-  : >"$tmp/fq"; : >"$tmp/uq"; : >"$tmp/fp"; : >"$tmp/up"
-  for _ in $(seq 1 "$REPS"); do # alternate, so drift in the machine's load hits both alike
-    qps "$FERRY_PORT" "$cli_threads" "$cli_cpu" >>"$tmp/fq"
-    qps "$UNBOUND_PORT" "$cli_threads" "$cli_cpu" >>"$tmp/uq"
-    p99 "$FERRY_PORT" "$cli_cpu" >>"$tmp/fp"
-    p99 "$UNBOUND_PORT" "$cli_cpu" >>"$tmp/up"
+  for mix in "${MIXES[@]}"; do
+    f="$tmp/$mix.txt"
+    : >"$tmp/fq"; : >"$tmp/uq"; : >"$tmp/fp"; : >"$tmp/up"
+    for _ in $(seq 1 "$REPS"); do # alternate, so drift in the machine's load hits both alike
+      qps "$FERRY_PORT" "$cli_threads" "$cli_cpu" "$f" >>"$tmp/fq"
+      qps "$UNBOUND_PORT" "$cli_threads" "$cli_cpu" "$f" >>"$tmp/uq"
+      p99 "$FERRY_PORT" "$cli_cpu" "$f" >>"$tmp/fp"
+      p99 "$UNBOUND_PORT" "$cli_cpu" "$f" >>"$tmp/up"
+    done
+    fq=$(median <"$tmp/fq"); uq=$(median <"$tmp/uq"); fp=$(median <"$tmp/fp"); up=$(median <"$tmp/up")
+    echo "    $mix runs: ferry qps $(tr '\n' ' ' <"$tmp/fq")| unbound qps $(tr '\n' ' ' <"$tmp/uq")| ferry p99 $(tr '\n' ' ' <"$tmp/fp")| unbound p99 $(tr '\n' ' ' <"$tmp/up")" >&2
+    frss=$(rss_kb "$FERRY_PID"); urss=$(rss_kb "$UNBOUND_PID")
+    printf "%-10s %-6s %10.0f %10.0f %6s %7sms %7sms %6s %7sMB %7sMB\n" "threads=$round" "$mix" "$fq" "$uq" "$(ratio "$fq" "$uq")" \
+      "$fp" "$up" "$(ratio "$fp" "$up")" $((frss / 1024)) $((urss / 1024))
   done
-  fq=$(median <"$tmp/fq"); uq=$(median <"$tmp/uq"); fp=$(median <"$tmp/fp"); up=$(median <"$tmp/up")
-  echo "    runs: ferry qps $(tr '\n' ' ' <"$tmp/fq")| unbound qps $(tr '\n' ' ' <"$tmp/uq")| ferry p99 $(tr '\n' ' ' <"$tmp/fp")| unbound p99 $(tr '\n' ' ' <"$tmp/up")" >&2
-  frss=$(rss_kb "$FERRY_PID"); urss=$(rss_kb "$UNBOUND_PID")
   stop "$FERRY_PID"
   stop "$UNBOUND_PID"
-  printf "%-10s %12.0f %12.0f %7s %8sms %8sms %7s %8sMB %8sMB\n" "threads=$round" "$fq" "$uq" "$(ratio "$fq" "$uq")" \
-    "$fp" "$up" "$(ratio "$fp" "$up")" $((frss / 1024)) $((urss / 1024))
 done
-echo "(qps ratio > 1 and p99 ratio < 1 favour ferry; rss after the runs)"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(qps ratio > 1 and p99 ratio < 1 favour ferry; rss after each mix)"

@@ -47,8 +47,13 @@ public final class Dns64Command implements Callable<Integer> {
     @Option(names = "--parallel-queries", description = "ask for A and AAAA at once (RFC 6147 §5.1.8)")
     boolean parallel;
 
-    @Option(names = "--cache-size", paramLabel = "N", defaultValue = "10000", description = "answers kept in the cache (0 = none; default ${DEFAULT-VALUE})")
-    int cacheSize;
+    @Option(names = "--cache-size", paramLabel = "SIZE", defaultValue = "16m",
+            description = "bytes the answer cache may hold: a number, or with k/m/g, e.g. 64m (0 = no cache; default ${DEFAULT-VALUE})")
+    String cacheSize;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "serve Prometheus metrics on http://HOST:PORT/metrics (loopback addresses only; off by default)")
+    String metrics;
 
     @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "1000", description = "wait per upstream attempt (default ${DEFAULT-VALUE})")
     int timeoutMs;
@@ -69,7 +74,9 @@ public final class Dns64Command implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Dns64Settings settings;
+        java.net.InetSocketAddress metricsAt;
         try {
+            metricsAt = metrics == null ? null : metricsAddress(metrics);
             settings = config != null ? fromFile() : settings();
         } catch (IllegalArgumentException e) { // AddressFormatException included
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -78,7 +85,7 @@ public final class Dns64Command implements Callable<Integer> {
             return 2;
         }
         try {
-            return serve(settings);
+            return serve(settings, metricsAt);
         } catch (java.io.IOException e) { // e.g. a listen port that is taken or privileged
             System.err.println("ferry dns64: " + e.getMessage());
             return 2;
@@ -129,15 +136,43 @@ public final class Dns64Command implements Callable<Integer> {
         }
         return Dns64Settings.of(l, u, p)
                 .withExclude(ex.isEmpty() ? Dns64Settings.DEFAULT_EXCLUDE : ex)
-                .withParallelQueries(parallel).withCacheSize(cacheSize).withTimeout(timeoutMs, retries)
+                .withParallelQueries(parallel).withCacheSize(Dns64Settings.parseSize("--cache-size", cacheSize)).withTimeout(timeoutMs, retries)
                 .withMaxInflight(maxInflight).withWkpStrict(wkpStrict).withUdpThreads(threads);
+    }
+
+    /** The --metrics value as a loopback socket address; the error names the option and the value. */
+    static InetSocketAddress metricsAddress(String text) {
+        try {
+            return ferry.metrics.MetricsEndpoint.loopback(text);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw new IllegalArgumentException(m.startsWith("metrics:") ? "--" + m : "--metrics: " + m, e);
+        }
+    }
+
+    private static String metrics(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 
     /** Runs a server until the JVM is asked to stop, then prints the counters. */
     static int serve(Dns64Settings settings) throws Exception {
+        return serve(settings, null);
+    }
+
+    /** Runs a server (and its metrics endpoint when {@code metricsAt} is not null) until the JVM is asked to stop. */
+    static int serve(Dns64Settings settings, InetSocketAddress metricsAt) throws Exception {
         Dns64Server server = Dns64Server.start(settings);
+        Dns64Metrics.Endpoint endpoint;
+        try {
+            endpoint = metricsAt == null ? null : Dns64Metrics.serve(metricsAt, server);
+        } catch (java.io.IOException e) {
+            server.close();
+            throw new java.io.IOException("--metrics: cannot serve on " + metrics(metricsAt) + ": " + e.getMessage(), e);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            if (endpoint != null) endpoint.close();
             server.close();
             System.out.println("ferry dns64: stopped; counters:");
             System.out.print(server.counters().format());
@@ -147,6 +182,8 @@ public final class Dns64Command implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         System.out.println("ferry dns64: serving on " + server.addresses() + " (UDP+TCP), upstream " + settings.upstream()
                 + ", prefixes " + settings.prefixes());
+        if (endpoint != null) System.out.println("ferry dns64: metrics on http://"
+                + metrics(new InetSocketAddress(metricsAt.getAddress(), endpoint.port())) + "/metrics");
         System.out.flush();
         stopped.await(); // SIGTERM/SIGINT run the hook, which closes the server
         return 0;

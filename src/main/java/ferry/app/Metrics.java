@@ -53,14 +53,28 @@ final class Metrics {
         nat64Gauges(b, () -> live.current().nat64());
     }
 
-    /** The DNS64 server's counters (the server in use at scrape time; 0 while none runs). */
-    static void dns64(MetricsEndpoint.Builder b, Supplier<Dns64Server> server) {
+    /**
+     * The DNS64 server's counters, its cache's size (entries, bytes, limit) and the latency histogram
+     * {@code ferry_dns64_response_seconds} (the names {@code ferry dns64 --metrics} uses, {@link Dns64Metrics}), for
+     * the server in use at scrape time (0 while none runs); {@code latency} receives the histogram's recorder, which
+     * the instance hands to each server it starts.
+     */
+    static void dns64(MetricsEndpoint.Builder b, Supplier<Dns64Server> server,
+                      java.util.function.Consumer<java.util.function.DoubleConsumer> latency) {
         for (Dns64Counter c : Dns64Counter.values()) {
             b.counter("dns64_" + c.id(), "DNS64: " + c.explanation(), () -> {
                 Dns64Server s = server.get();
                 return s == null ? 0 : s.counters().get(c);
             });
         }
+        b.gauge("dns64_cache_entries", "answers in the DNS64 cache",
+                () -> { Dns64Server s = server.get(); return s == null ? 0 : s.cacheEntries(); });
+        b.gauge("dns64_cache_bytes", "bytes the DNS64 cache's answers cost (answer and name bytes plus a per-entry overhead)",
+                () -> { Dns64Server s = server.get(); return s == null ? 0 : s.cacheBytes(); });
+        b.gauge("dns64_cache_max_bytes", "the DNS64 cache's size limit (cache-size)",
+                () -> { Dns64Server s = server.get(); return s == null ? 0 : s.settings().cacheSize(); });
+        b.histogram("dns64_response_seconds", "time from receiving a DNS64 query to sending its answer",
+                Dns64Metrics.BUCKETS, latency);
     }
 
     /**

@@ -71,6 +71,8 @@ final class RunInstance {
     private volatile TunDevice dev;
     private volatile TunDataplane plane;
     private volatile Dns64Server dns64;
+    /** The metrics endpoint's DNS64 latency recorder (seconds), handed to every DNS64 server this instance starts. */
+    private volatile java.util.function.DoubleConsumer latency;
     private ClatSide clat;
     /** Set when start reaches the DNS64 server (under this object's lock): a reload before that leaves it to start. */
     private boolean dns64Started;
@@ -277,6 +279,7 @@ final class RunInstance {
             if (running == null) return;
             try {
                 dns64 = Dns64Server.start(running.settings());
+                observeLatency(dns64);
                 log(Log.Level.INFO, "dns64_serving", "listen", addresses(dns64.addresses()), "upstream",
                         addresses(running.settings().upstream()));
             } catch (IOException again) {
@@ -296,6 +299,7 @@ final class RunInstance {
     private void startDns64(Config cfg) throws IOException {
         Dns64Settings s = Dns64Command.settingsOf(cfg);
         dns64 = Dns64Server.start(s);
+        observeLatency(dns64);
         log(Log.Level.INFO, "dns64_serving", "listen", addresses(dns64.addresses()), "upstream",
                 addresses(s.upstream()), "prefixes", String.join(",", s.prefixes().stream()
                         .map(p -> p.prefix() + (p.ipv4().isEmpty() ? "" : "=" + p.ipv4())).toList()));
@@ -349,10 +353,20 @@ final class RunInstance {
         return stopped;
     }
 
+    private void latencyObserver(java.util.function.DoubleConsumer seconds) {
+        latency = seconds;
+        observeLatency(dns64);
+    }
+
+    private void observeLatency(Dns64Server s) {
+        java.util.function.DoubleConsumer l = latency;
+        if (s != null && l != null) s.setLatencyObserver(nanos -> l.accept(nanos * 1e-9));
+    }
+
     /** Registers this instance's series (the builder is already set to this instance's label). */
     void metrics(MetricsEndpoint.Builder b) {
         if (!dns64Only) Metrics.translator(b, live, () -> plane);
-        if (dns64Only || config().dns64() != null) Metrics.dns64(b, () -> dns64);
+        if (dns64Only || config().dns64() != null) Metrics.dns64(b, () -> dns64, this::latencyObserver);
     }
 
     /** Serves the CLI; a socket that cannot be bound is logged and the instance runs on without it. */

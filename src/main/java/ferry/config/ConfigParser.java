@@ -196,6 +196,26 @@ public final class ConfigParser {
             return null;
         }
 
+        /**
+         * A byte size 0..2^31-1: an integer (bytes) or a string with k, m or g (KiB, MiB, GiB; optional "b"), e.g.
+         * "16m"; null (and an error) otherwise.
+         */
+        Long byteSize(String path, Json.Node n) {
+            if (!(n instanceof Json.Str str)) return integer(path, n, 0, Integer.MAX_VALUE);
+            String t = str.value().trim().toLowerCase(java.util.Locale.ROOT);
+            if (t.endsWith("b")) t = t.substring(0, t.length() - 1);
+            long mult = t.endsWith("k") ? 1L << 10 : t.endsWith("m") ? 1L << 20 : t.endsWith("g") ? 1L << 30 : 1;
+            if (mult != 1) t = t.substring(0, t.length() - 1);
+            try {
+                long v = Long.parseLong(t);
+                if (v >= 0 && v <= Integer.MAX_VALUE / mult) return v * mult;
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            error(path, n, n.show() + " is not a size 0..2047m (bytes, or a number with k, m or g, e.g. \"16m\")");
+            return null;
+        }
+
         /** An integer in [min, max]; null (and an error) otherwise. */
         Long integer(String path, Json.Node n, long min, long max) {
             if (!(n instanceof Json.Num num)) {
@@ -1016,7 +1036,7 @@ public final class ConfigParser {
             boolean[] prefixesGiven = {false};
             List<Prefix6> exclude = new ArrayList<>(List.of(Prefix6.parse("::ffff:0:0/96")));
             boolean[] parallel = {false};
-            int[] cacheSize = {10_000}, timeoutMs = {2000}, retries = {2}, maxInflight = {1024};
+            int[] cacheSize = {16 << 20}, timeoutMs = {2000}, retries = {2}, maxInflight = {1024};
 
             Map<String, Handler> h = new LinkedHashMap<>();
             h.put("listen", (p, v) -> {
@@ -1049,7 +1069,7 @@ public final class ConfigParser {
                 }
             });
             h.put("parallel-queries", (p, v) -> { Boolean b = bool(p, v); if (b != null) parallel[0] = b; });
-            h.put("cache-size", (p, v) -> { Long l = integer(p, v, 0, Integer.MAX_VALUE); if (l != null) cacheSize[0] = l.intValue(); });
+            h.put("cache-size", (p, v) -> { Long l = byteSize(p, v); if (l != null) cacheSize[0] = l.intValue(); });
             h.put("timeout-ms", (p, v) -> { Long l = integer(p, v, 1, 60_000); if (l != null) timeoutMs[0] = l.intValue(); });
             h.put("retries", (p, v) -> { Long l = integer(p, v, 0, 10); if (l != null) retries[0] = l.intValue(); });
             h.put("max-inflight", (p, v) -> { Long l = integer(p, v, 1, 1_000_000); if (l != null) maxInflight[0] = l.intValue(); });

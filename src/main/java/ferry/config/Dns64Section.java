@@ -13,7 +13,7 @@ import java.util.List;
  * @param exclude         {@code exclude}: IPv6 prefixes whose AAAA records are treated as absent (RFC 6147 §5.1.4),
  *                        default ::ffff:0:0/96
  * @param parallelQueries {@code parallel-queries}: send A and AAAA queries at once, default false
- * @param cacheSize       {@code cache-size}: entries, ≥ 0, default 10000
+ * @param cacheSize       {@code cache-size}: bytes, 0..2^31-1 (a number, or a string such as "16m"), default 16 MiB
  * @param timeoutMs       {@code timeout-ms}: per upstream query, default 2000
  * @param retries         {@code retries}: default 2
  * @param maxInflight     {@code max-inflight}: queries in flight upstream at once, default 1024

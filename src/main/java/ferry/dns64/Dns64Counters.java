@@ -9,8 +9,52 @@ public final class Dns64Counters {
     private static final Dns64Counter[] ALL = Dns64Counter.values();
     private final LongAdder[] values = new LongAdder[ALL.length];
 
+    /** Query types counted on their own ({@link #queriesByType}); every other type counts as "other". */
+    private static final int[] TYPES = {1, 2, 5, 6, 12, 15, 16, 28, 33, 43, 48, 64, 65, 255};
+    private static final String[] TYPE_NAMES = {"A", "NS", "CNAME", "SOA", "PTR", "MX", "TXT", "AAAA", "SRV", "DS",
+            "DNSKEY", "SVCB", "HTTPS", "ANY", "other"};
+    /** Response codes by value (RFC 6895 §2.3); 16 is BADVERS (EDNS extended rcode). */
+    private static final String[] RCODE_NAMES = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+            "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE", "DSOTYPENI", "RCODE12", "RCODE13", "RCODE14",
+            "RCODE15", "BADVERS"};
+    private static final byte[] TYPE_INDEX = new byte[256];
+
+    static {
+        java.util.Arrays.fill(TYPE_INDEX, (byte) TYPES.length);
+        for (int i = 0; i < TYPES.length; i++) TYPE_INDEX[TYPES[i]] = (byte) i;
+    }
+
+    private final LongAdder[] byType = new LongAdder[TYPE_NAMES.length];
+    private final LongAdder[] byRcode = new LongAdder[RCODE_NAMES.length];
+
     public Dns64Counters() {
         for (int i = 0; i < values.length; i++) values[i] = new LongAdder();
+        for (int i = 0; i < byType.length; i++) byType[i] = new LongAdder();
+        for (int i = 0; i < byRcode.length; i++) byRcode[i] = new LongAdder();
+    }
+
+    /** Counts one well-formed query by its QTYPE. */
+    void query(int qtype) {
+        byType[qtype >= 0 && qtype < 256 ? TYPE_INDEX[qtype] : TYPES.length].increment();
+    }
+
+    /** Counts one answer sent, by its rcode (0..15 from the header, 16 for BADVERS). */
+    void answered(int rcode) {
+        byRcode[rcode >= 0 && rcode < byRcode.length ? rcode : byRcode.length - 1].increment();
+    }
+
+    /** Well-formed queries received, by type name (A, AAAA, PTR, ..., "other"), in a fixed order. */
+    public Map<String, Long> queriesByType() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < byType.length; i++) m.put(TYPE_NAMES[i], byType[i].sum());
+        return m;
+    }
+
+    /** Answers sent, by rcode name (NOERROR, NXDOMAIN, SERVFAIL, ...), in a fixed order. */
+    public Map<String, Long> answersByRcode() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < byRcode.length; i++) m.put(RCODE_NAMES[i], byRcode[i].sum());
+        return m;
     }
 
     public void inc(Dns64Counter c) {

@@ -35,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 /**
  * The DNS64 server: UDP and TCP listeners on every configured address (IPv4 and IPv6), the bad-input rules, EDNS0
@@ -63,6 +64,7 @@ public final class Dns64Server implements AutoCloseable {
     private final Semaphore connectionSlots = new Semaphore(MAX_TCP_CONNECTIONS);
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private volatile boolean closed;
+    private volatile LongConsumer latency;
 
     /** Starts a server that asks the configured upstream servers. */
     public static Dns64Server start(Dns64Settings settings) throws IOException {
@@ -165,14 +167,24 @@ public final class Dns64Server implements AutoCloseable {
         }
     }
 
+    /** One receive thread's buffers and reusable objects: a cache hit allocates nothing. */
+    private static final class UdpState {
+        final byte[] in = new byte[65535];
+        final ByteBuffer inBuf = ByteBuffer.wrap(in);
+        final byte[] out = new byte[AnswerCache.MAX_ENTRY_BYTES + 2 * Wire.OPT_LEN];
+        final ByteBuffer outBuf = ByteBuffer.wrap(out);
+        final Wire.Query q = new Wire.Query();
+        final AnswerCache.Key probe = AnswerCache.Key.probe();
+    }
+
     private void udpLoop(DatagramChannel ch, ExecutorService sender) {
-        ByteBuffer buf = ByteBuffer.allocate(65535);
-        byte[] arr = buf.array();
+        UdpState st = new UdpState();
+        byte[] arr = st.in;
         while (!closed) {
             SocketAddress from;
             try {
-                buf.clear();
-                from = ch.receive(buf);
+                st.inBuf.clear();
+                from = ch.receive(st.inBuf);
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
@@ -180,47 +192,85 @@ public final class Dns64Server implements AutoCloseable {
                 continue;
             }
             if (from == null) continue;
-            int len = buf.position();
+            int len = st.inBuf.position();
             try {
-                Wire.Query q = Wire.parseQuery(arr, len);
+                Wire.Query q = Wire.parseQuery(arr, len, st.q);
                 long now = System.nanoTime();
-                byte[] r = quick(arr, len, q, true, now);
-                if (r == null) {
-                    if (!pendingResolves.tryAcquire()) {
-                        counters.inc(Dns64Counter.UPSTREAM_INFLIGHT_LIMIT);
-                        counters.inc(Dns64Counter.SERVFAIL_SENT);
-                        send(ch, Wire.errorAnswer(arr, Rcode.SERVFAIL), from); // shed load: answer at once
-                        continue;
-                    }
-                    byte[] copy = Arrays.copyOf(arr, len);
-                    SocketAddress to = from;
-                    workers.execute(() -> {
-                        try {
-                            byte[] rr = slow(copy, len, q, true, now);
-                            // A virtual thread that touches the channel turns its socket non-blocking for good,
-                            // and the receive loop would then poll before every read: platform threads send.
-                            if (rr != DROP) sender.execute(() -> send(ch, rr, to));
-                        } catch (Throwable t) {
-                            counters.inc(Dns64Counter.INTERNAL_ERROR);
-                        } finally {
-                            pendingResolves.release();
-                        }
-                    });
-                } else if (r != DROP) {
-                    send(ch, r, from);
+                byte[] early = screen(arr, q, true);
+                if (early != null) {
+                    if (early != DROP) send(ch, early, from, q, now);
+                    continue;
                 }
+                int n = q.qnameCompressed ? -1 : hitInto(arr, q, true, now, st.probe, st.out);
+                if (n >= 0) { // the fast path: bytes from the cache, patched in place, no dnsjava
+                    st.outBuf.clear().limit(n);
+                    try {
+                        ch.send(st.outBuf, from);
+                    } catch (IOException e) {
+                        continue; // the client went away; nothing to do
+                    }
+                    sent(st.out, q, now);
+                    continue;
+                }
+                if (!pendingResolves.tryAcquire()) {
+                    counters.inc(Dns64Counter.UPSTREAM_INFLIGHT_LIMIT);
+                    counters.inc(Dns64Counter.SERVFAIL_SENT);
+                    send(ch, Wire.errorAnswer(arr, Rcode.SERVFAIL), from, q, now); // shed load: answer at once
+                    continue;
+                }
+                byte[] copy = Arrays.copyOf(arr, len);
+                Wire.Query qc = q.copy();
+                SocketAddress to = from;
+                workers.execute(() -> {
+                    try {
+                        byte[] rr = slow(copy, len, qc, true, now);
+                        // A virtual thread that touches the channel turns its socket non-blocking for good,
+                        // and the receive loop would then poll before every read: platform threads send.
+                        if (rr != DROP) sender.execute(() -> send(ch, rr, to, qc, now));
+                    } catch (Throwable t) {
+                        counters.inc(Dns64Counter.INTERNAL_ERROR);
+                    } finally {
+                        pendingResolves.release();
+                    }
+                });
             } catch (Throwable t) { // nothing a client sends stops the listener
                 counters.inc(Dns64Counter.INTERNAL_ERROR);
             }
         }
     }
 
-    private void send(DatagramChannel ch, byte[] r, SocketAddress to) {
+    private void send(DatagramChannel ch, byte[] r, SocketAddress to, Wire.Query q, long start) {
         try {
             ch.send(ByteBuffer.wrap(r), to);
         } catch (IOException e) {
-            // the client went away; nothing to do
+            return; // the client went away; nothing to do
         }
+        sent(r, q, start);
+    }
+
+    /** Counts an answer by rcode and reports its latency (receive to sent) to the observer, if one is set. */
+    private void sent(byte[] r, Wire.Query q, long start) {
+        counters.answered(q.problem == null && q.edns && q.ednsVersion != 0 ? 16 : r[3] & 0x0f);
+        LongConsumer o = latency;
+        if (o != null) o.accept(System.nanoTime() - start);
+    }
+
+    /**
+     * Reports the time from receiving each answered query to sending its answer, in nanoseconds, to {@code observer}
+     * (null: none). It runs on the receive threads: it must not block, and should not allocate.
+     */
+    public void setLatencyObserver(LongConsumer observer) {
+        this.latency = observer;
+    }
+
+    /** Answers in the cache now. */
+    public int cacheEntries() {
+        return cache.size();
+    }
+
+    /** Bytes the cached answers cost now (answer and name bytes plus a fixed per-entry overhead). */
+    public long cacheBytes() {
+        return cache.bytes();
     }
 
     private void acceptLoop(ServerSocket ss) {
@@ -285,7 +335,7 @@ public final class Dns64Server implements AutoCloseable {
                     workers.execute(() -> {
                         try {
                             byte[] rr = slow(msg, len, q, false, now);
-                            if (rr != DROP) writeFramed(out, writeLock, rr);
+                            if (rr != DROP && writeFramed(out, writeLock, rr)) sent(rr, q, now);
                         } catch (Throwable t) {
                             counters.inc(Dns64Counter.INTERNAL_ERROR);
                         } finally {
@@ -293,7 +343,7 @@ public final class Dns64Server implements AutoCloseable {
                         }
                     });
                 } else if (r != DROP) {
-                    writeFramed(out, writeLock, r);
+                    if (writeFramed(out, writeLock, r)) sent(r, q, now);
                 }
             }
         } finally {
@@ -303,7 +353,7 @@ public final class Dns64Server implements AutoCloseable {
         }
     }
 
-    private static void writeFramed(OutputStream out, ReentrantLock lock, byte[] r) {
+    private static boolean writeFramed(OutputStream out, ReentrantLock lock, byte[] r) {
         byte[] framed = new byte[r.length + 2];
         Wire.put16(framed, 0, r.length);
         System.arraycopy(r, 0, framed, 2, r.length);
@@ -311,8 +361,9 @@ public final class Dns64Server implements AutoCloseable {
         try {
             out.write(framed);
             out.flush();
+            return true;
         } catch (IOException e) {
-            // the client closed; nothing to do
+            return false; // the client closed; nothing to do
         } finally {
             lock.unlock();
         }
@@ -331,21 +382,47 @@ public final class Dns64Server implements AutoCloseable {
 
     /** The part that needs no upstream: bad input, BADVERS, cache hits. Null when the query must be resolved. */
     private byte[] quick(byte[] b, int len, Wire.Query q, boolean udp, long now) {
+        byte[] early = screen(b, q, udp);
+        if (early != null || q.qnameCompressed) return early;
+        AnswerCache.Key k = AnswerCache.Key.ofRaw(b, q.qnameEnd, q.qtype, q.qclass, q.dnssecOk, q.cd);
+        AnswerCache.Entry e = cache.get(k, now);
+        if (e == null) return null;
+        byte[] r = new byte[e.wire().length + Wire.OPT_LEN];
+        int n = hitInto(b, q, udp, now, k, r);
+        if (n < 0) return null; // expired in between
+        return n == r.length ? r : Arrays.copyOf(r, n);
+    }
+
+    /**
+     * Bad input and BADVERS: the answer to send ({@link #DROP} for none), or null for a well-formed query, which is
+     * then counted by transport and type.
+     */
+    private byte[] screen(byte[] b, Wire.Query q, boolean udp) {
         if (q.problem != null) {
             counters.inc(q.problem);
             int rcode = Wire.rcodeFor(q.problem);
             return rcode < 0 ? DROP : Wire.errorAnswer(b, rcode);
         }
         counters.inc(udp ? Dns64Counter.QUERIES_UDP : Dns64Counter.QUERIES_TCP);
+        counters.query(q.qtype);
         if (q.edns && q.ednsVersion != 0) {
             counters.inc(Dns64Counter.BADVERS);
             return Wire.badversAnswer(b, q);
         }
-        if (q.qnameCompressed) return null;
-        AnswerCache.Entry e = cache.get(AnswerCache.Key.ofRaw(b, q.qnameEnd, q.qtype, q.qclass, q.dnssecOk, q.cd), now);
-        if (e == null) return null;
+        return null;
+    }
+
+    /**
+     * The cache-hit fast path: looks the query's question up (through {@code probe}, set here) and writes this
+     * client's answer into {@code out} (room for the largest cached answer plus an OPT record); returns its length,
+     * or -1 on a miss. The query must be well-formed, EDNS version 0, its name not compressed.
+     */
+    private int hitInto(byte[] b, Wire.Query q, boolean udp, long now, AnswerCache.Key probe, byte[] out) {
+        AnswerCache.Entry e = cache.get(probe.setRaw(b, q.qnameEnd, q.qtype, q.qclass, q.dnssecOk, q.cd), now);
+        if (e == null) return -1;
         counters.inc(Dns64Counter.CACHE_HIT);
-        return finish(AnswerCache.render(e, now, q.edns ? 11 : 0), b, q, udp);
+        int n = AnswerCache.renderInto(e, now, out);
+        return finishInto(out, n, b, q, udp);
     }
 
     /** Parses the query with dnsjava, resolves it, caches the answer and renders it for this client. */
@@ -389,7 +466,9 @@ public final class Dns64Server implements AutoCloseable {
         if (!q.qnameCompressed)
             cache.put(new AnswerCache.Key(qname.toWireCanonical(), q.qtype, q.qclass, (q.dnssecOk ? 1 : 0) | (q.cd ? 2 : 0)),
                     wire, ttls, ttl, now);
-        return finish(q.edns ? Arrays.copyOf(wire, wire.length + 11) : wire.clone(), b, q, udp);
+        byte[] r = Arrays.copyOf(wire, wire.length + Wire.OPT_LEN);
+        int n = finishInto(r, wire.length, b, q, udp);
+        return n == r.length ? r : Arrays.copyOf(r, n);
     }
 
     /** Seconds an answer may be cached: the smallest TTL of a positive answer, the SOA's negative TTL otherwise. */
@@ -413,11 +492,11 @@ public final class Dns64Server implements AutoCloseable {
     }
 
     /**
-     * Makes a rendered answer this client's: its ID, RD and CD, its spelling of the name, an OPT when it sent one,
-     * and TC with the answer cut when it does not fit the client's UDP buffer. {@code r} has 11 spare bytes at the
-     * end when the query had EDNS.
+     * Makes a rendered answer this client's, in place: its ID, RD and CD, its spelling of the name, an OPT when it
+     * sent one, and TC with the answer cut when it does not fit the client's UDP buffer. {@code r} holds the answer
+     * in its first {@code n} bytes and has room for {@link Wire#OPT_LEN} more; returns the new length.
      */
-    private byte[] finish(byte[] r, byte[] q, Wire.Query info, boolean udp) {
+    private int finishInto(byte[] r, int n, byte[] q, Wire.Query info, boolean udp) {
         r[0] = q[0];
         r[1] = q[1];
         r[2] = (byte) ((r[2] & 0xfe) | (info.rd ? 1 : 0));
@@ -425,26 +504,25 @@ public final class Dns64Server implements AutoCloseable {
         if (!info.qnameCompressed) System.arraycopy(q, Wire.HEADER, r, Wire.HEADER, info.qnameEnd - Wire.HEADER);
         if (info.edns) {
             // RFC 6891 §7: an OPT in the answer only when the query had one
-            Wire.appendOpt(r, r.length - 11, 0, info.dnssecOk);
+            Wire.appendOpt(r, n, 0, info.dnssecOk);
+            n += Wire.OPT_LEN;
             Wire.put16(r, 10, Wire.u16(r, 10) + 1);
         }
-        if (udp && r.length > info.udpLimit()) {
+        if (udp && n > info.udpLimit()) {
             // RFC 1035 §4.2.1 / RFC 6891 §7: answers over 512 bytes, or over the advertised EDNS buffer, are
             // truncated and TC set; the client asks again over TCP. We keep the question (and OPT) only.
             counters.inc(Dns64Counter.TRUNCATED);
-            int qEnd = Wire.HEADER + (info.questionEnd - Wire.HEADER);
-            byte[] t = new byte[qEnd + (info.edns ? 11 : 0)];
-            System.arraycopy(r, 0, t, 0, Wire.HEADER);
-            System.arraycopy(q, Wire.HEADER, t, Wire.HEADER, info.questionEnd - Wire.HEADER);
-            t[2] |= 0x02; // TC
-            Wire.put16(t, 4, 1);
-            Wire.put16(t, 6, 0);
-            Wire.put16(t, 8, 0);
-            Wire.put16(t, 10, info.edns ? 1 : 0);
-            if (info.edns) Wire.appendOpt(t, qEnd, 0, info.dnssecOk);
-            return t;
+            int qEnd = info.questionEnd;
+            System.arraycopy(q, Wire.HEADER, r, Wire.HEADER, qEnd - Wire.HEADER);
+            r[2] |= 0x02; // TC
+            Wire.put16(r, 4, 1);
+            Wire.put16(r, 6, 0);
+            Wire.put16(r, 8, 0);
+            Wire.put16(r, 10, info.edns ? 1 : 0);
+            if (info.edns) Wire.appendOpt(r, qEnd, 0, info.dnssecOk);
+            return qEnd + (info.edns ? Wire.OPT_LEN : 0);
         }
-        return r;
+        return n;
     }
 
     /** Stops every listener, waits briefly for the threads, and leaves the counters readable. */

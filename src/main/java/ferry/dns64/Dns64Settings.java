@@ -22,7 +22,8 @@ import java.util.List;
  *                        gets one synthetic AAAA per prefix whose ranges contain it (RFC 6147 §5.2)
  * @param exclude         IPv6 ranges whose AAAA records do not count as real (§5.1.4; default ::ffff:0:0/96)
  * @param parallelQueries send the A query together with the AAAA query (§5.1.8)
- * @param cacheSize       most answers kept in the cache (0 = no cache)
+ * @param cacheSize       bytes the cache may hold (0 = no cache; default {@link #DEFAULT_CACHE_BYTES}); each answer
+ *                        costs its size plus its name and a fixed overhead, see {@code AnswerCache}
  * @param timeoutMs       time to wait for one upstream attempt
  * @param retries         extra rounds over the upstream list after the first
  * @param maxInflight     most upstream queries pending at once
@@ -34,6 +35,40 @@ import java.util.List;
 public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddress> upstream, List<PrefixRule> prefixes,
                             List<Prefix6> exclude, boolean parallelQueries, int cacheSize, int timeoutMs, int retries,
                             int maxInflight, boolean wkpStrict, int udpThreads, int clientBudgetMs) {
+
+    /** The default cache size: 16 MiB (unbound's msg-cache-size defaults to 4 MiB, its rrset cache to 4 MiB). */
+    public static final int DEFAULT_CACHE_BYTES = 16 << 20;
+
+    /**
+     * Parses a byte size: a number of bytes, or a number with {@code k}, {@code m} or {@code g} (KiB, MiB, GiB,
+     * either case, an optional trailing {@code b}), e.g. {@code 16m}; at most 2 GiB - 1.
+     *
+     * @param field the setting's name, for the error message
+     * @throws IllegalArgumentException naming {@code field} and the value
+     */
+    public static int parseSize(String field, String text) {
+        String t = text == null ? "" : text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.endsWith("b")) t = t.substring(0, t.length() - 1);
+        long mult = 1;
+        if (!t.isEmpty()) {
+            switch (t.charAt(t.length() - 1)) {
+                case 'k' -> mult = 1L << 10;
+                case 'm' -> mult = 1L << 20;
+                case 'g' -> mult = 1L << 30;
+                default -> { }
+            }
+        }
+        if (mult != 1) t = t.substring(0, t.length() - 1);
+        long v;
+        try {
+            v = Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(field + ": '" + text + "' is not a size (bytes, or a number with k, m or g, e.g. 16m)");
+        }
+        if (v < 0 || v > Integer.MAX_VALUE / mult)
+            throw new IllegalArgumentException(field + ": '" + text + "' must be 0 (no cache) .. 2047m");
+        return (int) (v * mult);
+    }
 
     /** The default exclusion list of RFC 6147 §5.1.4: IPv4-mapped addresses. */
     public static final List<Prefix6> DEFAULT_EXCLUDE = List.of(Prefix6.parse("::ffff:0:0/96"));
@@ -87,7 +122,7 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
         if (prefixes.isEmpty()) throw new IllegalArgumentException("dns64.prefixes: at least one RFC 6052 prefix is needed");
         for (InetSocketAddress u : upstream)
             if (u.getPort() == 0) throw new IllegalArgumentException("dns64.upstream: '" + u + "' needs a port other than 0");
-        if (cacheSize < 0) throw new IllegalArgumentException("dns64.cache-size: must be >= 0, got " + cacheSize);
+        if (cacheSize < 0) throw new IllegalArgumentException("dns64.cache-size: must be >= 0 bytes, got " + cacheSize);
         if (timeoutMs < 1 || timeoutMs > 60_000)
             throw new IllegalArgumentException("dns64.timeout-ms: must be 1..60000, got " + timeoutMs);
         if (retries < 0 || retries > 10) throw new IllegalArgumentException("dns64.retries: must be 0..10, got " + retries);
@@ -99,7 +134,7 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
 
     /** Settings with the defaults for everything but the addresses and prefixes. */
     public static Dns64Settings of(List<InetSocketAddress> listen, List<InetSocketAddress> upstream, List<PrefixRule> prefixes) {
-        return new Dns64Settings(listen, upstream, prefixes, DEFAULT_EXCLUDE, false, 10_000, 1000, 1, 1024, true, 0, 4000);
+        return new Dns64Settings(listen, upstream, prefixes, DEFAULT_EXCLUDE, false, DEFAULT_CACHE_BYTES, 1000, 1, 1024, true, 0, 4000);
     }
 
     /**

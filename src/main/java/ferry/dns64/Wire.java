@@ -12,6 +12,8 @@ final class Wire {
     static final int TYPE_OPT = 41;
     /** The UDP payload size ferry advertises (the DNS flag day 2020 value). */
     static final int OUR_PAYLOAD = 1232;
+    /** Bytes of the OPT record we append (root owner, no options). */
+    static final int OPT_LEN = 11;
 
     // name-walk results below zero
     private static final int E_MALFORMED = -1, E_LOOP = -2, E_LABEL = -3, E_NAME = -4;
@@ -29,6 +31,33 @@ final class Wire {
         int payload;          // EDNS UDP payload size (0 without EDNS)
         int ednsVersion;
         boolean dnssecOk;
+
+        /** Clears every field so the object can describe the next query (receive loops reuse one per thread). */
+        void reset() {
+            problem = null;
+            id = 0;
+            rd = cd = qnameCompressed = edns = dnssecOk = false;
+            qnameEnd = qtype = qclass = questionEnd = payload = ednsVersion = 0;
+        }
+
+        /** A copy, for work handed to another thread while this one is reused. */
+        Query copy() {
+            Query c = new Query();
+            c.problem = problem;
+            c.id = id;
+            c.rd = rd;
+            c.cd = cd;
+            c.qnameEnd = qnameEnd;
+            c.qnameCompressed = qnameCompressed;
+            c.qtype = qtype;
+            c.qclass = qclass;
+            c.questionEnd = questionEnd;
+            c.edns = edns;
+            c.payload = payload;
+            c.ednsVersion = ednsVersion;
+            c.dnssecOk = dnssecOk;
+            return c;
+        }
 
         /** The largest answer this client takes over UDP: 512 without EDNS, else its buffer (at least 512). */
         int udpLimit() {
@@ -93,7 +122,12 @@ final class Wire {
      * not QUERY (NOTIMP), QDCOUNT not 1, bad names anywhere, a record cut short, two OPT records (FORMERR).
      */
     static Query parseQuery(byte[] b, int len) {
-        Query q = new Query();
+        return parseQuery(b, len, new Query());
+    }
+
+    /** {@link #parseQuery(byte[], int)} into a reused {@code q} (reset first); returns {@code q}. */
+    static Query parseQuery(byte[] b, int len, Query q) {
+        q.reset();
         if (len < HEADER) { q.problem = Dns64Counter.DROP_SHORT; return q; }
         q.id = u16(b, 0);
         int f1 = b[2] & 0xff, f2 = b[3] & 0xff;

@@ -2,6 +2,7 @@ package ferry.metrics;
 
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -11,6 +12,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -93,11 +96,15 @@ public final class MetricsEndpoint implements AutoCloseable {
         private final Map<String, String> extraHelp = new LinkedHashMap<>();
         private final Map<String, List<Sample<LongSupplier>>> extra = new LinkedHashMap<>();
         private final Map<String, Gauge> gauges = new LinkedHashMap<>();
+        private final Map<String, Hist> histograms = new LinkedHashMap<>();
 
         private record Sample<T>(String instance, String labelValue, T value) {
         }
 
         private record Gauge(String help, String label, List<Sample<LongSupplier>> samples) {
+        }
+
+        private record Hist(String help, double[] buckets, List<Sample<Consumer<DoubleConsumer>>> samples) {
         }
 
         /** What follows belongs to instance {@code name}: its series are labelled {@code instance="NAME"}. */
@@ -125,6 +132,22 @@ public final class MetricsEndpoint implements AutoCloseable {
         public Builder gauge(String name, String help, String label, String labelValue, LongSupplier value) {
             Gauge g = gauges.computeIfAbsent(name, n -> new Gauge(help, label, new ArrayList<>()));
             g.samples().add(new Sample<>(instance, labelValue, value));
+            return this;
+        }
+
+        /** One sample of gauge {@code ferry_<name>} with no label but the instance's. */
+        public Builder gauge(String name, String help, LongSupplier value) {
+            return gauge(name, help, null, null, value);
+        }
+
+        /**
+         * Histogram {@code ferry_<name>} (classic buckets, upper bounds in its unit, e.g. seconds) for this instance:
+         * once the endpoint starts, {@code observer} is given the function that records one observation (lock-free, no
+         * allocation), to hand to whatever measures.
+         */
+        public Builder histogram(String name, String help, double[] buckets, Consumer<DoubleConsumer> observer) {
+            histograms.computeIfAbsent(name, n -> new Hist(help, buckets.clone(), new ArrayList<>())).samples()
+                    .add(new Sample<>(instance, null, observer));
             return this;
         }
 
@@ -158,9 +181,18 @@ public final class MetricsEndpoint implements AutoCloseable {
                         for (Sample<LongSupplier> s : samples) cb.call(s.value().getAsLong(), values(s));
                     }).register(reg));
             gauges.forEach((name, g) -> GaugeWithCallback.builder().name(metricName(name)).help(g.help())
-                    .labelNames(labels(g.label())).callback(cb -> {
-                        for (Sample<LongSupplier> s : g.samples()) cb.call(s.value().getAsLong(), values(s, s.labelValue()));
+                    .labelNames(g.label() == null ? labels() : labels(g.label())).callback(cb -> {
+                        for (Sample<LongSupplier> s : g.samples())
+                            cb.call(s.value().getAsLong(), g.label() == null ? values(s) : values(s, s.labelValue()));
                     }).register(reg));
+            histograms.forEach((name, h) -> {
+                Histogram hist = Histogram.builder().name(PREFIX + name).help(h.help()).labelNames(labels())
+                        .classicOnly().classicUpperBounds(h.buckets()).withoutExemplars().register(reg);
+                for (Sample<Consumer<DoubleConsumer>> s : h.samples()) {
+                    var point = labelled ? hist.labelValues(values(s)) : hist.labelValues();
+                    s.value().accept(point::observe);
+                }
+            });
             HTTPServer s = HTTPServer.builder().inetAddress(address.getAddress()).port(address.getPort())
                     .registry(reg).buildAndStart();
             return new MetricsEndpoint(s);

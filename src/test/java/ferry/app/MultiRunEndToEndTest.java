@@ -212,6 +212,13 @@ class MultiRunEndToEndTest extends NetnsHarness {
         assertThat(sample(r.out(), "ferry_dns64_synthesized_total{instance=\"" + nat + "\"}")).isGreaterThanOrEqualTo(1);
         assertThat(sample(r.out(), "ferry_dns64_queries_udp_total{instance=\"" + dns + "\"}")).isGreaterThanOrEqualTo(2);
         assertThat(r.out()).contains("ferry_nat64_sessions{instance=\"" + nat + "\",protocol=\"icmp\"}");
+        // issue 7 item 4: the DNS64 cache size and latency histogram, per instance serving DNS64
+        assertThat(sample(r.out(), "ferry_dns64_cache_entries{instance=\"" + nat + "\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(r.out(), "ferry_dns64_cache_max_bytes{instance=\"" + dns + "\"}")).isPositive();
+        assertThat(sample(r.out(), "ferry_dns64_response_seconds_count{instance=\"" + dns + "\"}"))
+                .as("every answer of the DNS64-only instance observed").isGreaterThanOrEqualTo(2);
+        assertThat(sample(r.out(), "ferry_dns64_response_seconds_bucket{instance=\"" + dns + "\",le=\"+Inf\"}"))
+                .isGreaterThanOrEqualTo(2);
     }
 
     static double sample(String text, String series) {

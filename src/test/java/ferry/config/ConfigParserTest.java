@@ -554,7 +554,7 @@ class ConfigParserTest {
         assertThat(d.prefixes()).containsExactly(new Dns64Prefix(Rfc6052.parse("2001:db8:100::/40"), List.of()));
         assertThat(d.exclude()).containsExactly(Prefix6.parse("::ffff:0:0/96"));
         assertThat(d.parallelQueries()).isFalse();
-        assertThat(d.cacheSize()).isEqualTo(10_000);
+        assertThat(d.cacheSize()).isEqualTo(16 << 20); // bytes
         assertThat(d.timeoutMs()).isEqualTo(2000);
         assertThat(d.retries()).isEqualTo(2);
         assertThat(d.maxInflight()).isEqualTo(1024);
