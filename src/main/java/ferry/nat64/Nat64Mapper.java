@@ -243,9 +243,13 @@ public final class Nat64Mapper implements AddressMapper {
         Pool4.ProtoPool p = pool4.of(proto);
         if (p == null) return null;
         long n = statics.stream().filter(b -> b.proto() == proto).count();
-        // as many rows as sessions (a dynamic entry lives as long as it has one) plus the static entries and room
-        // for some added later: not bounded by today's pool4 size, which a reconfiguration may grow under the table
-        int bibCap = (int) Math.max(1, Math.min((long) settings.maxSessions() + n + STATIC_ROOM, 1 << 28));
+        // as many rows as sessions (a dynamic entry lives as long as it has one), but not more than twice today's
+        // pool4 size (at least 64k): room for a reconfiguration to grow pool4 under the carried-over table without
+        // allocating rows for max-sessions entries a small pool4 can never hold (262,144 by default: ~8 MiB per
+        // protocol); plus the static entries and room for some added later. A pool4 grown past that leaves new flows
+        // refused with drop_nat64_session_limit (counted) until a restart or a pool6/max-sessions change rebuilds the tables.
+        long rows = Math.min(settings.maxSessions(), Math.max(2L * p.size, 1 << 16));
+        int bibCap = (int) Math.max(1, Math.min(rows + n + STATIC_ROOM, 1 << 28));
         SubscriberLimits limits = new SubscriberLimits(settings.maxSessionsPerSubscriber(),
                 settings.maxPortsPerSubscriber(), settings.subscriberPrefixLength(),
                 settings.maxSessionsPerSubscriber() > 0 || settings.maxPortsPerSubscriber() > 0 ? settings.maxSessions() : 8);

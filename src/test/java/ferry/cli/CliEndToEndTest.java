@@ -483,7 +483,9 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
                         c.sendall(d)
                     """.formatted(V4_HOST)).redirectErrorStream(true).start();
             started.add(server);
-            Thread.sleep(500);
+            // python starts slowly on a busy machine: connect only once the server listens
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); System.nanoTime() < end
+                    && in(nsV4, 5, "sh", "-c", "ss -ltn | grep -q ':5007 '").exit() != 0; ) Thread.sleep(100);
             client = new ProcessBuilder("ip", "netns", "exec", nsV6, "python3", "-c", """
                     import socket, time
                     for attempt in range(50):  # the server may still be starting
@@ -507,7 +509,7 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         String port4 = session.get(0).split(",")[3];
         assertThat(port4).startsWith("203.0.113.1#");
         List<String> tcpSession = List.of();
-        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); tcp && tcpSession.isEmpty()
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); tcp && tcpSession.isEmpty()
                 && System.nanoTime() < end; Thread.sleep(100)) {
             tcpSession = tcpSessions(); // python starts slowly on a busy machine
         }
