@@ -150,12 +150,7 @@ public final class InstanceCommand {
                         + timeout + " s; stopped it; its output is in " + logFile);
                 return 1;
             }
-            try {
-                Thread.sleep(WAIT_STEP_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return 1;
-            }
+            if (!pause()) return 1;
         }
         // the daemon's own word for its PID (setsid execs in place, so it is normally p.pid())
         Response d = ask(socket, "instance", "display");
@@ -202,12 +197,7 @@ public final class InstanceCommand {
                         + " s (see its log)");
                 return 1;
             }
-            try {
-                Thread.sleep(WAIT_STEP_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return 1;
-            }
+            if (!pause()) return 1;
         }
         System.err.println("ferry instance remove: stopped");
         return 0;
@@ -255,5 +245,16 @@ public final class InstanceCommand {
         if (mode != null) c.addAll(List.of("--mode", mode));
         if (socket != null) c.addAll(List.of("--control-socket", socket.toAbsolutePath().toString()));
         return c;
+    }
+
+    /** Waits one polling step; false when interrupted (the interrupt status is kept). */
+    private static boolean pause() {
+        try {
+            Thread.sleep(WAIT_STEP_MILLIS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }

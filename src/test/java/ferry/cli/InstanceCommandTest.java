@@ -2,10 +2,6 @@ package ferry.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ferry.app.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,22 +16,9 @@ class InstanceCommandTest {
     @TempDir
     Path dir;
 
-    record Cli(int exit, String out, String err) {
-    }
-
-    static synchronized Cli ferry(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = Main.run(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    /** The in-process CLI runner of the end-to-end test (no daemon is needed for what these tests check). */
+    static CliEndToEndTest.Cli ferry(String... args) {
+        return CliEndToEndTest.ferry(args);
     }
 
     @Test
@@ -44,7 +27,7 @@ class InstanceCommandTest {
         Files.writeString(f, "{ \"instance\": \"t1\", \"global\": { \"pool6\": \"64:ff9b::/96\", \"tos\": 300, "
                 + "\"lowest-ipv6-mtu\": 5 } }");
         Path log = dir.resolve("t1.log");
-        Cli c = ferry("--socket", dir.resolve("t1.sock").toString(), "instance", "add", "--config", f.toString(),
+        CliEndToEndTest.Cli c = ferry("--socket", dir.resolve("t1.sock").toString(), "instance", "add", "--config", f.toString(),
                 "--log", log.toString());
         assertThat(c.exit()).isEqualTo(2);
         assertThat(c.out()).isEmpty();
@@ -58,10 +41,10 @@ class InstanceCommandTest {
     void theInstanceNameMustBeTheFilesAndTheModeSiitOrNat64() throws Exception {
         Path f = dir.resolve("ok.json");
         Files.writeString(f, "{ \"instance\": \"t2\", \"global\": { \"pool6\": \"64:ff9b::/96\" } }");
-        Cli other = ferry("-i", "t3", "instance", "add", "--config", f.toString());
+        CliEndToEndTest.Cli other = ferry("-i", "t3", "instance", "add", "--config", f.toString());
         assertThat(other.exit()).isEqualTo(2);
         assertThat(other.err()).contains("\"instance\" is \"t2\", not \"t3\" (-i)").contains("hint: set \"instance\": \"t3\"");
-        Cli mode = ferry("-i", "t2", "instance", "add", "--config", f.toString(), "--mode", "clat");
+        CliEndToEndTest.Cli mode = ferry("-i", "t2", "instance", "add", "--config", f.toString(), "--mode", "clat");
         assertThat(mode.exit()).isEqualTo(2);
         assertThat(mode.err()).contains("--mode: \"clat\" is not siit or nat64");
     }
@@ -69,7 +52,7 @@ class InstanceCommandTest {
     @Test
     void removingAnInstanceThatDoesNotRunIsOneLineAndAHint() {
         Path sock = dir.resolve("absent.sock");
-        Cli c = ferry("--socket", sock.toString(), "instance", "remove");
+        CliEndToEndTest.Cli c = ferry("--socket", sock.toString(), "instance", "remove");
         assertThat(c.exit()).isEqualTo(2);
         assertThat(c.out()).isEmpty();
         assertThat(c.err().lines().toList()).containsExactly(
