@@ -9,10 +9,6 @@ import ferry.nat64.Nat64Mapper;
 import ferry.packet.PacketBuilder;
 import ferry.translate.Translator;
 import java.lang.foreign.MemorySegment;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +23,7 @@ class MetricsNat64Test {
             """;
 
     static String scrape(int port) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        return ferry.testkit.Prometheus.scrape(port);
     }
 
     void send(Translator t, byte[] p) {
