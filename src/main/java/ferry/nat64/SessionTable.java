@@ -57,13 +57,22 @@ final class SessionTable {
 
     // ---- BIB rows: 4 longs each (one cache line holds two rows)
     //      [0] IPv6 high  [1] IPv6 low  [2] port6 (bits 0-15) | static (bit 16) | pool4 slot (bits 32-63, -1: free)
-    //      [3] next in the IPv6 hash chain or the free list (bits 0-31) | head of the session list (bits 32-63)
+    //      [3] next in the free list (bits 0-31) | head of the session list (bits 32-63)
     final int bibCap;
     private final long[] bib;
-    private final int[] heads6; // bucket -> first BIB id, NIL
     /** Per BIB row: its sequence number, odd while a writer changes the row, its session list or those sessions. */
     private final int[] bibVer;
-    private final int mask6;
+
+    // ---- the IPv6 index: open addressing with linear probing, one segment of segSize slots per stripe (so a stripe's
+    //      lock covers its segment), a slot = the key's 32-bit hash code (high) | BIB id + 1 (low), 0: empty. A hit
+    //      usually costs one cache line of slots (8 per line) and then the BIB row; other keys in the probe sequence
+    //      are skipped by their hash code without touching their rows. Deletion shifts later entries back (no
+    //      tombstones). Fixed capacity: at most segSize - 1 entries per segment (load about 1/2 at capacity).
+    private final long[] index6;
+    private final int segBits, segMask, segLimit;
+    private final int[] segCount = new int[STRIPES];
+    /** Per-table hash key, so that nobody outside can aim IPv6 addresses at one segment. */
+    private final long seed = new java.util.SplittableRandom().nextLong() | 1;
     private final AtomicInteger bibTop = new AtomicInteger();
     private final int[] bibFree = new int[STRIPES];
 
@@ -79,7 +88,7 @@ final class SessionTable {
     // ---- timer wheel: [stripe * WHEEL + (second & (WHEEL - 1))] -> first session, NIL; per stripe, the last second
     //      whose bucket has been walked completely
     /** One-second buckets per stripe's timer wheel (a power of two). */
-    static final int WHEEL = 1024;
+    static final int WHEEL = 256;
     private static final long SECOND = 1_000_000_000L;
     private final long[] timeouts;
     private final int classes;
@@ -114,10 +123,14 @@ final class SessionTable {
         bib = new long[bibCap * 4];
         bibVer = new int[bibCap];
         for (int b = 0; b < bibCap; b++) bib[b * 4 + 2] = -1L << 32; // slot -1: free
-        int h = Integer.highestOneBit(Math.max(STRIPES, bibCap - 1)) << 1;
-        heads6 = new int[h];
-        mask6 = h - 1;
-        java.util.Arrays.fill(heads6, NIL);
+        // slots per segment: ~1.5x the mean entries per stripe, a power of two; small tables get room for all of
+        // their entries in every segment, so that a segment can never fill before the table does
+        int mean = (bibCap + STRIPES - 1) / STRIPES;
+        int seg = Integer.highestOneBit(Math.max(Math.min(bibCap + 1, 1024), mean + mean / 2 + 16) - 1) << 1;
+        segBits = Integer.numberOfTrailingZeros(seg);
+        segMask = seg - 1;
+        segLimit = seg - 1;
+        index6 = new long[STRIPES * seg];
         java.util.Arrays.fill(bibFree, NIL);
         ses = new long[sessCap * 4];
         for (int i = 0; i < sessCap; i++) ses[i * 4 + 3] = -1L << 32; // owning BIB -1: free
@@ -136,8 +149,26 @@ final class SessionTable {
         return Pool4.mix(hi * 0x9e3779b97f4a7c15L ^ Pool4.mix(lo ^ port));
     }
 
+    /**
+     * The 32-bit hash code of (IPv6 address, port) under this table's key: its low bits name the stripe ({@link
+     * #stripeOfBucket}), the bits above them the home slot in the stripe's index segment; all 32 are the
+     * fingerprint kept in the slot.
+     */
     int bucket(long hi, long lo, int port) {
-        return (int) hash6(hi, lo, port) & mask6;
+        return (int) (hash6(hi ^ seed, lo, port) >>> 32);
+    }
+
+    /** Slots per stripe segment of the IPv6 index (tests). */
+    int segmentSize() {
+        return segMask + 1;
+    }
+
+    private int home(int bucket) {
+        return (bucket & (STRIPES - 1)) << segBits | (bucket >>> 6 & segMask);
+    }
+
+    private int nextSlot(int i) {
+        return (i & ~segMask) | ((i + 1) & segMask);
     }
 
     static int stripeOfBucket(int bucket) {
@@ -191,10 +222,14 @@ final class SessionTable {
      * between {@link #readBegin} and {@link #readValid} before trusting it.
      */
     int find6Fast(int bucket, long hi, long lo, int port) {
-        int b = heads6[bucket];
-        for (int i = 0; i < FAST_STEPS && b >= 0 && b < bibCap; i++) {
-            if (bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
-            b = bNext(b);
+        int i = home(bucket);
+        for (int step = 0; step < FAST_STEPS; step++, i = nextSlot(i)) {
+            long w = (long) LONGS.getOpaque(index6, i);
+            if (w == 0) return NIL;
+            if ((int) (w >>> 32) == bucket) {
+                int b = (int) w - 1;
+                if (b >= 0 && b < bibCap && bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
+            }
         }
         return NIL;
     }
@@ -236,10 +271,14 @@ final class SessionTable {
 
     /** The BIB entry of (IPv6 address, port), or NIL. Caller holds the bucket's stripe. */
     int find6(int bucket, long hi, long lo, int port) {
-        for (int b = heads6[bucket]; b != NIL; b = bNext(b)) {
-            if (bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
+        for (int i = home(bucket); ; i = nextSlot(i)) {
+            long w = index6[i];
+            if (w == 0) return NIL;
+            if ((int) (w >>> 32) == bucket) {
+                int b = (int) w - 1;
+                if (bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
+            }
         }
-        return NIL;
     }
 
     /**
@@ -258,8 +297,9 @@ final class SessionTable {
         return NIL;
     }
 
-    /** A free BIB row for {@code stripe} (held), or NIL when the table is full. */
+    /** A free BIB row for {@code stripe} (held), or NIL when the table (or the stripe's index segment) is full. */
     int allocBib(int stripe) {
+        if (segCount[stripe] >= segLimit) return NIL;
         int b = bibFree[stripe];
         if (b != NIL) {
             bibFree[stripe] = bNext(b);
@@ -299,9 +339,11 @@ final class SessionTable {
         setBSlot(b, slot);
         setBStatic(b, isStatic);
         setBSessions(b, NIL);
-        setBNext(b, heads6[bucket]);
         writeEnd(b);
-        heads6[bucket] = b;
+        int i = home(bucket);
+        while (index6[i] != 0) i = nextSlot(i); // allocBib kept one slot free at least
+        LONGS.setRelease(index6, i, (long) bucket << 32 | (b + 1)); // the row is complete before it can be found
+        segCount[bucket & (STRIPES - 1)]++;
         liveBibs.incrementAndGet();
         if (log != null) log.record(Nat64Log.BIB_ADD, now, proto, hi, lo, port6, pool.addrOf(slot), pool.portOf(slot));
     }
@@ -318,15 +360,7 @@ final class SessionTable {
     /** Removes a BIB entry without sessions: unlinks it, rests its pool4 port, frees the row. Caller holds its stripe. */
     void deleteBib(int stripe, int b, long now) {
         long nowSec = now / 1_000_000_000L;
-        int bucket = bucket(bHi(b), bLo(b), bPort6(b));
-        int prev = NIL;
-        for (int x = heads6[bucket]; x != NIL; prev = x, x = bNext(x)) {
-            if (x == b) {
-                if (prev == NIL) heads6[bucket] = bNext(b);
-                else setBNext(prev, bNext(b));
-                break;
-            }
-        }
+        unindex(bucket(bHi(b), bLo(b), bPort6(b)), b);
         int slot = bSlot(b);
         if (log != null) log.record(Nat64Log.BIB_DEL, now, proto, bHi(b), bLo(b), bPort6(b),
                 pool.addrOf(slot), pool.portOf(slot));
@@ -338,6 +372,35 @@ final class SessionTable {
         if (limits != null && !bStatic(b)) limits.release(bHi(b), bLo(b), true);
         bibFree[stripe] = b;
         liveBibs.decrementAndGet();
+    }
+
+    /**
+     * Removes BIB {@code b} from the index: backward-shift deletion (Knuth 6.4 Algorithm R), each later entry of the
+     * probe run moves back into the hole when its home slot does not lie cyclically between the hole and itself. A
+     * lock-free reader probing meanwhile may miss an entry being moved (it then takes the lock), never finds a wrong
+     * one (it compares the key in the row under the row's sequence number). Caller holds the stripe.
+     */
+    private void unindex(int bucket, int b) {
+        int i = home(bucket);
+        long want = (long) bucket << 32 | (b + 1);
+        while (index6[i] != want) {
+            if (index6[i] == 0) return; // not indexed (never linked)
+            i = nextSlot(i);
+        }
+        int hole = i;
+        for (int j = nextSlot(hole); ; j = nextSlot(j)) {
+            long w = index6[j];
+            if (w == 0) break;
+            int h = home((int) (w >>> 32));
+            // the entry at j may fill the hole unless its home lies in (hole, j] (cyclically, within the segment)
+            int dHome = (j - h) & segMask, dHole = (j - hole) & segMask;
+            if (dHome >= dHole) {
+                LONGS.setRelease(index6, hole, w);
+                hole = j;
+            }
+        }
+        LONGS.setRelease(index6, hole, 0L);
+        segCount[bucket & (STRIPES - 1)]--;
     }
 
     // ================================================================================================ sessions
