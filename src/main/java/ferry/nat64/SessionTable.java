@@ -155,7 +155,12 @@ final class SessionTable {
      * fingerprint kept in the slot.
      */
     int bucket(long hi, long lo, int port) {
-        return (int) (hash6(hi ^ seed, lo, port) >>> 32);
+        // multiply-xorshift: three independent multiplies (they run in parallel), one xorshift-multiply finaliser;
+        // half the dependent multiplies of hash6 and as good for a power-of-two table (the high bits are used)
+        long h = (hi ^ seed) * 0x9e3779b97f4a7c15L + lo * 0xc2b2ae3d27d4eb4fL + (port + 1) * 0x165667b19e3779f9L;
+        h ^= h >>> 29;
+        h *= 0xbf58476d1ce4e5b9L;
+        return (int) (h >>> 32);
     }
 
     /** Slots per stripe segment of the IPv6 index (tests). */
