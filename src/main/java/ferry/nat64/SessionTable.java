@@ -88,7 +88,7 @@ final class SessionTable {
     // ---- timer wheel: [stripe * WHEEL + (second & (WHEEL - 1))] -> first session, NIL; per stripe, the last second
     //      whose bucket has been walked completely
     /** One-second buckets per stripe's timer wheel (a power of two). */
-    static final int WHEEL = 256;
+    static final int WHEEL = 512;
     private static final long SECOND = 1_000_000_000L;
     private final long[] timeouts;
     private final int classes;
