@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Stateful NAT64 benchmark (JMH, with the GC profiler for bytes allocated per packet): established-flow lookups
-# at 10k/100k/1M sessions, expiry with nothing due, steady-state session creation, and established flows under a
-# flood of new ones. Usage: bench/nat64-jmh.sh [JMH options...]   e.g. bench/nat64-jmh.sh -p sessions=1000000
+# at 10k/100k/1M sessions (in flow order and in a shuffled order), expiry with nothing due, steady-state session
+# creation, and established flows under a flood of new ones, plus the SIIT reference (TranslateBenchmark,
+# UDP 64 B 6->4) in the same run, since the ratio to SIIT is what counts on a shared machine.
+# Usage: bench/nat64-jmh.sh [JMH options...]
+#   e.g. bench/nat64-jmh.sh -p sessions=1000000 'Nat64Benchmark.established' 'TranslateBenchmark'
 # Memory per session: bench/nat64-memory.sh
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,6 +13,6 @@ ferry_find_jdk || exit 1
 cd "$here"
 mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test >&2
 cp="target/test-classes:target/classes:$(cat target/test.classpath)"
-if [ $# -eq 0 ]; then set -- -f 1 -wi 2 -w 2s -i 3 -r 2s; fi
+if [ $# -eq 0 ]; then set -- -f 1 -wi 2 -w 2s -i 3 -r 2s 'ferry.bench.Nat64Benchmark' 'ferry.bench.TranslateBenchmark'; fi
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main \
-  'ferry.bench.Nat64Benchmark' -jvmArgs -Xmx2g -prof gc "$@"
+  -jvmArgs -Xmx2g -p packet=udp64_6to4 -prof gc "$@"

@@ -319,6 +319,7 @@ public final class Nat64Mapper implements AddressMapper {
         int remotePort = isIcmp ? 0 : t.dstPort;
         long now = t.now;
         int bucket = tab.bucket(t.srcHi, t.srcLo, port6);
+        if (!t.fragmented && hit64(tab, t, bucket, port6, dst4, remotePort, now)) return null;
         int stripe = SessionTable.stripeOfBucket(bucket);
         tab.lock(stripe);
         try {
@@ -391,6 +392,72 @@ public final class Nat64Mapper implements AddressMapper {
         } finally {
             tab.unlock(stripe);
         }
+    }
+
+    /**
+     * The lock-free path of an IPv6 packet of an established flow (see {@link SessionTable}, "Lock-free hits"): finds
+     * the session without a lock, and when the packet changes nothing but the session's lifetime, refreshes it with
+     * one compare-and-set and fills in the IPv4 source. False: not found, not valid, or a change that needs the
+     * lock (a new session, a TCP state change, a timer class change); the caller takes the locked path.
+     */
+    private boolean hit64(SessionTable tab, Tuple t, int bucket, int port6, int dst4, int remotePort, long now) {
+        int e = tab.epochBegin();
+        int b = tab.find6Fast(bucket, t.srcHi, t.srcLo, port6);
+        if (b == SessionTable.NIL) return false;
+        int v = tab.readBegin(b);
+        if (tab.bHi(b) != t.srcHi || tab.bLo(b) != t.srcLo || tab.bPort6(b) != port6) return false;
+        int slot = tab.bSlot(b);
+        Pool4.Layout l = tab.pool.layout; // the numbering of slot: validated by the reconfiguration number
+        int s = tab.findSessionFast(b, dst4, remotePort);
+        if (s == SessionTable.NIL || slot < 0 || slot >= l.size) return false;
+        long word = tab.sWord(s);
+        long seen = tab.sExpires(s);
+        if (!tab.readValid(b, v) || !tab.epochValid(e)) return false;
+        if (!touch(tab, s, word, seen, true, t.tcpFlags, now)) return false;
+        t.src4 = l.addrOf(slot);
+        t.srcPort = l.portOf(slot);
+        return true;
+    }
+
+    /** The lock-free path of an IPv4 packet of an established flow; as {@link #hit64}. */
+    private boolean hit46(SessionTable tab, Tuple t, int port4, int remotePort, boolean isIcmp, long now) {
+        int e = tab.epochBegin();
+        Pool4.Layout l = tab.pool.layout; // slot numbers mean (address, port) in this layout only
+        int slot = l.slotOf(t.dst4, port4);
+        if (slot < 0) return false;
+        int b = l.owner.get(slot) - 1;
+        if (b < 0 || b >= tab.bibCap) return false;
+        int v = tab.readBegin(b);
+        if (tab.bSlot(b) != slot) return false;
+        long hi = tab.bHi(b), lo = tab.bLo(b);
+        int port6 = tab.bPort6(b);
+        int s = tab.findSessionFast(b, t.src4, remotePort);
+        if (s == SessionTable.NIL) return false;
+        long word = tab.sWord(s);
+        long seen = tab.sExpires(s);
+        if (!tab.readValid(b, v) || !tab.epochValid(e)) return false;
+        if (!touch(tab, s, word, seen, false, t.tcpFlags, now)) return false;
+        t.srcHi = pool6.embedHi(t.src4);
+        t.srcLo = pool6.embedLo(t.src4);
+        t.dstHi = hi;
+        t.dstLo = lo;
+        if (isIcmp) t.srcPort = port6;
+        else t.dstPort = port6;
+        return true;
+    }
+
+    /**
+     * Applies a packet to a session read lock-free: UDP/ICMP refresh; TCP only when the state stays and the timer is
+     * kept or refreshed in the same class (anything else needs the lock). False: take the locked path.
+     */
+    private boolean touch(SessionTable tab, int s, long word, long seen, boolean fromV6, int tcpFlags, long now) {
+        if (tab.proto != IpProto.TCP) return tab.touch(s, seen, 0, now);
+        int state = SessionTable.wordState(word);
+        int outcome = TcpStateMachine.next(state, fromV6, tcpFlags, settings.handleRstDuringFinRcv());
+        if (TcpStateMachine.state(outcome) != state) return false;
+        int timer = TcpStateMachine.timer(outcome);
+        if (timer == TcpStateMachine.KEEP) return true;
+        return timer - 1 == SessionTable.wordClass(word) && tab.touch(s, seen, timer - 1, now);
     }
 
     /** Applies a packet to an existing session: TCP state and lifetime per the outcome; UDP/ICMP: refresh. */
@@ -518,6 +585,7 @@ public final class Nat64Mapper implements AddressMapper {
         SessionTable tab = tableOf(t.proto);
         int port4 = isIcmp ? t.srcPort : t.dstPort;
         int remotePort = isIcmp ? 0 : t.srcPort;
+        if (tab != null && !t.fragmented && hit46(tab, t, port4, remotePort, isIcmp, t.now)) return null;
         int b = tab == null ? SessionTable.NIL : lockBibOf4(tab, t.dst4, port4);
         if (b == SessionTable.NIL) {
             if (!isTcp) return refuse4(t, Counter.DROP_NAT64_NO_BIB, 1, t.now);

@@ -1,5 +1,7 @@
 package ferry.nat64;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -14,15 +16,36 @@ import java.util.concurrent.locks.ReentrantLock;
  * are a singly linked list from the BIB row.
  *
  * <p><b>Concurrency.</b> The table is split into {@link #STRIPES} stripes, each with its own lock. A BIB entry and
- * all its sessions belong to the stripe of the hash bucket of its IPv6 side, so every operation on one flow takes
+ * all its sessions belong to the stripe of the hash bucket of its IPv6 side, so every change to one flow takes
  * exactly one stripe lock, whichever queue its packets arrive on; there is no global lock. The IPv4 side finds the
  * BIB id through the slot word (a volatile read), then locks that BIB's stripe and re-checks that the row still
  * owns the slot. Free rows are kept per stripe; new rows come from a shared atomic bump counter.
  *
- * <p><b>Expiry.</b> Every session sits in one of its stripe's timer lists (one per timeout value). A list holds the
- * sessions in the order of their last refresh, and since all of a list's sessions have the same timeout, in the
- * order of their expiry: refreshing moves a session to the tail (O(1)), expiring pops from the head while the head
- * has expired (O(1) per expired session), so the cost stays flat as the table grows.
+ * <p><b>Lock-free hits.</b> A packet of an established flow whose TCP state does not change takes no lock: it
+ * reads the rows optimistically and validates them with the BIB row's sequence number, a seqlock ({@link
+ * #readBegin}, {@link #readValid}). Every writer, holding the stripe, makes the number odd before it changes a BIB
+ * row, the session list hanging from it, or any of those sessions' key/state words, and even (and larger) after
+ * ({@link #writeBegin}, {@link #writeEnd}); a reader that saw the same even number before and after its reads
+ * (with an acquire load first and a load-load fence before the second read, as {@link
+ * java.util.concurrent.locks.StampedLock#validate} does) has seen one consistent state of that flow, never a torn
+ * row or a row recycled for another flow, which it would see as a different number. A reader that fails
+ * validation, or finds nothing, takes the locked path, so a lock-free miss is never an answer. Index links
+ * (hash chains, session lists) are followed with bounds and a step limit, so a chain rewired under a reader ends
+ * its walk early at worst. The only lock-free write is the refresh: a compare-and-set of the expiry word from the
+ * value read inside the validated snapshot to a later one. If the session was deleted meanwhile the write lands in a
+ * free row (harmless: a new owner rewrites every word under the lock) and if the row was recycled, the new owner's
+ * expiry is later than the old one (a row is freed only once its expiry has passed), so the CAS fails; a failed CAS
+ * sends the packet down the locked path.
+ *
+ * <p><b>Expiry.</b> Every session sits in one bucket of its stripe's timer wheel ({@link #WHEEL} one-second
+ * buckets, doubly linked): the bucket of a second at or before its expiry time. Refreshing a session only raises its
+ * expiry word (no list is touched, so a packet of an established flow writes one word); expiry walks the buckets of
+ * the seconds that have passed since its last run and, for each session there, deletes it when its lifetime has run
+ * out or moves it to the bucket of its (later) expiry second. A session is examined about once per lifetime (plus
+ * once per {@link #WHEEL} seconds for lifetimes longer than the wheel), so expiry costs O(1) amortised per session
+ * and O(stripes × elapsed seconds) per call, whatever the table size. Lowering a lifetime (a TCP state change to a
+ * shorter timer) moves the session to its new, earlier bucket at once, so the bucket second never exceeds the
+ * expiry second.
  */
 final class SessionTable {
     static final int STRIPES = 64;
@@ -34,27 +57,43 @@ final class SessionTable {
 
     // ---- BIB rows: 4 longs each (one cache line holds two rows)
     //      [0] IPv6 high  [1] IPv6 low  [2] port6 (bits 0-15) | static (bit 16) | pool4 slot (bits 32-63, -1: free)
-    //      [3] next in the IPv6 hash chain or the free list (bits 0-31) | head of the session list (bits 32-63)
+    //      [3] next in the free list (bits 0-31) | head of the session list (bits 32-63)
     final int bibCap;
     private final long[] bib;
-    private final int[] heads6; // bucket -> first BIB id, NIL
-    private final int mask6;
+    /** Per BIB row: its sequence number, odd while a writer changes the row, its session list or those sessions. */
+    private final int[] bibVer;
+
+    // ---- the IPv6 index: open addressing with linear probing, one segment of segSize slots per stripe (so a stripe's
+    //      lock covers its segment), a slot = the key's 32-bit hash code (high) | BIB id + 1 (low), 0: empty. A hit
+    //      usually costs one cache line of slots (8 per line) and then the BIB row; other keys in the probe sequence
+    //      are skipped by their hash code without touching their rows. Deletion shifts later entries back (no
+    //      tombstones). Fixed capacity: at most segSize - 1 entries per segment (load about 1/2 at capacity).
+    private final long[] index6;
+    private final int segBits, segMask, segLimit;
+    private final int[] segCount = new int[STRIPES];
+    /** Per-table hash key, so that nobody outside can aim IPv6 addresses at one segment. */
+    private final long seed = new java.util.SplittableRandom().nextLong() | 1;
     private final AtomicInteger bibTop = new AtomicInteger();
     private final int[] bibFree = new int[STRIPES];
 
     // ---- session rows: 4 longs each
     //      [0] remote IPv4 (bits 0-31) | remote port (32-47) | TCP state (48-55) | timer class (56-63)
-    //      [1] expiry time  [2] timer list prev (bits 0-31) | next (32-63)
+    //      [1] expiry time  [2] wheel bucket prev (bits 0-31; NIL: in no bucket, < NIL: bucket head) | next (32-63)
     //      [3] next session of the same BIB, or in the free list (bits 0-31) | owning BIB (32-63, -1: free)
     final int sessCap;
     private final long[] ses;
     private final AtomicInteger sessTop = new AtomicInteger();
     private final int[] sessFree = new int[STRIPES];
 
-    // ---- timer lists: [stripe * classes + class]
+    // ---- timer wheel: [stripe * WHEEL + (second & (WHEEL - 1))] -> first session, NIL; per stripe, the last second
+    //      whose bucket has been walked completely
+    /** One-second buckets per stripe's timer wheel (a power of two). */
+    static final int WHEEL = 512;
+    private static final long SECOND = 1_000_000_000L;
     private final long[] timeouts;
     private final int classes;
-    private final int[] listHead, listTail;
+    private final int[] wheel;
+    private final long[] walked;
 
     /** RFC 6888 REQ-12 records, or null when logging is off. */
     Nat64Log log;
@@ -82,21 +121,26 @@ final class SessionTable {
         this.bibCap = bibCap;
         for (int i = 0; i < STRIPES; i++) locks[i] = new ReentrantLock();
         bib = new long[bibCap * 4];
+        bibVer = new int[bibCap];
         for (int b = 0; b < bibCap; b++) bib[b * 4 + 2] = -1L << 32; // slot -1: free
-        int h = Integer.highestOneBit(Math.max(STRIPES, bibCap - 1)) << 1;
-        heads6 = new int[h];
-        mask6 = h - 1;
-        java.util.Arrays.fill(heads6, NIL);
+        // slots per segment: ~1.5x the mean entries per stripe, a power of two; small tables get room for all of
+        // their entries in every segment, so that a segment can never fill before the table does
+        int mean = (bibCap + STRIPES - 1) / STRIPES;
+        int seg = Integer.highestOneBit(Math.max(Math.min(bibCap + 1, 1024), mean + mean / 2 + 16) - 1) << 1;
+        segBits = Integer.numberOfTrailingZeros(seg);
+        segMask = seg - 1;
+        segLimit = seg - 1;
+        index6 = new long[STRIPES * seg];
         java.util.Arrays.fill(bibFree, NIL);
         ses = new long[sessCap * 4];
         for (int i = 0; i < sessCap; i++) ses[i * 4 + 3] = -1L << 32; // owning BIB -1: free
         java.util.Arrays.fill(sessFree, NIL);
         this.timeouts = timeouts.clone();
         this.classes = timeouts.length;
-        listHead = new int[STRIPES * classes];
-        listTail = new int[STRIPES * classes];
-        java.util.Arrays.fill(listHead, NIL);
-        java.util.Arrays.fill(listTail, NIL);
+        wheel = new int[STRIPES * WHEEL];
+        java.util.Arrays.fill(wheel, NIL);
+        walked = new long[STRIPES];
+        java.util.Arrays.fill(walked, Long.MIN_VALUE);
     }
 
     // ================================================================================================ locking
@@ -105,8 +149,31 @@ final class SessionTable {
         return Pool4.mix(hi * 0x9e3779b97f4a7c15L ^ Pool4.mix(lo ^ port));
     }
 
+    /**
+     * The 32-bit hash code of (IPv6 address, port) under this table's key: its low bits name the stripe ({@link
+     * #stripeOfBucket}), the bits above them the home slot in the stripe's index segment; all 32 are the
+     * fingerprint kept in the slot.
+     */
     int bucket(long hi, long lo, int port) {
-        return (int) hash6(hi, lo, port) & mask6;
+        // multiply-xorshift: three independent multiplies (they run in parallel), one xorshift-multiply finaliser;
+        // half the dependent multiplies of hash6 and as good for a power-of-two table (the high bits are used)
+        long h = (hi ^ seed) * 0x9e3779b97f4a7c15L + lo * 0xc2b2ae3d27d4eb4fL + (port + 1) * 0x165667b19e3779f9L;
+        h ^= h >>> 29;
+        h *= 0xbf58476d1ce4e5b9L;
+        return (int) (h >>> 32);
+    }
+
+    /** Slots per stripe segment of the IPv6 index (tests). */
+    int segmentSize() {
+        return segMask + 1;
+    }
+
+    private int home(int bucket) {
+        return (bucket & (STRIPES - 1)) << segBits | (bucket >>> 6 & segMask);
+    }
+
+    private int nextSlot(int i) {
+        return (i & ~segMask) | ((i + 1) & segMask);
     }
 
     static int stripeOfBucket(int bucket) {
@@ -125,14 +192,143 @@ final class SessionTable {
         return stripeOfBucket(bucket(bHi(bib), bLo(bib), bPort6(bib)));
     }
 
+    // ================================================================================================ seqlock
+
+    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    /** Starts a change to BIB row {@code b}, its session list or its sessions. Caller holds the stripe. */
+    void writeBegin(int b) {
+        INTS.setOpaque(bibVer, b, bibVer[b] + 1);
+        VarHandle.storeStoreFence(); // the odd number is visible before any of the changes
+    }
+
+    /** Ends a change started with {@link #writeBegin}. */
+    void writeEnd(int b) {
+        INTS.setRelease(bibVer, b, bibVer[b] + 1); // every change is visible before the even number
+    }
+
+    /** The sequence number of BIB row {@code b} before optimistic reads (odd: a writer is at work, do not trust). */
+    int readBegin(int b) {
+        return (int) INTS.getAcquire(bibVer, b);
+    }
+
+    /** True when the reads since {@link #readBegin} returned {@code v} saw one consistent state of row {@code b}. */
+    boolean readValid(int b, int v) {
+        VarHandle.loadLoadFence();
+        return (v & 1) == 0 && (int) INTS.getOpaque(bibVer, b) == v;
+    }
+
+    /**
+     * The table's reconfiguration number: odd while {@link TableCarryOver} changes the table under every stripe lock
+     * (renumbers BIB rows to a new pool4 {@link Pool4.Layout}, publishes that layout, makes entries static, changes
+     * timeouts, ends entries). A row's own sequence number cannot cover the layout switch: a reader could see a row
+     * already moved to its slot in the new numbering (validated, its writer done) and still the old layout (published
+     * after every row is moved), and translate to the wrong IPv4 transport address. So a lock-free reader also reads
+     * this number first ({@link #epochBegin}) and checks it last ({@link #epochValid}), and reads the layout in
+     * between: a reader that saw the same even number saw the table entirely before or entirely after a change.
+     */
+    private int epoch;
+    private static final VarHandle EPOCH;
+
+    static {
+        try {
+            EPOCH = MethodHandles.lookup().findVarHandle(SessionTable.class, "epoch", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Starts a reconfiguration (makes the number odd). Caller holds every stripe lock. */
+    void reconfigBegin() {
+        EPOCH.setOpaque(this, epoch + 1);
+        VarHandle.storeStoreFence(); // the odd number is visible before any of the changes
+    }
+
+    /** Ends a reconfiguration started with {@link #reconfigBegin}: every change is visible before the even number. */
+    void reconfigEnd() {
+        EPOCH.setRelease(this, epoch + 1);
+    }
+
+    /** The reconfiguration number before a lock-free read (odd: a reconfiguration is at work). */
+    int epochBegin() {
+        return (int) EPOCH.getAcquire(this);
+    }
+
+    /**
+     * True when no reconfiguration overlapped the reads since {@link #epochBegin} returned {@code e}. Call after
+     * {@link #readValid} (whose load-load fence orders the reads before this one).
+     */
+    boolean epochValid(int e) {
+        VarHandle.loadLoadFence();
+        return (e & 1) == 0 && (int) EPOCH.getOpaque(this) == e;
+    }
+
+    /** Longest hash chain or session list a lock-free reader follows before it gives up (and takes the lock). */
+    static final int FAST_STEPS = 32;
+
+    /**
+     * Lock-free: a BIB row that held (IPv6 address, port) while it was read, or NIL. The caller re-reads the key
+     * between {@link #readBegin} and {@link #readValid} before trusting it.
+     */
+    int find6Fast(int bucket, long hi, long lo, int port) {
+        int i = home(bucket);
+        for (int step = 0; step < FAST_STEPS; step++, i = nextSlot(i)) {
+            long w = (long) LONGS.getOpaque(index6, i);
+            if (w == 0) return NIL;
+            if ((int) (w >>> 32) == bucket) {
+                int b = (int) w - 1;
+                if (b >= 0 && b < bibCap && bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
+            }
+        }
+        return NIL;
+    }
+
+    /** Lock-free (inside a seqlock read of {@code b}): the session of BIB {@code b} with the remote side, or NIL. */
+    int findSessionFast(int b, int remote4, int remotePort) {
+        int s = bSessions(b);
+        for (int i = 0; i < FAST_STEPS && s >= 0 && s < sessCap; i++) {
+            long w = ses[s * 4];
+            if ((int) w == remote4 && (int) (w >>> 32 & 0xffff) == remotePort) return s;
+            s = sNextInBib(s);
+        }
+        return NIL;
+    }
+
+    /** The key/state word of session {@code s} (remote address, remote port, state, timer class) in one read. */
+    long sWord(int s) {
+        return ses[s * 4];
+    }
+
+    static int wordState(long w) {
+        return (int) (w >>> 48) & 0xff;
+    }
+
+    static int wordClass(long w) {
+        return (int) (w >>> 56) & 0xff;
+    }
+
+    /**
+     * Lock-free refresh of session {@code s}, whose expiry word read {@code seen} inside a validated snapshot: raises
+     * it to {@code now} + the class's timeout. False when another thread changed the word first (take the lock).
+     */
+    boolean touch(int s, long seen, int timerClass, long now) {
+        long expires = now + (long) LONGS.getOpaque(timeouts, timerClass); // setTimeouts may write it meanwhile
+        return expires <= seen || LONGS.compareAndSet(ses, s * 4 + 1, seen, expires);
+    }
+
     // ================================================================================================ BIB
 
     /** The BIB entry of (IPv6 address, port), or NIL. Caller holds the bucket's stripe. */
     int find6(int bucket, long hi, long lo, int port) {
-        for (int b = heads6[bucket]; b != NIL; b = bNext(b)) {
-            if (bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
+        for (int i = home(bucket); ; i = nextSlot(i)) {
+            long w = index6[i];
+            if (w == 0) return NIL;
+            if ((int) (w >>> 32) == bucket) {
+                int b = (int) w - 1;
+                if (bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
+            }
         }
-        return NIL;
     }
 
     /**
@@ -151,8 +347,9 @@ final class SessionTable {
         return NIL;
     }
 
-    /** A free BIB row for {@code stripe} (held), or NIL when the table is full. */
+    /** A free BIB row for {@code stripe} (held), or NIL when the table (or the stripe's index segment) is full. */
     int allocBib(int stripe) {
+        if (segCount[stripe] >= segLimit) return NIL;
         int b = bibFree[stripe];
         if (b != NIL) {
             bibFree[stripe] = bNext(b);
@@ -185,66 +382,99 @@ final class SessionTable {
 
     /** Fills row {@code b} and links it into the IPv6 index. Caller holds the bucket's stripe; slot claimed for b. */
     void linkBib(int b, int bucket, long hi, long lo, int port6, int slot, boolean isStatic, long now) {
+        writeBegin(b);
         setBHi(b, hi);
         setBLo(b, lo);
         setBPort6(b, (char) port6);
         setBSlot(b, slot);
         setBStatic(b, isStatic);
         setBSessions(b, NIL);
-        setBNext(b, heads6[bucket]);
-        heads6[bucket] = b;
+        writeEnd(b);
+        int i = home(bucket);
+        while (index6[i] != 0) i = nextSlot(i); // allocBib kept one slot free at least
+        LONGS.setRelease(index6, i, (long) bucket << 32 | (b + 1)); // the row is complete before it can be found
+        segCount[bucket & (STRIPES - 1)]++;
         liveBibs.incrementAndGet();
         if (log != null) log.record(Nat64Log.BIB_ADD, now, proto, hi, lo, port6, pool.addrOf(slot), pool.portOf(slot));
     }
 
     /** Returns an unused row (slot never claimed) to the stripe's free list. */
     void freeBibRow(int stripe, int b) {
+        writeBegin(b);
         setBSlot(b, -1);
         setBNext(b, bibFree[stripe]);
+        writeEnd(b);
         bibFree[stripe] = b;
     }
 
     /** Removes a BIB entry without sessions: unlinks it, rests its pool4 port, frees the row. Caller holds its stripe. */
     void deleteBib(int stripe, int b, long now) {
         long nowSec = now / 1_000_000_000L;
-        int bucket = bucket(bHi(b), bLo(b), bPort6(b));
-        int prev = NIL;
-        for (int x = heads6[bucket]; x != NIL; prev = x, x = bNext(x)) {
-            if (x == b) {
-                if (prev == NIL) heads6[bucket] = bNext(b);
-                else setBNext(prev, bNext(b));
-                break;
-            }
-        }
+        unindex(bucket(bHi(b), bLo(b), bPort6(b)), b);
         int slot = bSlot(b);
         if (log != null) log.record(Nat64Log.BIB_DEL, now, proto, bHi(b), bLo(b), bPort6(b),
                 pool.addrOf(slot), pool.portOf(slot));
+        writeBegin(b);
         setBSlot(b, -1);
+        setBNext(b, bibFree[stripe]);
+        writeEnd(b);
         Pool4.release(pool, slot, nowSec);
         if (limits != null && !bStatic(b)) limits.release(bHi(b), bLo(b), true);
-        setBNext(b, bibFree[stripe]);
         bibFree[stripe] = b;
         liveBibs.decrementAndGet();
+    }
+
+    /**
+     * Removes BIB {@code b} from the index: backward-shift deletion (Knuth 6.4 Algorithm R), each later entry of the
+     * probe run moves back into the hole when its home slot does not lie cyclically between the hole and itself. A
+     * lock-free reader probing meanwhile may miss an entry being moved (it then takes the lock), never finds a wrong
+     * one (it compares the key in the row under the row's sequence number). Caller holds the stripe.
+     */
+    private void unindex(int bucket, int b) {
+        int i = home(bucket);
+        long want = (long) bucket << 32 | (b + 1);
+        while (index6[i] != want) {
+            if (index6[i] == 0) return; // not indexed (never linked)
+            i = nextSlot(i);
+        }
+        int hole = i;
+        for (int j = nextSlot(hole); ; j = nextSlot(j)) {
+            long w = index6[j];
+            if (w == 0) break;
+            int h = home((int) (w >>> 32));
+            // the entry at j may fill the hole unless its home lies in (hole, j] (cyclically, within the segment)
+            int dHome = (j - h) & segMask, dHole = (j - hole) & segMask;
+            if (dHome >= dHole) {
+                LONGS.setRelease(index6, hole, w);
+                hole = j;
+            }
+        }
+        LONGS.setRelease(index6, hole, 0L);
+        segCount[bucket & (STRIPES - 1)]--;
     }
 
     // ---- reconfiguration (Nat64Mapper.reconfigured): callers hold every stripe lock
 
     /** Moves BIB {@code b} to {@code slot}: the same (address, port) under a new pool4 numbering. */
     void setBibSlot(int b, int slot) {
+        writeBegin(b);
         setBSlot(b, slot);
+        writeEnd(b);
     }
 
     /** Makes dynamic BIB {@code b} static (a static entry was configured for exactly its mapping). */
     void makeStatic(int b) {
         if (bStatic(b)) return;
+        writeBegin(b);
         setBStatic(b, true);
+        writeEnd(b);
         if (limits != null) limits.release(bHi(b), bLo(b), true); // static entries count against no subscriber
     }
 
     /** New lifetimes per timer class (ns); sessions get them when next refreshed. Same number of classes. */
     void setTimeouts(long[] t) {
         if (t.length != classes) throw new IllegalArgumentException("timer classes: " + t.length + " for " + classes);
-        System.arraycopy(t, 0, timeouts, 0, classes);
+        for (int i = 0; i < classes; i++) LONGS.setOpaque(timeouts, i, t[i]); // read lock-free by touch
     }
 
     // ================================================================================================ sessions
@@ -280,55 +510,68 @@ final class SessionTable {
                 }
             }
         }
+        writeBegin(b);
         setSBib(s, b);
         setSRemote4(s, remote4);
         setSRemotePort(s, (char) remotePort);
         setSState(s, (byte) state);
+        setSClass(s, (byte) timerClass);
+        long expires = now + timeouts[timerClass];
+        setSExpires(s, expires);
         setSNextInBib(s, bSessions(b));
         setBSessions(b, s);
-        setSClass(s, (byte) timerClass);
-        setSExpires(s, now + timeouts[timerClass]);
-        append(stripe, s, timerClass);
+        writeEnd(b);
+        wheelInsert(stripe, s, expires);
         liveSessions.incrementAndGet();
         if (log != null) log.record(Nat64Log.SESSION_ADD, now, proto, bHi(b), bLo(b), bPort6(b),
                 pool.addrOf(bSlot(b)), pool.portOf(bSlot(b)));
         return s;
     }
 
-    /** Sets the session's lifetime to its class's timeout from {@code now} and moves it to that list's tail. */
+    /**
+     * Sets the session's lifetime to its class's timeout from {@code now}. A longer lifetime only rewrites the expiry
+     * word (the session stays in its wheel bucket, which expiry revisits); a shorter one moves it to an earlier bucket.
+     */
     void refresh(int stripe, int s, int timerClass, long now) {
-        unlinkTimer(stripe, s);
         setSClass(s, (byte) timerClass);
-        setSExpires(s, now + timeouts[timerClass]);
-        append(stripe, s, timerClass);
+        long expires = now + timeouts[timerClass];
+        long old = sExpires(s);
+        setSExpires(s, expires);
+        if (expires < old) {
+            wheelUnlink(s);
+            wheelInsert(stripe, s, expires);
+        }
     }
 
-    private void append(int stripe, int s, int c) {
-        int li = stripe * classes + c;
-        int tail = listTail[li];
-        setSPrev(s, tail);
-        setSNext(s, NIL);
-        if (tail == NIL) listHead[li] = s;
-        else setSNext(tail, s);
-        listTail[li] = s;
+    /** Links session {@code s} into the bucket of {@code expires}' second (never one already walked). */
+    private void wheelInsert(int stripe, int s, long expires) {
+        long sec = Math.max(Math.floorDiv(expires, SECOND), walked[stripe] + 1);
+        int wi = stripe * WHEEL + (int) (sec & (WHEEL - 1));
+        int head = wheel[wi];
+        setSPrev(s, -2 - wi);
+        setSNext(s, head);
+        if (head != NIL) setSPrev(head, s);
+        wheel[wi] = s;
     }
 
-    private void unlinkTimer(int stripe, int s) {
-        int li = stripe * classes + sClass(s);
+    /** Unlinks session {@code s} from its wheel bucket; a head's prev word holds -2 - its bucket index,
+     * a session in no bucket NIL. */
+    private void wheelUnlink(int s) {
         int p = sPrev(s), n = sNext(s);
-        if (p == NIL) listHead[li] = n;
+        if (p == NIL) return; // in no bucket (being walked by expiry)
+        if (p < NIL) wheel[-2 - p] = n;
         else setSNext(p, n);
-        if (n == NIL) listTail[li] = p;
-        else setSPrev(n, p);
+        if (n != NIL) setSPrev(n, p);
     }
 
     /** Deletes a session; its BIB goes too when it was the last session and the entry is dynamic. Caller holds the stripe. */
     void deleteSession(int stripe, int s, long now) {
-        unlinkTimer(stripe, s);
+        wheelUnlink(s);
         int b = sBib(s);
         if (log != null) log.record(Nat64Log.SESSION_DEL, now, proto, bHi(b), bLo(b), bPort6(b),
                 pool.addrOf(bSlot(b)), pool.portOf(bSlot(b)));
         int prev = NIL;
+        writeBegin(b);
         for (int x = bSessions(b); x != NIL; prev = x, x = sNextInBib(x)) {
             if (x == s) {
                 if (prev == NIL) setBSessions(b, sNextInBib(s));
@@ -337,8 +580,9 @@ final class SessionTable {
             }
         }
         setSBib(s, -1);
-        if (limits != null) limits.release(bHi(b), bLo(b), false);
         setSNextInBib(s, sessFree[stripe]);
+        writeEnd(b);
+        if (limits != null) limits.release(bHi(b), bLo(b), false);
         sessFree[stripe] = s;
         liveSessions.decrementAndGet();
         if (bSessions(b) == NIL && !bStatic(b)) deleteBib(stripe, b, now);
@@ -351,33 +595,58 @@ final class SessionTable {
     }
 
     /**
-     * Expires every session whose lifetime ended at or before {@code now}: pops list heads, so the cost is
-     * O(stripes × classes + expired sessions) whatever the table size. Returns the number of sessions expired.
+     * Expires every session whose lifetime ended at or before {@code now}: walks, per stripe, the wheel buckets of the
+     * seconds since the last walk (all {@link #WHEEL} of them at most), so the cost is O(stripes × elapsed seconds +
+     * sessions examined) whatever the table size. Returns the number of sessions whose lifetime ran out (deleted, or
+     * kept by the policy). One expiry at a time (the packet path never waits for it: it takes stripe locks only).
      */
-    int expire(long now, OnExpiry policy) {
+    synchronized int expire(long now, OnExpiry policy) {
         int n = 0;
+        long nowSec = Math.floorDiv(now, SECOND);
         for (int stripe = 0; stripe < STRIPES; stripe++) {
             lock(stripe);
             try {
-                for (int c = 0; c < classes; c++) {
-                    int li = stripe * classes + c;
-                    int s;
-                    while ((s = listHead[li]) != NIL && sExpires(s) <= now) {
-                        n++;
-                        int keep = policy.expired(this, s);
-                        if (keep >= 0) {
-                            unlinkTimer(stripe, s);
-                            setSClass(s, (byte) keep);
-                            setSExpires(s, now + timeouts[keep]);
-                            append(stripe, s, keep);
-                        } else {
-                            deleteSession(stripe, s, now);
-                        }
-                    }
-                }
+                long from = walked[stripe] + 1;
+                if (from > nowSec) continue; // time went back: nothing can be due that was not due before
+                if (from <= nowSec - WHEEL) from = nowSec - WHEEL + 1; // a whole turn covers every bucket
+                for (long sec = from; sec <= nowSec; sec++) n += walk(stripe, stripe * WHEEL + (int) (sec & (WHEEL - 1)), now, policy);
+                // the current second's bucket stays open: a session may yet expire later in this second
+                walked[stripe] = Math.max(walked[stripe], nowSec - 1);
             } finally {
                 unlock(stripe);
             }
+        }
+        return n;
+    }
+
+    /** Walks one bucket (detached first, so sessions put back into it are not seen twice). */
+    private int walk(int stripe, int wi, long now, OnExpiry policy) {
+        int n = 0;
+        int s = wheel[wi];
+        wheel[wi] = NIL;
+        while (s != NIL) {
+            int next = sNext(s);
+            setSPrev(s, NIL); // s stands alone now: deleteSession's unlink has nothing to do
+            setSNext(s, NIL);
+            long expires = sExpires(s);
+            if (expires <= now) {
+                n++;
+                int keep = policy.expired(this, s);
+                if (keep >= 0) {
+                    int b = sBib(s);
+                    writeBegin(b); // the key/state word changes: a versioned change of the BIB row
+                    setSClass(s, (byte) keep);
+                    expires = now + timeouts[keep];
+                    setSExpires(s, expires);
+                    writeEnd(b);
+                    wheelInsert(stripe, s, expires);
+                } else {
+                    deleteSession(stripe, s, now);
+                }
+            } else {
+                wheelInsert(stripe, s, expires); // refreshed since it was put here: to its expiry second's bucket
+            }
+            s = next;
         }
         return n;
     }
@@ -407,16 +676,22 @@ final class SessionTable {
     int sRemotePort(int s) { return (int) (ses[s * 4] >>> 32) & 0xffff; }
     int sState(int s) { return (int) (ses[s * 4] >>> 48) & 0xff; }
     int sClass(int s) { return (int) (ses[s * 4] >>> 56) & 0xff; }
-    long sExpires(int s) { return ses[s * 4 + 1]; }
+    long sExpires(int s) { return (long) LONGS.getOpaque(ses, s * 4 + 1); }
     int sPrev(int s) { return (int) ses[s * 4 + 2]; }
     int sNext(int s) { return (int) (ses[s * 4 + 2] >> 32); }
     int sNextInBib(int s) { return (int) ses[s * 4 + 3]; }
     int sBib(int s) { return (int) (ses[s * 4 + 3] >> 32); }
     private void setSRemote4(int s, int v) { ses[s * 4] = (ses[s * 4] & ~0xffffffffL) | (v & 0xffffffffL); }
     private void setSRemotePort(int s, int v) { ses[s * 4] = (ses[s * 4] & ~(0xffffL << 32)) | ((long) (v & 0xffff) << 32); }
-    void setSState(int s, int v) { ses[s * 4] = (ses[s * 4] & ~(0xffL << 48)) | ((long) (v & 0xff) << 48); }
+    /** Sets a session's TCP state (a versioned change of its BIB row, see the class comment). Caller holds the stripe. */
+    void setSState(int s, int v) {
+        int b = sBib(s);
+        writeBegin(b);
+        ses[s * 4] = (ses[s * 4] & ~(0xffL << 48)) | ((long) (v & 0xff) << 48);
+        writeEnd(b);
+    }
     private void setSClass(int s, int v) { ses[s * 4] = (ses[s * 4] & ~(0xffL << 56)) | ((long) (v & 0xff) << 56); }
-    private void setSExpires(int s, long v) { ses[s * 4 + 1] = v; }
+    private void setSExpires(int s, long v) { LONGS.setOpaque(ses, s * 4 + 1, v); }
     private void setSPrev(int s, int v) { ses[s * 4 + 2] = (ses[s * 4 + 2] & ~0xffffffffL) | (v & 0xffffffffL); }
     private void setSNext(int s, int v) { ses[s * 4 + 2] = (ses[s * 4 + 2] & 0xffffffffL) | ((long) v << 32); }
     private void setSNextInBib(int s, int v) { ses[s * 4 + 3] = (ses[s * 4 + 3] & ~0xffffffffL) | (v & 0xffffffffL); }

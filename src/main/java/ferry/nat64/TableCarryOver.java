@@ -30,6 +30,14 @@ import java.util.Set;
  * (proportional to the BIB rows and the pool4 pairs kept), never a packet's translation halfway: a worker's own
  * stripe lock orders it before or after the change. The one read a worker makes before its lock (the slot of an
  * IPv4 transport address) is re-validated under it ({@code Nat64Mapper.lockBibOf4}).
+ *
+ * <p>Packets of established flows take no lock (SessionTable, "Lock-free hits"): they validate what they read with
+ * the BIB row's sequence number and the table's reconfiguration number. Every row this class changes goes through
+ * the row's seqlock ({@code writeBegin}/{@code writeEnd}, inside {@code setBibSlot}, {@code makeStatic},
+ * {@code deleteSession}, {@code deleteBib}, {@code linkBib}), and the whole change, layout publication included, runs
+ * with the reconfiguration number odd ({@code reconfigBegin}/{@code reconfigEnd}), so a lock-free reader never pairs
+ * a slot number of one numbering with the layout of the other: it fails validation and takes the locked path, which
+ * waits for the change.
  */
 final class TableCarryOver {
     private TableCarryOver() {
@@ -54,6 +62,7 @@ final class TableCarryOver {
                 if (t == null) continue;
                 for (int s = 0; s < SessionTable.STRIPES; s++) t.lock(s);
                 locked.add(t);
+                t.reconfigBegin(); // lock-free readers of established flows fail validation until reconfigEnd
             }
             Plan[] plans = new Plan[3];
             for (int i = 0; i < 3; i++) {
@@ -65,7 +74,10 @@ final class TableCarryOver {
             }
             return ended;
         } finally {
-            for (SessionTable t : locked) for (int s = SessionTable.STRIPES - 1; s >= 0; s--) t.unlock(s);
+            for (SessionTable t : locked) {
+                t.reconfigEnd();
+                for (int s = SessionTable.STRIPES - 1; s >= 0; s--) t.unlock(s);
+            }
         }
     }
 

@@ -34,8 +34,11 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Stateful NAT64 (issue 4, "Performance"), UDP with a 64-byte payload, pool6 64:ff9b::/96:
  * <ul>
- *   <li>{@code established}: 6→4 translation of packets of {@code sessions} existing flows, round robin (the lookup
- *       path; compare with {@link TranslateBenchmark} udp64_6to4, the SIIT rate);</li>
+ *   <li>{@code established}: 6→4 translation of packets of {@code sessions} existing flows, round robin in the order
+ *       the flows were created (the lookup path; compare with {@link TranslateBenchmark} udp64_6to4, the SIIT rate);
+ *       packet time advances 1 ns per packet, so every packet really refreshes its session;</li>
+ *   <li>{@code establishedShuffled}: the same flows in a random order fixed at setup, so that consecutive packets
+ *       touch unrelated table rows (no help from the hardware prefetcher: the harder, more realistic case);</li>
  *   <li>{@code expireNothing}: one {@code expire(now)} call with nothing due (must stay flat as the table grows);</li>
  *   <li>{@code create}: every packet a new flow from a new IPv6 source, at steady state: packet time advances so
  *       that as many sessions expire (and their ports rest 120 s) as are created; includes that expiry;</li>
@@ -90,10 +93,19 @@ public class Nat64Benchmark {
         Arena arena;
         Nat64Mapper mapper;
         Flows flows;
-        long next;
+        long next, now = T0 + SEC;
+        int[] shuffled;
 
         @Setup(Level.Trial)
         public void setup() {
+            shuffled = new int[sessions];
+            for (int i = 0; i < sessions; i++) shuffled[i] = i;
+            java.util.Random r = new java.util.Random(7);
+            for (int i = sessions - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1), x = shuffled[i];
+                shuffled[i] = shuffled[j];
+                shuffled[j] = x;
+            }
             arena = Arena.ofConfined();
             mapper = mapper(sessions, "203.0.113.0/24");
             flows = new Flows(arena, mapper);
@@ -113,7 +125,14 @@ public class Nat64Benchmark {
     public Verdict established(Established s) {
         long i = s.next++;
         if (s.next == s.sessions) s.next = 0;
-        return s.flows.send(i, T0 + SEC); // same second: the periodic expiry is not due
+        return s.flows.send(i, s.now++); // 1 ns per packet: the periodic expiry (once a second) is not due
+    }
+
+    @Benchmark
+    public Verdict establishedShuffled(Established s) {
+        int i = s.shuffled[(int) s.next++];
+        if (s.next == s.sessions) s.next = 0;
+        return s.flows.send(i, s.now++);
     }
 
     @Benchmark

@@ -1,0 +1,136 @@
+package ferry.bench;
+
+import ferry.addr.Denylist4;
+import ferry.addr.EamEntry;
+import ferry.addr.Eamt;
+import ferry.addr.Prefix4;
+import ferry.addr.Prefix6;
+import ferry.addr.Rfc6052;
+import ferry.metrics.Counters;
+import ferry.nat64.Nat64Mapper;
+import ferry.packet.IpProto;
+import ferry.siit.SiitMapper;
+import ferry.translate.IpTranslator;
+import ferry.translate.Translator;
+import ferry.translate.TranslatorSettings;
+import ferry.translate.Verdict;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.List;
+
+/**
+ * The NAT64 established-flow lookup rate against the SIIT rate, in CPU time of the measuring thread rather than wall
+ * time: on a machine shared with other jobs, a JMH score counts the time the thread waits for a core, this counts
+ * only the time it runs (cache pollution by the neighbours still shows). The same packets as {@link Nat64Benchmark}
+ * ({@code established}, {@code establishedShuffled}) and {@link TranslateBenchmark} ({@code udp64_6to4}), in one JVM,
+ * interleaved round by round, and new flows at steady state ({@code create}); per case the best round (least
+ * disturbed) and the median are printed; then expiry with nothing due, per call, at each size.
+ * Run: {@code bench/nat64-cputime.sh [rounds] [packets per round] [case name filter]}.
+ */
+public final class Nat64LookupCpu {
+    private Nat64LookupCpu() {
+    }
+
+    interface Case {
+        Verdict run(long i);
+    }
+
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        int batch = args.length > 1 ? Integer.parseInt(args[1]) : 2_000_000;
+        int[] sizes = {10_000, 100_000, 1_000_000};
+        Arena arena = Arena.ofConfined();
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+
+        // SIIT reference: TranslateBenchmark udp64_6to4
+        Translator siit = new IpTranslator(TranslatorSettings.defaults(), new SiitMapper(Rfc6052.parse("64:ff9b::/96"),
+                Eamt.of(List.of(new EamEntry(Prefix6.parse("2001:db8::/120"), Prefix4.parse("198.51.100.0/24")))),
+                Denylist4.of(List.of()), true), new Counters());
+        byte[] p = TranslateBenchmark.packet("udp64_6to4");
+        MemorySegment in = arena.allocate(p.length), buf = arena.allocate(Translator.HEADROOM + 2048);
+        MemorySegment.copy(MemorySegment.ofArray(p), 0, in, 0, p.length);
+        long[] sunk = new long[1];
+        List<String> names = new java.util.ArrayList<>();
+        List<Case> cases = new java.util.ArrayList<>();
+        names.add("SIIT udp64_6to4");
+        cases.add(i -> {
+            MemorySegment.copy(in, 0, buf, Translator.HEADROOM, p.length);
+            return siit.translate(buf, Translator.HEADROOM, p.length, (s, o, n) -> sunk[0] += n);
+        });
+        long[] now = {Nat64Benchmark.T0 + Nat64Benchmark.SEC};
+        List<Nat64Mapper> mappers = new java.util.ArrayList<>();
+        for (int n : sizes) {
+            Nat64Mapper m = Nat64Benchmark.mapper(n, "203.0.113.0/24");
+            mappers.add(m);
+            Nat64Benchmark.Flows f = new Nat64Benchmark.Flows(arena, m);
+            for (int i = 0; i < n; i++) if (f.send(i, Nat64Benchmark.T0) != Verdict.EMIT) throw new IllegalStateException();
+            if (m.sessionCount(IpProto.UDP) != n) throw new IllegalStateException("sessions");
+            int[] order = new int[n];
+            for (int i = 0; i < n; i++) order[i] = i;
+            java.util.Random r = new java.util.Random(7);
+            for (int i = n - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1), x = order[i];
+                order[i] = order[j];
+                order[j] = x;
+            }
+            names.add("NAT64 " + n + " in order");
+            cases.add(i -> f.send(i % n, now[0]++));
+            names.add("NAT64 " + n + " shuffled");
+            cases.add(i -> f.send(order[(int) (i % n)], now[0]++));
+        }
+        // session creation at steady state (as Nat64Benchmark.create): every packet a new flow from a new source
+        Nat64Mapper cm = Nat64Benchmark.mapper(Nat64Benchmark.Creating.CAPACITY, "203.0.113.0/26");
+        Nat64Benchmark.Flows cf = new Nat64Benchmark.Flows(arena, cm);
+        long step = 420 * Nat64Benchmark.SEC / (Nat64Benchmark.Creating.CAPACITY / 2);
+        long[] cnow = {Nat64Benchmark.T0};
+        names.add("NAT64 new flow (create)");
+        cases.add(i -> {
+            cnow[0] += step;
+            return cf.send((1L << 40) + i, cnow[0]);
+        });
+        if (args.length > 2) { // a filter: only the cases whose name contains it (and SIIT, the reference)
+            for (int c = cases.size() - 1; c > 0; c--) {
+                if (!names.get(c).contains(args[2])) {
+                    names.remove(c);
+                    cases.remove(c);
+                }
+            }
+        }
+        double[][] ns = new double[cases.size()][rounds];
+        long seq = 0;
+        for (int round = -2; round < rounds; round++) { // two warm-up rounds
+            for (int c = 0; c < cases.size(); c++) {
+                Case k = cases.get(c);
+                long t0 = mx.getCurrentThreadCpuTime();
+                int refused = 0;
+                for (int i = 0; i < batch; i++) if (k.run(seq++) != Verdict.EMIT) refused++;
+                if (refused * 100L > batch) throw new IllegalStateException(names.get(c) + ": " + refused + " not translated");
+                long t1 = mx.getCurrentThreadCpuTime();
+                if (round >= 0) ns[c][round] = (double) (t1 - t0) / batch;
+            }
+        }
+        System.out.printf("%-26s %14s %14s %12s %12s%n", "case (UDP 64 B, 6->4)", "best Mpps/CPU", "median Mpps", "best ns/pkt",
+                "x SIIT best");
+        double siitBest = java.util.Arrays.stream(ns[0]).min().orElseThrow();
+        for (int c = 0; c < cases.size(); c++) {
+            double[] v = ns[c].clone();
+            java.util.Arrays.sort(v);
+            System.out.printf("%-26s %14.2f %14.2f %12.1f %12.2f%n", names.get(c), 1e3 / v[0], 1e3 / v[v.length / 2], v[0],
+                    v[0] / siitBest);
+        }
+        // expiry with nothing due, per call, on each table (flat in N is the goal)
+        for (int k = 0; k < sizes.length; k++) {
+            Nat64Mapper m = mappers.get(k);
+            double best = Double.MAX_VALUE;
+            for (int round = 0; round < 5; round++) {
+                long t0 = mx.getCurrentThreadCpuTime();
+                for (int i = 0; i < 20_000; i++) m.expire(now[0]);
+                best = Math.min(best, (mx.getCurrentThreadCpuTime() - t0) / 20_000.0);
+            }
+            System.out.printf("expire(now), nothing due, %d sessions: %.0f ns per call%n", sizes[k], best);
+        }
+        System.out.println("load average " + ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+}
