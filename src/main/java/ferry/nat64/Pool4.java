@@ -414,7 +414,10 @@ public final class Pool4 {
     /** Frees {@code slot}: it rests for {@link #REUSE_DELAY_SECONDS} from {@code nowSec}. */
     static void release(ProtoPool p, int slot, long nowSec) {
         long until = Math.min(Integer.MAX_VALUE, Math.max(1, nowSec + REUSE_DELAY_SECONDS));
-        p.layout.owner.set(slot, (int) -until);
+        // a release store, not a volatile one: the owner word is read and claimed by compare-and-set only, and a
+        // claimer that still sees the old owner just finds the port taken; a volatile store's full fence would make
+        // the (usually cache-missing) store to this random word stall the thread (issue 4: creation rate)
+        p.layout.owner.lazySet(slot, (int) -until);
     }
 
     /**
