@@ -286,6 +286,66 @@ public final class Nat64Mapper implements AddressMapper {
         }
     }
 
+    // ================================================================================================ look-ahead
+
+    // token: bits 62-63 what it names (1 a BIB row, 2 a session row), 60-61 the table (0 TCP, 1 UDP, 2 ICMP), bits
+    // 0-31 the row; bits 32-59 are bits of a row just loaded (kept so that the load is not dead code)
+    private static final long LA_BIB = 1L << 62, LA_SES = 2L << 62, LA_DONE = 3L << 62;
+
+    private SessionTable tableOfIndex(int k) {
+        return k == 0 ? tcp : k == 1 ? udp : icmp;
+    }
+
+    private static int indexOf(int proto) {
+        return proto == IpProto.TCP ? 0 : proto == IpProto.UDP ? 1 : 2;
+    }
+
+    @Override
+    public boolean looksAhead() {
+        return true;
+    }
+
+    /**
+     * Loads the IPv6 index line of the packet's BIB entry (a batch's first pass; see {@link SessionTable},
+     * "look-ahead"). The lock-free hit that follows ({@link #hit64}) then finds the lines it reads in the cache.
+     */
+    @Override
+    public long lookAhead64(int proto, long srcHi, long srcLo, int srcPort) {
+        SessionTable tab = tableOf(proto);
+        if (tab == null) return 0;
+        int b = tab.peekIndex(srcHi, srcLo, srcPort);
+        return b < 0 ? 0 : LA_BIB | (long) indexOf(proto) << 60 | b;
+    }
+
+    /** Loads the pool4 owner word of the packet's IPv4 transport address (a batch's first pass). */
+    @Override
+    public long lookAhead46(int proto, int dst4, int dstPort) {
+        SessionTable tab = tableOf(proto);
+        if (tab == null) return 0;
+        Pool4.Layout l = tab.pool.layout;
+        int slot = l.slotOf(dst4, dstPort);
+        if (slot < 0) return 0;
+        int b = l.owner.get(slot) - 1;
+        return b < 0 || b >= tab.bibCap ? 0 : LA_BIB | (long) indexOf(proto) << 60 | b;
+    }
+
+    /** BIB token: loads the row, returns its first session's token; session token: loads the row; then done. */
+    @Override
+    public long lookAhead(long token) {
+        long kind = token & (3L << 62);
+        if (kind != LA_BIB && kind != LA_SES) return 0;
+        int k = (int) (token >>> 60) & 3;
+        SessionTable tab = tableOfIndex(k);
+        if (tab == null) return 0;
+        int row = (int) token;
+        if (row < 0 || row >= (kind == LA_BIB ? tab.bibCap : tab.sessCap)) return 0;
+        if (kind == LA_BIB) {
+            long r = tab.peekBib(row);
+            return (int) r < 0 ? 0 : LA_SES | (long) k << 60 | (r & 0x0fffffff_ffffffffL);
+        }
+        return LA_DONE | (tab.peekSession(row) & 0x0fffffff_00000000L);
+    }
+
     // ================================================================================================ IPv6 -> IPv4
 
     @Override

@@ -338,6 +338,43 @@ final class SessionTable {
         return expires <= seen || LONGS.compareAndSet(ses, s * 4 + 1, seen, expires);
     }
 
+    // ================================================================================================ look-ahead
+
+    /*
+     * Batch look-ahead (Nat64Mapper.lookAhead*, Translator batches): plain reads of the lines a lookup will read,
+     * one dependent step per call, for many packets in a row, so that the CPU overlaps their cache (and TLB) misses
+     * instead of paying them one after another inside the lookups. No lock, no write, no validation: the answers
+     * only choose what to load next (a stale one costs time, never a wrong result), and they are bounded, so a row
+     * or slot changing meanwhile cannot make them fail.
+     */
+
+    /**
+     * Loads the index line of (IPv6 address, port): the BIB id found in its home slot or the next one (same line
+     * mostly), or NIL (not there, or probed further away: the lookup will find it).
+     */
+    int peekIndex(long hi, long lo, int port) {
+        int bucket = bucket(hi, lo, port);
+        int i = home(bucket);
+        long w0 = index6[i], w1 = index6[nextSlot(i)];
+        int b = (int) (w0 >>> 32) == bucket ? (int) w0 - 1 : (int) (w1 >>> 32) == bucket ? (int) w1 - 1 : NIL;
+        return b >= 0 && b < bibCap ? b : NIL;
+    }
+
+    /**
+     * Loads BIB row {@code b} (both ends: a 32-byte row may span two cache lines) and its sequence number: the first session of its list in
+     * the low 32 bits (NIL: none), and bits of the row's first word above them (so that load is not dead code).
+     */
+    long peekBib(int b) {
+        long w0 = bib[b * 4] ^ bibVer[b], w3 = bib[b * 4 + 3]; // the sequence number lives in its own array
+        int s = (int) (w3 >> 32);
+        return (w0 & 0x7fffL) << 32 | (s >= 0 && s < sessCap ? s : NIL) & 0xffffffffL;
+    }
+
+    /** Loads session row {@code s} (both ends); returns bits of it (a value the caller keeps). */
+    long peekSession(int s) {
+        return ses[s * 4] ^ ses[s * 4 + 3];
+    }
+
     // ================================================================================================ BIB
 
     /** The BIB entry of (IPv6 address, port), or NIL. Caller holds the bucket's stripe. */

@@ -23,6 +23,37 @@ public interface AddressMapper {
     /** IPv4 → IPv6: reads the IPv4 fields of {@code t}, sets its IPv6 fields. Returns null on success, else the drop reason. */
     Counter map46(Tuple t);
 
+    /** True when the mapper has state worth loading ahead of a batch ({@link #lookAhead64}); stateless modes: false. */
+    default boolean looksAhead() {
+        return false;
+    }
+
+    /**
+     * Batch look-ahead, first step (see {@link Translator#translate(java.lang.foreign.MemorySegment[], long[], int[],
+     * int, long, PacketSink, Verdict[])}): starts loading the state that {@link #map64} will read for an IPv6 packet
+     * of protocol {@code proto} (the IPv4 number: ICMP for ICMPv6) from ({@code srcHi}, {@code srcLo}) port
+     * {@code srcPort} (the Echo identifier for ICMP), and returns a token for {@link #lookAhead(long)}: 0 when there is
+     * nothing more to load. Changes nothing, allocates nothing, takes no lock, never throws; a stale or wrong answer
+     * costs time only, never a result. Stateless modes: 0.
+     */
+    default long lookAhead64(int proto, long srcHi, long srcLo, int srcPort) {
+        return 0;
+    }
+
+    /** As {@link #lookAhead64}, for an IPv4 packet of protocol {@code proto} to ({@code dst4}, {@code dstPort}). */
+    default long lookAhead46(int proto, int dst4, int dstPort) {
+        return 0;
+    }
+
+    /**
+     * Batch look-ahead, a further step: loads what a token of {@link #lookAhead64} / {@link #lookAhead46} (or of an
+     * earlier step) points to and returns the next token (0: done). The caller keeps the last token it got (so no
+     * load is dead code).
+     */
+    default long lookAhead(long token) {
+        return 0;
+    }
+
     /**
      * RFC 7757 §4.2: true when {@code v4} is the IPv4 side of an explicit address mapping (an EAMT entry), so an
      * IPv4 packet to it would be translated straight back into IPv6. Modes without explicit mappings say false.

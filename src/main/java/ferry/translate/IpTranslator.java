@@ -3,6 +3,7 @@ package ferry.translate;
 import ferry.metrics.Counter;
 import ferry.metrics.Counters;
 import ferry.packet.Bytes;
+import ferry.packet.IpProto;
 
 import java.lang.foreign.MemorySegment;
 
@@ -35,6 +36,7 @@ public final class IpTranslator implements Translator {
     public IpTranslator(TranslatorSettings settings, AddressMapper mapper, Counters counters) {
         this.counters = counters;
         this.mapper = mapper;
+        this.looksAhead = mapper.looksAhead();
         this.xlat46 = new Translator46(settings, mapper, counters);
         this.xlat64 = new Translator64(settings, mapper, counters);
         AddressMapper back = settings.eamHairpinMode() == null || settings.eamHairpinMode() == EamHairpinMode.OFF
@@ -54,6 +56,70 @@ public final class IpTranslator implements Translator {
         // fragments the mapper kept until their first fragment came (this packet, perhaps) go out after it
         for (int n; (n = takeReady()) > 0; ) translate1(ready, HEADROOM, n, now, sink);
         return v;
+    }
+
+    /** Packets whose flows are looked up together before they are translated (see {@link #lookAhead}). */
+    static final int LOOK_AHEAD = 32;
+    /** Look-ahead tokens of the packets of a window (kept in a field: the loads behind them are not dead code). */
+    private final long[] tokens = new long[LOOK_AHEAD];
+    private final boolean looksAhead;
+
+    /**
+     * A batch: in windows of {@link #LOOK_AHEAD} packets, when the mapper keeps state ({@link
+     * AddressMapper#looksAhead}), first three passes over the window: each packet's flow key is read from its
+     * headers and the mapper loads the first line of its lookup ({@link AddressMapper#lookAhead64} / {@link
+     * AddressMapper#lookAhead46}), then the next one for every packet ({@link AddressMapper#lookAhead}), twice;
+     * each pass's loads are independent of one another, so their misses overlap. Then the packets are translated
+     * one by one, as {@link #translate(MemorySegment, long, int, long, PacketSink)} does, finding their rows in the
+     * cache. The passes change nothing: the verdicts and packets are those of one call per packet.
+     */
+    @Override
+    public void translate(MemorySegment[] bufs, long[] offs, int[] lens, int n, long now, PacketSink sink,
+                          Verdict[] verdicts) {
+        for (int from = 0; from < n; from += LOOK_AHEAD) {
+            int to = Math.min(n, from + LOOK_AHEAD);
+            if (looksAhead) {
+                try {
+                    for (int i = from; i < to; i++) tokens[i - from] = lookAhead(bufs[i], offs[i], lens[i]);
+                    for (int i = 0; i < to - from; i++) tokens[i] = mapper.lookAhead(tokens[i]);
+                    for (int i = 0; i < to - from; i++) tokens[i] = mapper.lookAhead(tokens[i]);
+                } catch (Throwable e) {
+                    // a packet shorter than its buffer claims, say: the look-ahead is only a hint
+                }
+            }
+            for (int i = from; i < to; i++) verdicts[i] = translate(bufs[i], offs[i], lens[i], now, sink);
+        }
+    }
+
+    /**
+     * The first look-ahead step of one packet: its flow key as the mapper will see it (IPv6: source address and
+     * source port or Echo identifier; IPv4: destination address and destination port or Echo identifier), for
+     * TCP, UDP and ICMP Echo without IPv6 extension headers or IPv4 fragment offset; other packets get no
+     * look-ahead (0) and are simply translated.
+     */
+    private long lookAhead(MemorySegment buf, long off, int len) {
+        if (len < 28) return 0;
+        int version = Bytes.u8(buf, off) >>> 4;
+        if (version == 6) {
+            if (len < 48) return 0;
+            int nh = Bytes.u8(buf, off + 6);
+            long hi = Bytes.i64(buf, off + 8), lo = Bytes.i64(buf, off + 16);
+            if (nh == IpProto.UDP || nh == IpProto.TCP) return mapper.lookAhead64(nh, hi, lo, Bytes.u16(buf, off + 40));
+            int type = Bytes.u8(buf, off + 40);
+            if (nh == IpProto.ICMPV6 && (type == 128 || type == 129)) // Echo Request / Reply
+                return mapper.lookAhead64(IpProto.ICMP, hi, lo, Bytes.u16(buf, off + 44));
+            return 0;
+        }
+        if (version != 4) return 0;
+        int ihl = (Bytes.u8(buf, off) & 0xf) * 4;
+        if (ihl < 20 || len < ihl + 8 || (Bytes.u16(buf, off + 6) & 0x1fff) != 0) return 0;
+        int proto = Bytes.u8(buf, off + 9);
+        int dst4 = Bytes.i32(buf, off + 16);
+        if (proto == IpProto.UDP || proto == IpProto.TCP) return mapper.lookAhead46(proto, dst4, Bytes.u16(buf, off + ihl + 2));
+        int type = Bytes.u8(buf, off + ihl);
+        if (proto == IpProto.ICMP && (type == 0 || type == 8)) // Echo Reply / Request
+            return mapper.lookAhead46(proto, dst4, Bytes.u16(buf, off + ihl + 4));
+        return 0;
     }
 
     private int takeReady() {

@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -75,6 +76,36 @@ public class Nat64Benchmark {
             len = p.length;
             buf = arena.allocate(Translator.HEADROOM + 2048);
             translator = new IpTranslator(TranslatorSettings.defaults(), m, new Counters());
+            for (int j = 0; j < BATCH; j++) {
+                bufs[j] = arena.allocate(Translator.HEADROOM + 2048);
+                offs[j] = Translator.HEADROOM;
+                lens[j] = len;
+            }
+        }
+
+        /** Packets per batch ({@link #sendBatch}): what a TUN worker would read in one go. */
+        static final int BATCH = 32;
+        final MemorySegment[] bufs = new MemorySegment[BATCH];
+        final long[] offs = new long[BATCH];
+        final int[] lens = new int[BATCH];
+        final Verdict[] verdicts = new Verdict[BATCH];
+
+        /**
+         * Translates the packets of flows {@code ids[0..n)} at {@code now} as one batch ({@link
+         * Translator#translate(MemorySegment[], long[], int[], int, long, PacketSink, Verdict[])}); returns how many
+         * were not emitted.
+         */
+        int sendBatch(long[] ids, int n, long now) {
+            for (int j = 0; j < n; j++) {
+                MemorySegment b = bufs[j];
+                MemorySegment.copy(input, 0, b, Translator.HEADROOM, len);
+                Bytes.put64(b, Translator.HEADROOM + 16, ids[j] + 1);
+                Bytes.put16(b, Translator.HEADROOM + 40, 40000 + (int) (ids[j] & 7));
+            }
+            translator.translate(bufs, offs, lens, n, now, sink, verdicts);
+            int refused = 0;
+            for (int j = 0; j < n; j++) if (verdicts[j] != Verdict.EMIT) refused++;
+            return refused;
         }
 
         /** Translates the packet of flow {@code i} (source 2001:db8::/64 + i, port 40000 + (i & 7)) at {@code now}. */
@@ -95,6 +126,7 @@ public class Nat64Benchmark {
         Flows flows;
         long next, now = T0 + SEC;
         int[] shuffled;
+        final long[] ids = new long[Flows.BATCH];
 
         @Setup(Level.Trial)
         public void setup() {
@@ -133,6 +165,28 @@ public class Nat64Benchmark {
         int i = s.shuffled[(int) s.next++];
         if (s.next == s.sessions) s.next = 0;
         return s.flows.send(i, s.now++);
+    }
+
+    /** {@code established} in batches of {@link Flows#BATCH} (the translator's batch API: flows looked up ahead). */
+    @Benchmark
+    @OperationsPerInvocation(Flows.BATCH)
+    public int establishedBatch(Established s) {
+        for (int j = 0; j < Flows.BATCH; j++) {
+            s.ids[j] = s.next++;
+            if (s.next == s.sessions) s.next = 0;
+        }
+        return s.flows.sendBatch(s.ids, Flows.BATCH, s.now++);
+    }
+
+    /** {@code establishedShuffled} in batches of {@link Flows#BATCH}. */
+    @Benchmark
+    @OperationsPerInvocation(Flows.BATCH)
+    public int establishedShuffledBatch(Established s) {
+        for (int j = 0; j < Flows.BATCH; j++) {
+            s.ids[j] = s.shuffled[(int) s.next++];
+            if (s.next == s.sessions) s.next = 0;
+        }
+        return s.flows.sendBatch(s.ids, Flows.BATCH, s.now++);
     }
 
     @Benchmark

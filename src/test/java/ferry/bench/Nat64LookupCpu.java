@@ -37,6 +37,16 @@ public final class Nat64LookupCpu {
         Verdict run(long i);
     }
 
+    /** A case that translates {@link Nat64Benchmark.Flows#BATCH} packets per call; returns how many were not emitted. */
+    interface BatchCase extends Case {
+        int runBatch(long i);
+
+        @Override
+        default Verdict run(long i) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 2_000_000;
@@ -79,6 +89,17 @@ public final class Nat64LookupCpu {
             cases.add(i -> f.send(i % n, now[0]++));
             names.add("NAT64 " + n + " shuffled");
             cases.add(i -> f.send(order[(int) (i % n)], now[0]++));
+            long[] ids = new long[Nat64Benchmark.Flows.BATCH];
+            names.add("NAT64 " + n + " in order batch");
+            cases.add((BatchCase) i -> {
+                for (int j = 0; j < ids.length; j++) ids[j] = (i + j) % n;
+                return f.sendBatch(ids, ids.length, now[0]++);
+            });
+            names.add("NAT64 " + n + " shuffled batch");
+            cases.add((BatchCase) i -> {
+                for (int j = 0; j < ids.length; j++) ids[j] = order[(int) ((i + j) % n)];
+                return f.sendBatch(ids, ids.length, now[0]++);
+            });
         }
         // session creation at steady state (as Nat64Benchmark.create): every packet a new flow from a new source
         Nat64Mapper cm = Nat64Benchmark.mapper(Nat64Benchmark.Creating.CAPACITY, "203.0.113.0/26");
@@ -105,7 +126,12 @@ public final class Nat64LookupCpu {
                 Case k = cases.get(c);
                 long t0 = mx.getCurrentThreadCpuTime();
                 int refused = 0;
-                for (int i = 0; i < batch; i++) if (k.run(seq++) != Verdict.EMIT) refused++;
+                if (k instanceof BatchCase bk) {
+                    int b = Nat64Benchmark.Flows.BATCH;
+                    for (int i = 0; i < batch; i += b, seq += b) refused += bk.runBatch(seq);
+                } else {
+                    for (int i = 0; i < batch; i++) if (k.run(seq++) != Verdict.EMIT) refused++;
+                }
                 if (refused * 100L > batch) throw new IllegalStateException(names.get(c) + ": " + refused + " not translated");
                 long t1 = mx.getCurrentThreadCpuTime();
                 if (round >= 0) ns[c][round] = (double) (t1 - t0) / batch;

@@ -1,0 +1,190 @@
+package ferry.nat64;
+
+import static ferry.nat64.Nat64Fixture.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ferry.packet.IpProto;
+import ferry.packet.PacketBuilder;
+import ferry.translate.Translator;
+import ferry.translate.Verdict;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The translator's batch API ({@link Translator#translate(MemorySegment[], long[], int[], int, long,
+ * ferry.translate.PacketSink, Verdict[])}) with the NAT64 look-ahead: a batch must translate exactly as one call per
+ * packet in the same order would (issue 4, performance: the look-ahead passes only load memory).
+ */
+class Nat64BatchTest {
+    static final int SYN = 0x02, ACK = 0x10;
+    /** One packet of a trace and what the single-packet translator made of it. */
+    record Result(Verdict verdict, List<byte[]> emitted) {
+    }
+
+    static List<Result> single(Nat64Fixture f, List<byte[]> packets) {
+        List<Result> r = new ArrayList<>();
+        for (byte[] p : packets) {
+            Verdict v = f.send(p);
+            r.add(new Result(v, List.copyOf(f.out)));
+        }
+        return r;
+    }
+
+    /**
+     * Translates {@code packets} in batches of {@code size} (the last one shorter), all in one segment at offsets
+     * 4 KiB apart. The result holds the verdicts per packet; everything the batches emitted, in order, is the
+     * emitted list of the first result (the contract is the order of the whole sequence).
+     */
+    static List<Result> batched(Nat64Fixture f, List<byte[]> packets, int size) {
+        List<Result> r = new ArrayList<>();
+        List<byte[]> out = new ArrayList<>();
+        int slot = 4096;
+        MemorySegment seg = MemorySegment.ofArray(new byte[slot * size]);
+        MemorySegment[] bufs = new MemorySegment[size];
+        long[] offs = new long[size];
+        int[] lens = new int[size];
+        Verdict[] verdicts = new Verdict[size];
+        for (int from = 0; from < packets.size(); from += size) {
+            int n = Math.min(size, packets.size() - from);
+            for (int j = 0; j < n; j++) {
+                byte[] p = packets.get(from + j);
+                bufs[j] = seg;
+                offs[j] = (long) j * slot + Translator.HEADROOM;
+                lens[j] = p.length;
+                MemorySegment.copy(MemorySegment.ofArray(p), 0, seg, offs[j], p.length);
+            }
+            f.translator.translate(bufs, offs, lens, n, f.now,
+                    (b, o, l) -> out.add(b.asSlice(o, l).toArray(ValueLayout.JAVA_BYTE)), verdicts);
+            for (int j = 0; j < n; j++) r.add(new Result(verdicts[j], r.isEmpty() ? out : List.of()));
+        }
+        return r;
+    }
+
+    static String host(int i) {
+        return "2001:db8::" + Integer.toHexString(0x200 + i);
+    }
+
+    /** New flows of all three protocols, each flow's first packet twice (the second finds the session just made). */
+    static List<byte[]> outbound(int flows) {
+        List<byte[]> l = new ArrayList<>();
+        for (int i = 0; i < flows; i++) {
+            byte[] u = v6(host(i), Y4).udp(40000 + i, 53).payload(20).build();
+            l.add(u);
+            l.add(u);
+            l.add(v6(host(i), Y4).tcp(50000 + i, 80).tcpFlags(SYN).build());
+            l.add(v6(host(i), Y4).echoRequest(100 + i, 1).build());
+        }
+        return l;
+    }
+
+    /** Replies to the flows {@code first} emitted (in its order), plus packets that match nothing or are malformed. */
+    static List<byte[]> inbound(List<Result> first, int flows) {
+        List<byte[]> l = new ArrayList<>();
+        for (int i = 0; i < flows; i++) {
+            byte[] udp = first.get(i * 4).emitted().get(0);
+            byte[] tcp = first.get(i * 4 + 2).emitted().get(0);
+            byte[] icmp = first.get(i * 4 + 3).emitted().get(0);
+            l.add(v4(Y4, T4).udp(53, srcPort(udp)).payload(30).build());
+            l.add(v4(Y4, T4).tcp(80, srcPort(tcp)).tcpFlags(SYN | ACK).build());
+            l.add(v4(Y4, T4).echoReply(icmpId(icmp), 1).build());
+            l.add(v6(host(i), Y4).tcp(50000 + i, 80).tcpFlags(ACK).build()); // establishes the TCP flow
+            l.add(v6(host(i), Y4).udp(40000 + i, 53).payload(40).build()); // an established-flow hit
+        }
+        l.add(v4(Y4, T4).udp(53, 9).build()); // no BIB entry
+        l.add(v4(W4, T4).tcp(80, 9).tcpFlags(ACK).build()); // no session
+        l.add(v6(host(0), Y4).destinationOptions().udp(40000, 53).build()); // an extension header: no look-ahead
+        l.add(v4(Y4, T4).udp(53, 1).mf(true).identification(7).payload(64).build()); // a first fragment
+        l.add(v4(Y4, T4).udp(53, 1).fragmentOffset(9).identification(7).payload(64).build());
+        l.add(Arrays.copyOf(v6(host(1), Y4).udp(40001, 53).build(), 30)); // truncated
+        l.add(Arrays.copyOf(v4(Y4, T4).udp(53, 1).build(), 24));
+        l.add(new byte[] {0x50, 1, 2, 3}); // version 5
+        l.add(new byte[0]);
+        return l;
+    }
+
+    static void assertSame(List<Result> batch, List<Result> single) {
+        assertThat(batch).hasSameSizeAs(single);
+        List<byte[]> expected = new ArrayList<>();
+        for (int i = 0; i < single.size(); i++) {
+            assertThat(batch.get(i).verdict()).as("verdict of packet " + i).isEqualTo(single.get(i).verdict());
+            expected.addAll(single.get(i).emitted());
+        }
+        List<byte[]> got = batch.get(0).emitted();
+        assertThat(got).as("packets emitted").hasSameSizeAs(expected);
+        for (int k = 0; k < expected.size(); k++) {
+            assertThat(ferry.testkit.PacketCheck.problems(got.get(k), 1500)).as("emitted packet " + k).isEmpty();
+            assertThat(withoutIdentification(got.get(k))).as("emitted packet " + k)
+                    .isEqualTo(withoutIdentification(expected.get(k)));
+        }
+    }
+
+    /**
+     * An IPv4 packet with its Identification and header checksum zeroed: each translator draws identifications from
+     * its own generator (RFC 7915 §5.1, seeded per instance), so two translators differ there and only there.
+     */
+    static byte[] withoutIdentification(byte[] p) {
+        byte[] c = p.clone();
+        if (c.length >= 20 && (c[0] & 0xf0) == 0x40) {
+            c[4] = c[5] = c[10] = c[11] = 0;
+        }
+        return c;
+    }
+
+    @Test
+    void aBatchTranslatesEveryPacketExactlyAsOneCallPerPacketWould() {
+        int flows = 40;
+        for (int size : new int[] {1, 7, 32, 200}) {
+            Nat64Fixture one = new Nat64Fixture(), many = new Nat64Fixture();
+            List<byte[]> out = outbound(flows);
+            List<Result> s1 = single(one, out);
+            assertThat(s1.stream().filter(r -> r.verdict() == Verdict.EMIT).count()).isEqualTo(out.size());
+            List<Result> b1 = batched(many, out, size);
+            assertSame(b1, s1);
+            one.advance(1);
+            many.advance(1);
+            List<byte[]> in = inbound(s1, flows);
+            List<Result> s2 = single(one, in);
+            assertThat(s2.stream().filter(r -> r.verdict() == Verdict.EMIT).count()).isGreaterThanOrEqualTo(5L * flows);
+            assertSame(batched(many, in, size), s2);
+            for (int proto : new int[] {IpProto.TCP, IpProto.UDP, IpProto.ICMP}) {
+                assertThat(many.mapper.sessionCount(proto)).isEqualTo(one.mapper.sessionCount(proto)).isEqualTo(flows);
+            }
+            assertThat(many.counters.snapshot()).isEqualTo(one.counters.snapshot());
+        }
+    }
+
+    @Test
+    void lookAheadWithAnyKeyOrTokenNeitherThrowsNorChangesTheTables() {
+        Nat64Fixture f = new Nat64Fixture();
+        List<Result> first = single(f, outbound(8));
+        int sessions = f.mapper.sessionCount(IpProto.UDP) + f.mapper.sessionCount(IpProto.TCP)
+                + f.mapper.sessionCount(IpProto.ICMP);
+        SplittableRandom r = new SplittableRandom(5);
+        int[] protos = {IpProto.TCP, IpProto.UDP, IpProto.ICMP, 0, 255};
+        for (int i = 0; i < 100_000; i++) {
+            int proto = protos[r.nextInt(protos.length)];
+            long t = f.mapper.lookAhead64(proto, r.nextLong(), r.nextLong(), r.nextInt(65536));
+            t ^= f.mapper.lookAhead46(proto, r.nextInt(), r.nextInt(65536));
+            f.mapper.lookAhead(f.mapper.lookAhead(r.nextLong()));
+            f.mapper.lookAhead(f.mapper.lookAhead(t));
+        }
+        // real keys: the first step finds the BIB row, the next its session, the last loads it and ends
+        long[] x = ferry.addr.Ipv6.parse(host(3));
+        long t = f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40003);
+        assertThat(t).isNotZero();
+        long t2 = f.mapper.lookAhead(t);
+        assertThat(t2).isNotZero();
+        assertThat(f.mapper.lookAhead(f.mapper.lookAhead(t2))).isZero();
+        int port4 = srcPort(first.get(3 * 4).emitted().get(0));
+        assertThat(f.mapper.lookAhead(f.mapper.lookAhead46(IpProto.UDP, ferry.addr.Ipv4.parse(T4), port4))).isNotZero();
+        assertThat(f.mapper.sessionCount(IpProto.UDP) + f.mapper.sessionCount(IpProto.TCP)
+                + f.mapper.sessionCount(IpProto.ICMP)).isEqualTo(sessions);
+        assertThat(f.send(v6(host(3), Y4).udp(40003, 53).build())).isEqualTo(Verdict.EMIT);
+        assertThat(srcPort(f.only())).isEqualTo(port4);
+    }
+}
