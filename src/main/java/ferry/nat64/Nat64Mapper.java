@@ -288,9 +288,10 @@ public final class Nat64Mapper implements AddressMapper {
 
     // ================================================================================================ look-ahead
 
-    // token: bits 62-63 what it names (1 a BIB row, 2 a session row), 60-61 the table (0 TCP, 1 UDP, 2 ICMP), bits
-    // 0-31 the row; bits 32-59 are bits of a row just loaded (kept so that the load is not dead code)
-    private static final long LA_BIB = 1L << 62, LA_SES = 2L << 62, LA_DONE = 3L << 62;
+    // token: bits 62-63 what it names (1 an IPv6 index position, 2 a BIB row, 3 a session row), 60-61 the table
+    // (0 TCP, 1 UDP, 2 ICMP); a position: home slot in bits 32-59, hash code in bits 0-31; a row: its number in bits
+    // 0-31, and in bits 32-59 bits of a row just loaded (kept so that the load is not dead code)
+    private static final long LA_INDEX = 1L << 62, LA_BIB = 2L << 62, LA_SES = 3L << 62;
 
     private SessionTable tableOfIndex(int k) {
         return k == 0 ? tcp : k == 1 ? udp : icmp;
@@ -306,18 +307,20 @@ public final class Nat64Mapper implements AddressMapper {
     }
 
     /**
-     * Loads the IPv6 index line of the packet's BIB entry (a batch's first pass; see {@link SessionTable},
+     * The position of the packet's BIB entry in the IPv6 index (computed, nothing loaded: the batch's first pass
+     * does only that for every packet, the next one loads the index lines; see {@link SessionTable},
      * "look-ahead"). The lock-free hit that follows ({@link #hit64}) then finds the lines it reads in the cache.
      */
     @Override
     public long lookAhead64(int proto, long srcHi, long srcLo, int srcPort) {
         SessionTable tab = tableOf(proto);
         if (tab == null) return 0;
-        int b = tab.peekIndex(srcHi, srcLo, srcPort);
-        return b < 0 ? 0 : LA_BIB | (long) indexOf(proto) << 60 | b;
+        long p = tab.indexPosition(srcHi, srcLo, srcPort);
+        if ((p >>> 32) >= 1L << 28) return 0; // an index beyond what a token holds (2^28 slots): no look-ahead
+        return LA_INDEX | (long) indexOf(proto) << 60 | p;
     }
 
-    /** Loads the pool4 owner word of the packet's IPv4 transport address (a batch's first pass). */
+    /** Loads the pool4 owner word of the packet's IPv4 transport address; returns its BIB row's token. */
     @Override
     public long lookAhead46(int proto, int dst4, int dstPort) {
         SessionTable tab = tableOf(proto);
@@ -329,21 +332,28 @@ public final class Nat64Mapper implements AddressMapper {
         return b < 0 || b >= tab.bibCap ? 0 : LA_BIB | (long) indexOf(proto) << 60 | b;
     }
 
-    /** BIB token: loads the row, returns its first session's token; session token: loads the row; then done. */
+    /**
+     * Index position: loads the index line, returns the BIB row's token; BIB row: loads it, returns its first
+     * session's token; session: loads the row, returns 0 or 1 (done).
+     */
     @Override
     public long lookAhead(long token) {
         long kind = token & (3L << 62);
-        if (kind != LA_BIB && kind != LA_SES) return 0;
+        if (kind == 0) return 0;
         int k = (int) (token >>> 60) & 3;
         SessionTable tab = tableOfIndex(k);
         if (tab == null) return 0;
+        if (kind == LA_INDEX) {
+            int b = tab.peekIndex(token & 0x0fffffff_ffffffffL);
+            return b < 0 ? 0 : LA_BIB | (long) k << 60 | b;
+        }
         int row = (int) token;
         if (row < 0 || row >= (kind == LA_BIB ? tab.bibCap : tab.sessCap)) return 0;
         if (kind == LA_BIB) {
             long r = tab.peekBib(row);
             return (int) r < 0 ? 0 : LA_SES | (long) k << 60 | (r & 0x0fffffff_ffffffffL);
         }
-        return LA_DONE | (tab.peekSession(row) & 0x0fffffff_00000000L);
+        return tab.peekSession(row) == 0x5e55_10_4L ? 1 : 0; // a value the caller keeps; 0 or 1: done
     }
 
     // ================================================================================================ IPv6 -> IPv4

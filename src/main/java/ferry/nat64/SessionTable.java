@@ -349,12 +349,22 @@ final class SessionTable {
      */
 
     /**
-     * Loads the index line of (IPv6 address, port): the BIB id found in its home slot or the next one (same line
-     * mostly), or NIL (not there, or probed further away: the lookup will find it).
+     * Where (IPv6 address, port) lives in the IPv6 index, computed without loading anything: its home slot (high 32
+     * bits) and its 32-bit hash code (low 32 bits), for {@link #peekIndex}. Splitting the two keeps the loop that
+     * loads index lines short, so that many of its loads are in flight at once.
      */
-    int peekIndex(long hi, long lo, int port) {
+    long indexPosition(long hi, long lo, int port) {
         int bucket = bucket(hi, lo, port);
-        int i = home(bucket);
+        return (long) home(bucket) << 32 | (bucket & 0xffffffffL);
+    }
+
+    /**
+     * Loads the index line at {@code position} ({@link #indexPosition}): the BIB id found in the home slot or the
+     * next one (same line mostly), or NIL (not there, or probed further away: the lookup will find it).
+     */
+    int peekIndex(long position) {
+        int i = (int) (position >>> 32), bucket = (int) position;
+        if (i < 0 || i >= index6.length) return NIL;
         long w0 = index6[i], w1 = index6[nextSlot(i)];
         int b = (int) (w0 >>> 32) == bucket ? (int) w0 - 1 : (int) (w1 >>> 32) == bucket ? (int) w1 - 1 : NIL;
         return b >= 0 && b < bibCap ? b : NIL;
@@ -373,6 +383,11 @@ final class SessionTable {
     /** Loads session row {@code s} (both ends); returns bits of it (a value the caller keeps). */
     long peekSession(int s) {
         return ses[s * 4] ^ ses[s * 4 + 3];
+    }
+
+    /** Slots of the IPv6 index (a position's home slot is below it). */
+    int indexSlots() {
+        return index6.length;
     }
 
     // ================================================================================================ BIB

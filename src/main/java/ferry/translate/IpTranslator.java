@@ -60,16 +60,19 @@ public final class IpTranslator implements Translator {
 
     /** Packets whose flows are looked up together before they are translated (see {@link #lookAhead}). */
     static final int LOOK_AHEAD = 32;
+    /** Dependent steps a look-ahead follows after the first ({@link AddressMapper#lookAhead(long)} calls). */
+    static final int LOOK_AHEAD_STEPS = 3;
     /** Look-ahead tokens of the packets of a window (kept in a field: the loads behind them are not dead code). */
     private final long[] tokens = new long[LOOK_AHEAD];
     private final boolean looksAhead;
 
     /**
      * A batch: in windows of {@link #LOOK_AHEAD} packets, when the mapper keeps state ({@link
-     * AddressMapper#looksAhead}), first three passes over the window: each packet's flow key is read from its
-     * headers and the mapper loads the first line of its lookup ({@link AddressMapper#lookAhead64} / {@link
-     * AddressMapper#lookAhead46}), then the next one for every packet ({@link AddressMapper#lookAhead}), twice;
-     * each pass's loads are independent of one another, so their misses overlap. Then the packets are translated
+     * AddressMapper#looksAhead}), first passes over the window: each packet's flow key is read from its headers and
+     * handed to the mapper ({@link AddressMapper#lookAhead64} / {@link AddressMapper#lookAhead46}: NAT64 computes
+     * where the IPv6 index holds it, or loads the pool4 owner word), then {@link #LOOK_AHEAD_STEPS} passes in which
+     * the mapper loads the next dependent line of every packet's lookup ({@link AddressMapper#lookAhead}: index
+     * line, BIB row, session row); each pass's loads are independent of one another, so their misses overlap. Then the packets are translated
      * one by one, as {@link #translate(MemorySegment, long, int, long, PacketSink)} does, finding their rows in the
      * cache. The passes change nothing: the verdicts and packets are those of one call per packet.
      */
@@ -81,8 +84,9 @@ public final class IpTranslator implements Translator {
             if (looksAhead) {
                 try {
                     for (int i = from; i < to; i++) tokens[i - from] = lookAhead(bufs[i], offs[i], lens[i]);
-                    for (int i = 0; i < to - from; i++) tokens[i] = mapper.lookAhead(tokens[i]);
-                    for (int i = 0; i < to - from; i++) tokens[i] = mapper.lookAhead(tokens[i]);
+                    for (int pass = 0; pass < LOOK_AHEAD_STEPS; pass++) {
+                        for (int i = 0; i < to - from; i++) tokens[i] = mapper.lookAhead(tokens[i]);
+                    }
                 } catch (Throwable e) {
                     // a packet shorter than its buffer claims, say: the look-ahead is only a hint
                 }

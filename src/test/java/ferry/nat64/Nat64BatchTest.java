@@ -173,15 +173,23 @@ class Nat64BatchTest {
             f.mapper.lookAhead(f.mapper.lookAhead(r.nextLong()));
             f.mapper.lookAhead(f.mapper.lookAhead(t));
         }
-        // real keys: the first step finds the BIB row, the next its session, the last loads it and ends
+        // real keys: the first step names the index position, the next ones find the BIB row, then its session,
+        // then load it and end
         long[] x = ferry.addr.Ipv6.parse(host(3));
-        long t = f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40003);
-        assertThat(t).isNotZero();
-        long t2 = f.mapper.lookAhead(t);
-        assertThat(t2).isNotZero();
-        assertThat(f.mapper.lookAhead(f.mapper.lookAhead(t2))).isZero();
+        long position = f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40003);
+        assertThat(position).isNotZero();
+        long bibRow = f.mapper.lookAhead(position);
+        assertThat(bibRow).isNotZero().isNotEqualTo(position);
+        long session = f.mapper.lookAhead(bibRow);
+        assertThat(session).isNotZero().isNotEqualTo(bibRow);
+        long done = f.mapper.lookAhead(session);
+        assertThat(done).isBetween(0L, 1L);
+        assertThat(f.mapper.lookAhead(done)).isZero();
+        assertThat(f.mapper.lookAhead(f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40004))).as("no such flow").isZero();
         int port4 = srcPort(first.get(3 * 4).emitted().get(0));
-        assertThat(f.mapper.lookAhead(f.mapper.lookAhead46(IpProto.UDP, ferry.addr.Ipv4.parse(T4), port4))).isNotZero();
+        long bib4 = f.mapper.lookAhead46(IpProto.UDP, ferry.addr.Ipv4.parse(T4), port4);
+        assertThat(bib4).isEqualTo(bibRow);
+        assertThat(f.mapper.lookAhead(bib4)).isEqualTo(session);
         assertThat(f.mapper.sessionCount(IpProto.UDP) + f.mapper.sessionCount(IpProto.TCP)
                 + f.mapper.sessionCount(IpProto.ICMP)).isEqualTo(sessions);
         assertThat(f.send(v6(host(3), Y4).udp(40003, 53).build())).isEqualTo(Verdict.EMIT);
