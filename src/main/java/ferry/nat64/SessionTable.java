@@ -57,11 +57,10 @@ final class SessionTable {
 
     // ---- BIB rows: 4 longs each (one cache line holds two rows)
     //      [0] IPv6 high  [1] IPv6 low  [2] port6 (bits 0-15) | static (bit 16) | pool4 slot (bits 32-63, -1: free)
-    //      [3] next in the free list (bits 0-31) | head of the session list (bits 32-63)
+    //      [3] sequence number (bits 0-31, see "Lock-free hits") | link (bits 32-63): the head of the session list
+    //          while the row is live, the next row of the free list while it is free (a free row has slot -1)
     final int bibCap;
     private final long[] bib;
-    /** Per BIB row: its sequence number, odd while a writer changes the row, its session list or those sessions. */
-    private final int[] bibVer;
 
     // ---- the IPv6 index: open addressing with linear probing, one segment of segSize slots per stripe (so a stripe's
     //      lock covers its segment), a slot = the key's 32-bit hash code (high) | BIB id + 1 (low), 0: empty. A hit
@@ -142,7 +141,6 @@ final class SessionTable {
         this.bibCap = bibCap;
         for (int i = 0; i < STRIPES; i++) locks[i] = new ReentrantLock();
         bib = new long[bibCap * 4];
-        bibVer = new int[bibCap];
         for (int b = 0; b < bibCap; b++) bib[b * 4 + 2] = -1L << 32; // slot -1: free
         // slots per segment: ~1.5x the mean entries per stripe, a power of two; small tables get room for all of
         // their entries in every segment, so that a segment can never fill before the table does
@@ -218,26 +216,33 @@ final class SessionTable {
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
+    // The sequence number is the low half of the row's word 3 (so a lookup reads one line fewer than with a separate
+    // array); only lock holders write that word, so incrementing it is a plain read and one ordered write of the word.
+
+    private static long nextVersion(long w3) {
+        return (w3 & ~0xffffffffL) | ((int) w3 + 1 & 0xffffffffL);
+    }
+
     /** Starts a change to BIB row {@code b}, its session list or its sessions. Caller holds the stripe. */
     void writeBegin(int b) {
-        INTS.setOpaque(bibVer, b, bibVer[b] + 1);
+        LONGS.setOpaque(bib, b * 4 + 3, nextVersion(bib[b * 4 + 3]));
         VarHandle.storeStoreFence(); // the odd number is visible before any of the changes
     }
 
     /** Ends a change started with {@link #writeBegin}. */
     void writeEnd(int b) {
-        INTS.setRelease(bibVer, b, bibVer[b] + 1); // every change is visible before the even number
+        LONGS.setRelease(bib, b * 4 + 3, nextVersion(bib[b * 4 + 3])); // every change is visible before the even number
     }
 
     /** The sequence number of BIB row {@code b} before optimistic reads (odd: a writer is at work, do not trust). */
     int readBegin(int b) {
-        return (int) INTS.getAcquire(bibVer, b);
+        return (int) (long) LONGS.getAcquire(bib, b * 4 + 3);
     }
 
     /** True when the reads since {@link #readBegin} returned {@code v} saw one consistent state of row {@code b}. */
     boolean readValid(int b, int v) {
         VarHandle.loadLoadFence();
-        return (v & 1) == 0 && (int) INTS.getOpaque(bibVer, b) == v;
+        return (v & 1) == 0 && (int) (long) LONGS.getOpaque(bib, b * 4 + 3) == v;
     }
 
     /**
@@ -371,11 +376,11 @@ final class SessionTable {
     }
 
     /**
-     * Loads BIB row {@code b} (both ends: a 32-byte row may span two cache lines) and its sequence number: the first session of its list in
+     * Loads BIB row {@code b} (both ends: a 32-byte row may span two cache lines; its sequence number is in it): the first session of its list in
      * the low 32 bits (NIL: none), and bits of the row's first word above them (so that load is not dead code).
      */
     long peekBib(int b) {
-        long w0 = bib[b * 4] ^ bibVer[b], w3 = bib[b * 4 + 3]; // the sequence number lives in its own array
+        long w0 = bib[b * 4], w3 = bib[b * 4 + 3]; // w3: the sequence number and the session list
         int s = (int) (w3 >> 32);
         return (w0 & 0x7fffL) << 32 | (s >= 0 && s < sessCap ? s : NIL) & 0xffffffffL;
     }
@@ -735,14 +740,14 @@ final class SessionTable {
     int bPort6(int b) { return (int) (bib[b * 4 + 2] & 0xffff); }
     boolean bStatic(int b) { return (bib[b * 4 + 2] & 0x10000) != 0; }
     int bSlot(int b) { return (int) (bib[b * 4 + 2] >> 32); }
-    int bNext(int b) { return (int) bib[b * 4 + 3]; }
+    int bNext(int b) { return (int) (bib[b * 4 + 3] >> 32); } // the link of a free row
     int bSessions(int b) { return (int) (bib[b * 4 + 3] >> 32); }
     private void setBHi(int b, long v) { bib[b * 4] = v; }
     private void setBLo(int b, long v) { bib[b * 4 + 1] = v; }
     private void setBPort6(int b, int v) { bib[b * 4 + 2] = (bib[b * 4 + 2] & ~0xffffL) | (v & 0xffff); }
     private void setBStatic(int b, boolean v) { bib[b * 4 + 2] = v ? bib[b * 4 + 2] | 0x10000 : bib[b * 4 + 2] & ~0x10000L; }
     private void setBSlot(int b, int v) { bib[b * 4 + 2] = (bib[b * 4 + 2] & 0xffffffffL) | ((long) v << 32); }
-    private void setBNext(int b, int v) { bib[b * 4 + 3] = (bib[b * 4 + 3] & ~0xffffffffL) | (v & 0xffffffffL); }
+    private void setBNext(int b, int v) { bib[b * 4 + 3] = (bib[b * 4 + 3] & 0xffffffffL) | ((long) v << 32); }
     private void setBSessions(int b, int v) { bib[b * 4 + 3] = (bib[b * 4 + 3] & 0xffffffffL) | ((long) v << 32); }
 
     int sRemote4(int s) { return (int) ses[s * 4]; }
