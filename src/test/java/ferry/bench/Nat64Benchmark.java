@@ -110,10 +110,15 @@ public class Nat64Benchmark {
 
         /** Translates the packet of flow {@code i} (source 2001:db8::/64 + i, port 40000 + (i & 7)) at {@code now}. */
         Verdict send(long i, long now) {
+            return send(i, now, sink);
+        }
+
+        /** As {@link #send(long, long)}, emitting to {@code to}. */
+        Verdict send(long i, long now, PacketSink to) {
             MemorySegment.copy(input, 0, buf, Translator.HEADROOM, len);
             Bytes.put64(buf, Translator.HEADROOM + 16, i + 1);
             Bytes.put16(buf, Translator.HEADROOM + 40, 40000 + (int) (i & 7));
-            return translator.translate(buf, Translator.HEADROOM, len, now, sink);
+            return translator.translate(buf, Translator.HEADROOM, len, now, to);
         }
     }
 

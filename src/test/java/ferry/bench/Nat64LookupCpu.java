@@ -8,6 +8,10 @@ import ferry.addr.Prefix6;
 import ferry.addr.Rfc6052;
 import ferry.metrics.Counters;
 import ferry.nat64.Nat64Mapper;
+import ferry.packet.Bytes;
+import ferry.packet.Checksum;
+import ferry.packet.PacketBuilder;
+import ferry.translate.PacketSink;
 import ferry.packet.IpProto;
 import ferry.siit.SiitMapper;
 import ferry.translate.IpTranslator;
@@ -47,6 +51,19 @@ public final class Nat64LookupCpu {
         }
     }
 
+    /**
+     * Copies an IPv4 UDP packet to {@code buf} at {@link Translator#HEADROOM} with destination {@code dst4}#{@code
+     * port} and a correct header checksum (the translator checks it; the UDP checksum it only updates).
+     */
+    static void prepare46(MemorySegment in, MemorySegment buf, int len, int dst4, int port) {
+        long o = Translator.HEADROOM;
+        MemorySegment.copy(in, 0, buf, o, len);
+        Bytes.put32(buf, o + 16, dst4);
+        Bytes.put16(buf, o + 22, port);
+        Bytes.put16(buf, o + 10, 0);
+        Bytes.put16(buf, o + 10, ~Checksum.sum(buf, o, 20) & 0xffff);
+    }
+
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
         int batch = args.length > 1 ? Integer.parseInt(args[1]) : 2_000_000;
@@ -69,6 +86,19 @@ public final class Nat64LookupCpu {
             MemorySegment.copy(in, 0, buf, Translator.HEADROOM, p.length);
             return siit.translate(buf, Translator.HEADROOM, p.length, (s, o, n) -> sunk[0] += n);
         });
+        // the 4->6 reference: SIIT udp64_4to6 with the same per-packet preparation as the NAT64 4->6 cases below
+        Translator siit46 = new IpTranslator(TranslatorSettings.defaults(), new SiitMapper(Rfc6052.parse("64:ff9b::/96"),
+                Eamt.of(List.of(new EamEntry(Prefix6.parse("2001:db8::/120"), Prefix4.parse("198.51.100.0/24")))),
+                Denylist4.of(List.of()), true), new Counters());
+        byte[] p46 = TranslateBenchmark.packet("udp64_4to6");
+        MemorySegment in46 = arena.allocate(p46.length);
+        MemorySegment.copy(MemorySegment.ofArray(p46), 0, in46, 0, p46.length);
+        int siitDst4 = Bytes.i32(in46, 16), siitPort = Bytes.u16(in46, 22);
+        names.add("SIIT udp64_4to6 (4->6)");
+        cases.add(i -> {
+            prepare46(in46, buf, p46.length, siitDst4, siitPort);
+            return siit46.translate(buf, Translator.HEADROOM, p46.length, (s, o, n) -> sunk[0] += n);
+        });
         long[] now = {Nat64Benchmark.T0 + Nat64Benchmark.SEC};
         List<Nat64Mapper> mappers = new java.util.ArrayList<>();
         for (int n : sizes) {
@@ -90,6 +120,47 @@ public final class Nat64LookupCpu {
             names.add("NAT64 " + n + " shuffled");
             cases.add(i -> f.send(order[(int) (i % n)], now[0]++));
             long[] ids = new long[Nat64Benchmark.Flows.BATCH];
+            // 4->6: replies from 198.51.100.7#53 to each flow's pool4 address and port, recorded at creation
+            int[] v4 = new int[n], port4 = new int[n];
+            int[] at = {0};
+            PacketSink record = (seg, o, len) -> {
+                v4[at[0]] = Bytes.i32(seg, o + 12);
+                port4[at[0]] = Bytes.u16(seg, o + 20);
+            };
+            for (int i = 0; i < n; i++) {
+                at[0] = i;
+                if (f.send(i, now[0], record) != Verdict.EMIT) throw new IllegalStateException();
+            }
+            byte[] reply = PacketBuilder.ipv4("198.51.100.7", "203.0.113.1").ttl(64).udp(53, 1024).payload(64).build();
+            MemorySegment rin = arena.allocate(reply.length);
+            MemorySegment.copy(MemorySegment.ofArray(reply), 0, rin, 0, reply.length);
+            Translator t46 = new IpTranslator(TranslatorSettings.defaults(), m, new Counters());
+            MemorySegment[] rbufs = new MemorySegment[Nat64Benchmark.Flows.BATCH];
+            long[] roffs = new long[rbufs.length];
+            int[] rlens = new int[rbufs.length];
+            Verdict[] rv = new Verdict[rbufs.length];
+            for (int j = 0; j < rbufs.length; j++) {
+                rbufs[j] = arena.allocate(Translator.HEADROOM + 2048);
+                roffs[j] = Translator.HEADROOM;
+                rlens[j] = reply.length;
+            }
+            names.add("NAT64 " + n + " shuffled 4->6");
+            cases.add(i -> {
+                int k = order[(int) (i % n)];
+                prepare46(rin, buf, reply.length, v4[k], port4[k]);
+                return t46.translate(buf, Translator.HEADROOM, reply.length, now[0]++, (s, o, len) -> sunk[0] += len);
+            });
+            names.add("NAT64 " + n + " shuffled 4->6 batch");
+            cases.add((BatchCase) i -> {
+                for (int j = 0; j < rbufs.length; j++) {
+                    int k = order[(int) ((i + j) % n)];
+                    prepare46(rin, rbufs[j], reply.length, v4[k], port4[k]);
+                }
+                t46.translate(rbufs, roffs, rlens, rbufs.length, now[0]++, (s, o, len) -> sunk[0] += len, rv);
+                int refused = 0;
+                for (Verdict v : rv) if (v != Verdict.EMIT) refused++;
+                return refused;
+            });
             names.add("NAT64 " + n + " in order batch");
             cases.add((BatchCase) i -> {
                 for (int j = 0; j < ids.length; j++) ids[j] = (i + j) % n;
@@ -113,7 +184,7 @@ public final class Nat64LookupCpu {
         });
         if (args.length > 2) { // a filter: only the cases whose name contains it (and SIIT, the reference)
             for (int c = cases.size() - 1; c > 0; c--) {
-                if (!names.get(c).contains(args[2])) {
+                if (!names.get(c).contains(args[2]) && !names.get(c).startsWith("SIIT")) {
                     names.remove(c);
                     cases.remove(c);
                 }
@@ -137,14 +208,17 @@ public final class Nat64LookupCpu {
                 if (round >= 0) ns[c][round] = (double) (t1 - t0) / batch;
             }
         }
-        System.out.printf("%-26s %14s %14s %12s %12s%n", "case (UDP 64 B, 6->4)", "best Mpps/CPU", "median Mpps", "best ns/pkt",
+        System.out.printf("%-32s %14s %14s %12s %12s%n", "case (UDP 64 B, 6->4 unless 4->6)", "best Mpps/CPU", "median Mpps", "best ns/pkt",
                 "x SIIT best");
         double siitBest = java.util.Arrays.stream(ns[0]).min().orElseThrow();
+        int ref46 = names.indexOf("SIIT udp64_4to6 (4->6)");
+        double siit46Best = ref46 < 0 ? siitBest : java.util.Arrays.stream(ns[ref46]).min().orElseThrow();
         for (int c = 0; c < cases.size(); c++) {
             double[] v = ns[c].clone();
             java.util.Arrays.sort(v);
-            System.out.printf("%-26s %14.2f %14.2f %12.1f %12.2f%n", names.get(c), 1e3 / v[0], 1e3 / v[v.length / 2], v[0],
-                    v[0] / siitBest);
+            boolean to6 = names.get(c).contains("4->6"); // against the 4->6 SIIT reference
+            System.out.printf("%-32s %14.2f %14.2f %12.1f %12.2f%n", names.get(c), 1e3 / v[0], 1e3 / v[v.length / 2], v[0],
+                    v[0] / (to6 ? siit46Best : siitBest));
         }
         // expiry with nothing due, per call, on each table (flat in N is the goal)
         for (int k = 0; k < sizes.length; k++) {
