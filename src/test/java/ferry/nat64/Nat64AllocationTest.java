@@ -11,6 +11,7 @@ import ferry.translate.IpTranslator;
 import ferry.translate.PacketSink;
 import ferry.translate.Translator;
 import ferry.translate.TranslatorSettings;
+import ferry.translate.Verdict;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.List;
@@ -71,6 +72,46 @@ class Nat64AllocationTest {
         assertThat(emitted[0]).isPositive();
         assertThat(m.sessionCount(IpProto.UDP)).isBetween(1000, 40_000);
         assertThat(allocated).as("bytes allocated by 140,000 packets").isLessThan(4096);
+    }
+
+    @Test
+    void batchesWithLookAheadAllocateNothing() {
+        Nat64Mapper m = new Nat64Mapper(POOL6, true, new Pool4(List.of(
+                new Pool4.Entry(IpProto.UDP, Prefix4.parse("203.0.113.0/28"), 1024, 65535, 0)), 11, 3),
+                List.of(), Nat64Settings.defaults().withMaxSessions(1 << 16));
+        Translator t = new IpTranslator(TranslatorSettings.defaults(), m, new Counters());
+        int n = 32, flows = 4096;
+        byte[] udp = v6(X6, Y4).udp(40000, 53).payload(64).build();
+        MemorySegment udpSeg = MemorySegment.ofArray(udp);
+        MemorySegment[] bufs = new MemorySegment[n];
+        long[] offs = new long[n];
+        int[] lens = new int[n];
+        Verdict[] verdicts = new Verdict[n];
+        for (int j = 0; j < n; j++) {
+            bufs[j] = MemorySegment.ofArray(new byte[Translator.HEADROOM + 2048]);
+            offs[j] = Translator.HEADROOM;
+            lens[j] = udp.length;
+        }
+        long[] emitted = {0};
+        PacketSink sink = (b, o, l) -> emitted[0] += l;
+        long[] next = {0};
+        long now = 1000 * SEC;
+        Runnable batch = () -> {
+            for (int j = 0; j < n; j++) { // established flows, in a scattered order (new ones in the first rounds)
+                long i = (next[0]++ * 2654435761L) % flows;
+                MemorySegment.copy(udpSeg, 0, bufs[j], Translator.HEADROOM, udp.length);
+                ferry.packet.Bytes.put64(bufs[j], Translator.HEADROOM + 16, 0x1000 + i);
+            }
+            t.translate(bufs, offs, lens, n, now, sink, verdicts);
+        };
+        for (int i = 0; i < 5_000; i++) batch.run(); // warm-up: every flow created
+        long before = allocatedBytes();
+        for (int i = 0; i < 5_000; i++) batch.run();
+        long allocated = allocatedBytes() - before;
+        assertThat(m.sessionCount(IpProto.UDP)).isEqualTo(flows);
+        assertThat(verdicts).containsOnly(Verdict.EMIT);
+        assertThat(emitted[0]).isPositive();
+        assertThat(allocated).as("bytes allocated by 160,000 packets in batches").isLessThan(4096);
     }
 
     static void send(Translator t, MemorySegment buf, MemorySegment p, long now, PacketSink sink) {
