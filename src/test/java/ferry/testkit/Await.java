@@ -1,0 +1,37 @@
+package ferry.testkit;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Bounded polling for state that another thread or process writes a moment after the test saw its cause: a counter
+ * the server bumps just after sending the reply the client already read, a log line written after a socket closed,
+ * a file rewritten every second. Polls every few milliseconds and fails with a message that names what was awaited
+ * and what was last seen; never a bare sleep that hopes the other side got there.
+ */
+public final class Await {
+    private Await() {
+    }
+
+    /** Polls {@code condition} every 10 ms until it holds; fails after {@code seconds} naming {@code what}. */
+    public static void until(String what, long seconds, BooleanSupplier condition) throws InterruptedException {
+        until(what, seconds, condition, () -> "");
+    }
+
+    /**
+     * Polls {@code condition} every 10 ms until it holds; after {@code seconds} fails with a message that names
+     * {@code what} and shows {@code lastSeen} (e.g. the log so far).
+     */
+    public static void until(String what, long seconds, BooleanSupplier condition, Supplier<?> lastSeen)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                String seen = String.valueOf(lastSeen.get());
+                throw new AssertionError("not within " + seconds + " s: " + what + (seen.isEmpty() ? "" : "; last seen:\n" + seen));
+            }
+            Thread.sleep(10);
+        }
+    }
+}
