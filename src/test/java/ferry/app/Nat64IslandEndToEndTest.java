@@ -92,8 +92,10 @@ class Nat64IslandEndToEndTest extends NetnsHarness {
             assertThat(refused.exit()).as(refused.out() + "\nferry:\n" + ferryErr).isEqualTo(7);
             assertThat(refused.out()).doesNotContain("IPv4-only device");
             assertThat(ms).as("refused at once, not after retransmissions").isLessThan(5000);
-            assertThat(counter("drop_nat64_port_filtered")).isGreaterThan(filtered0);
-            assertThat(counter("nat64_tcp_reset_sent")).isGreaterThanOrEqualTo(1);
+            // the workers' counters are plain per-thread longs that the control thread reads a moment later (and
+            // the worker may count after it sent the RST curl already saw): poll the stats, bounded
+            awaitCounter("drop_nat64_port_filtered", v -> v > filtered0);
+            awaitCounter("nat64_tcp_reset_sent", v -> v >= 1);
             // nothing listens on 23 either: refused by ferry before the device is asked
             Result closed = in(nsV6, 30, "curl", "-sS", "-m", "10", "http://[" + DEVICE_AS_V6 + "]:23/");
             assertThat(closed.exit()).as(closed.out()).isEqualTo(7);
@@ -148,6 +150,15 @@ class Nat64IslandEndToEndTest extends NetnsHarness {
         while (!c.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 10 s");
             Thread.sleep(50);
+        }
+    }
+
+    /** Reads {@link #counter(String)} again until {@code ok} holds (10 s bound); fails naming the last value. */
+    void awaitCounter(String id, java.util.function.LongPredicate ok) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (long v = counter(id); !ok.test(v); v = counter(id)) {
+            if (System.nanoTime() - deadline > 0) throw new AssertionError(id + " is still " + v + " after 10 s");
+            Thread.sleep(100);
         }
     }
 
