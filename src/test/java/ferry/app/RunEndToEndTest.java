@@ -356,7 +356,6 @@ class RunEndToEndTest extends NetnsHarness {
             ferry = Ferry.start(this, nsX, config, 2);
             in(nsX, "ip", "link", "del", "ferry1");
             assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited after the device was removed").isTrue();
-            Thread.sleep(200);
             assertThat(ferry.process.exitValue()).as(ferry.stderr()).isEqualTo(1);
             assertThat(ferry.stderr()).contains("the device was removed").contains("giving up")
                     .doesNotContain("tun_device_recreated");
@@ -368,7 +367,6 @@ class RunEndToEndTest extends NetnsHarness {
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     "ferry.app.Main", "run", "--config", config.toString()));
             assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            Thread.sleep(200);
             assertThat(bad.process.exitValue()).as(bad.stderr()).isEqualTo(1);
             assertThat(bad.stderr()).contains("ioctl(TUNSETIFF) for TUN device ferry1 failed: EINVAL (22)")
                     .contains("other queue/vnet flags");

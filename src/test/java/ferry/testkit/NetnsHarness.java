@@ -263,7 +263,19 @@ public abstract class NetnsHarness {
             return c;
         }
 
+        /**
+         * The output so far; once the process has exited, all of it: the reader thread may still be appending the
+         * last lines (the counters and "stopped" events printed at exit) when {@code waitFor} returns, so this waits
+         * for the reader to reach the end of the stream (5 s at most) before answering.
+         */
         public String stderr() {
+            if (!process.isAlive()) {
+                try {
+                    reader.join(5000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             return err.toString();
         }
 
