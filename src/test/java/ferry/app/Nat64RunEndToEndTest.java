@@ -3,7 +3,6 @@ package ferry.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ferry.testkit.Await;
-import ferry.testkit.NetnsHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -21,40 +20,21 @@ import org.junit.jupiter.api.TestInstance;
  * {@code --mode nat64}. Skipped, with the reason printed, when not root or a tool is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class Nat64RunEndToEndTest extends NetnsHarness {
-    static final String V6_HOST = "2001:db8:6::2";
-    static final String V4_HOST = "198.51.100.2";
+class Nat64RunEndToEndTest extends Nat64LineHarness {
     static final String V4_HOST_AS_V6 = "64:ff9b::c633:6402";
-    static final String POOL4 = "203.0.113.1";
-
-    final String prefix = newPrefix(6);
-    final String nsV6 = prefix + "-v6", nsX = prefix + "-xlat", nsV4 = prefix + "-v4";
-    Path dir;
-    Process ferry;
-    final StringBuffer ferryErr = new StringBuffer();
 
     @BeforeAll
     void setUp() throws Exception {
-        assumeRootWith("Nat64RunEndToEndTest", "ip", "ping", "curl", "python3");
-        dir = tempDir("ferry-nat64-e2e");
-        xlatLine(nsV6, nsX, nsV4, "64:ff9b::/96", "203.0.113.0/24"); // V6_HOST, V4_HOST
-        Path config = dir.resolve("nat64.json");
-        Files.writeString(config, """
+        startNat64("Nat64RunEndToEndTest", "64:ff9b::/96", d -> """
                 {
                   "global": { "pool6": "64:ff9b::/96", "logging-bib": true, "logging-session": true,
                               "icmp-timeout": "2" },
-                  "pool4": [ { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
-                             { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "80-80" },
-                             { "protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
-                             { "protocol": "ICMP", "prefix": "203.0.113.1/32" } ],
+                  "pool4": %s,
                   "bib": [ { "protocol": "TCP", "ipv6 address": "2001:db8:6::2#8080", "ipv4 address": "203.0.113.1#80" } ],
-                  "tun": { "device": "ferry%s", "mtu": 1500, "queues": 2, "vnet-header": false,
+                  "tun": { "device": "%s", "mtu": 1500, "queues": 2, "vnet-header": false,
                            "routes": [ "64:ff9b::/96", "203.0.113.1/32" ] }
                 }
-                """.formatted(prefix.substring(6, 10)));
-        ferry = spawn(nsX, ferryJvm("256m", "run", "--mode", "nat64", "--config",
-                config.toString()).toArray(String[]::new));
-        new Child(ferry, ferryErr).awaitStderr("event=ready instances=", 40);
+                """.formatted(POOL4_JSON, device()));
     }
 
     // (NetnsHarness removes the namespaces, the processes started and the folder afterwards, also after a failure)
@@ -85,25 +65,12 @@ class Nat64RunEndToEndTest extends NetnsHarness {
         assertThat(count(err, "event=nat64_session_del proto=ICMP ipv6=" + V6_HOST + " ") - deleted0).as(err).isGreaterThanOrEqualTo(1);
     }
 
-    static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
-        return n;
-    }
-
     @Test
     void httpOverTcpFromTheIpv6HostToTheIpv4Server() throws Exception {
         Path www = Files.createDirectories(dir.resolve("www4"));
         Files.writeString(www.resolve("hello"), "hello from the IPv4 island\n");
-        Process s = spawn(nsV4, "python3", "-m", "http.server", "8000", "--bind", V4_HOST, "-d", www.toString());
-        try {
-            Result r = in(nsV6, 60, "curl", "-sS", "--retry", "5", "--retry-connrefused", "--retry-delay", "1", "-m",
-                    "10", "http://[" + V4_HOST_AS_V6 + "]:8000/hello");
-            assertThat(r.out()).as("ferry:\n" + ferryErr).contains("hello from the IPv4 island");
-        } finally {
-            s.destroy();
-            s.waitFor(5, TimeUnit.SECONDS);
-        }
+        Result r = fetchServed(nsV4, www, 8000, V4_HOST, nsV6, "http://[" + V4_HOST_AS_V6 + "]:8000/hello");
+        assertThat(r.out()).as("ferry:\n" + ferryErr).contains("hello from the IPv4 island");
     }
 
     static final String UDP_ECHO = """
@@ -191,14 +158,7 @@ class Nat64RunEndToEndTest extends NetnsHarness {
             awaitListening(nsV4, "udp", 7009, 20);
             Child c = new Child(spawn(nsV6, "python3", dir.resolve("wait2.py").toString(), V4_HOST_AS_V6, "7009"));
             c.awaitStderr("first hello", 15);
-            int reloads = count(ferryErr.toString(), "event=config_reloaded");
-            Process k = new ProcessBuilder("kill", "-HUP", Long.toString(ferry.pid())).start();
-            assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).isTrue();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (count(ferryErr.toString(), "event=config_reloaded") == reloads && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(count(ferryErr.toString(), "event=config_reloaded")).as(ferryErr.toString()).isGreaterThan(reloads);
+            sighupAndAwaitReload();
             Files.writeString(trigger, "now");
             assertThat(c.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             c.awaitStderr("second", 5); // the reader thread has the rest of the output
@@ -215,15 +175,8 @@ class Nat64RunEndToEndTest extends NetnsHarness {
     void islandCaseTheIpv4HostReachesThePublishedServerAndAnotherPortIsRefused() throws Exception {
         Path www = Files.createDirectories(dir.resolve("www6"));
         Files.writeString(www.resolve("device"), "hello from the IPv6-only device\n");
-        Process s = spawn(nsV6, "python3", "-m", "http.server", "8080", "--bind", V6_HOST, "-d", www.toString());
-        try {
-            Result r = in(nsV4, 60, "curl", "-sS", "--retry", "5", "--retry-connrefused", "--retry-delay", "1", "-m",
-                    "10", "http://" + POOL4 + ":80/device");
-            assertThat(r.out()).as("ferry:\n" + ferryErr).contains("hello from the IPv6-only device");
-        } finally {
-            s.destroy();
-            s.waitFor(5, TimeUnit.SECONDS);
-        }
+        Result r = fetchServed(nsV6, www, 8080, V6_HOST, nsV4, "http://" + POOL4 + ":80/device");
+        assertThat(r.out()).as("ferry:\n" + ferryErr).contains("hello from the IPv6-only device");
         // not published: the SYN is held 6 s (RFC 6146 §3.5.2.2), then answered with Port Unreachable
         long t0 = System.nanoTime();
         Result refused = in(nsV4, 40, "curl", "-sS", "-m", "30", "http://" + POOL4 + ":81/");
