@@ -210,14 +210,10 @@ class MultiRunEndToEndTest extends NetnsHarness {
         // the DNS64 server observes an answer's latency just after sending it, and the workers count a moment after
         // the packets passed: the previous tests' clients may have seen their answers before either happened, so
         // scrape again until the last of them shows (10 s at most), then assert on that scrape
-        Result r = scrape();
-        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); System.nanoTime() < end && r.exit() == 0
-                && (value(r.out(), "ferry_dns64_response_seconds_count{instance=\"" + dns + "\"}") < 2
-                || value(r.out(), "ferry_xlat_64_ok_total{instance=\"" + siit + "\"}") < 3
-                || value(r.out(), "ferry_xlat_64_ok_total{instance=\"" + nat + "\"}") < 2); ) {
-            Thread.sleep(100);
-            r = scrape();
-        }
+        Result r = Await.poll(10, this::scrape, x -> x.exit() != 0
+                || value(x.out(), "ferry_dns64_response_seconds_count{instance=\"" + dns + "\"}") >= 2
+                && value(x.out(), "ferry_xlat_64_ok_total{instance=\"" + siit + "\"}") >= 3
+                && value(x.out(), "ferry_xlat_64_ok_total{instance=\"" + nat + "\"}") >= 2);
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(sample(r.out(), "ferry_xlat_64_ok_total{instance=\"" + siit + "\"}")).isGreaterThanOrEqualTo(3);
         assertThat(sample(r.out(), "ferry_xlat_64_ok_total{instance=\"" + nat + "\"}")).isGreaterThanOrEqualTo(2);
@@ -291,14 +287,8 @@ class MultiRunEndToEndTest extends NetnsHarness {
      * {@code min}: the workers count in plain per-thread longs that the control thread reads a moment later.
      * Returns the last value; the caller asserts on it.
      */
-    static long statAtLeast(String instance, String counter, long min) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long v = stat(instance, counter);
-        while (v < min && System.nanoTime() - deadline < 0) {
-            Thread.sleep(100);
-            v = stat(instance, counter);
-        }
-        return v;
+    static long statAtLeast(String instance, String counter, long min) throws Exception {
+        return Await.poll(10, () -> stat(instance, counter), v -> v >= min);
     }
 
     /** One counter of {@code ferry -i INSTANCE stats display --csv}. */

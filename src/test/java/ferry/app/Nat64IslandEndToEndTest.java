@@ -120,12 +120,9 @@ class Nat64IslandEndToEndTest extends Nat64LineHarness {
     }
 
     /** Reads {@link #counter(String)} again until {@code ok} holds (10 s bound); fails naming the last value. */
-    void awaitCounter(String id, java.util.function.LongPredicate ok) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        for (long v = counter(id); !ok.test(v); v = counter(id)) {
-            if (System.nanoTime() - deadline > 0) throw new AssertionError(id + " is still " + v + " after 10 s");
-            Thread.sleep(100);
-        }
+    void awaitCounter(String id, java.util.function.Predicate<Long> ok) throws Exception {
+        long v = Await.poll(10, () -> counter(id), ok);
+        assertThat(ok.test(v)).as("%s is still %d after 10 s", id, v).isTrue();
     }
 
     /** A counter of the running ferry, read through its control socket ({@code ferry -i INSTANCE stats display}). */

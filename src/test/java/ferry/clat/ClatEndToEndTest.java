@@ -488,14 +488,8 @@ class ClatEndToEndTest extends NetnsHarness {
      * caller asserts on it (and so sees the output when a pattern never showed).
      */
     Result statusShowing(String... patterns) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            Result r = status();
-            boolean all = r.exit() == 0;
-            for (String p : patterns) all &= java.util.regex.Pattern.compile(p).matcher(r.out()).find();
-            if (all || System.nanoTime() - deadline > 0) return r;
-            Thread.sleep(200);
-        }
+        return ferry.testkit.Await.poll(20, this::status, r -> r.exit() == 0
+                && java.util.Arrays.stream(patterns).allMatch(p -> java.util.regex.Pattern.compile(p).matcher(r.out()).find()));
     }
 
     /** Fetches 200 kB over HTTP from the server and checks it; returns the server's log (client addresses). */

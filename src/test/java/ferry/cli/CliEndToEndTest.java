@@ -221,14 +221,8 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
      * {@code stats display --csv} of the NAT64 daemon, asked again (every 100 ms, 10 s at most) until {@code ok}
      * holds; returns the last answer, on which the caller asserts.
      */
-    Cli statsWhen(java.util.function.Predicate<Cli> ok) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Cli c = n("stats", "display", "--csv");
-        while (!ok.test(c) && System.nanoTime() - deadline < 0) {
-            Thread.sleep(100);
-            c = n("stats", "display", "--csv");
-        }
-        return c;
+    Cli statsWhen(java.util.function.Predicate<Cli> ok) throws Exception {
+        return Await.poll(10, () -> n("stats", "display", "--csv"), ok);
     }
 
     /**
@@ -244,14 +238,8 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
     }
 
     /** The ICMP sessions of the IPv6 host, asked again (10 s at most) until {@code ok} holds; the last answer. */
-    List<String> icmpSessionsWhen(java.util.function.Predicate<List<String>> ok) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        List<String> l = icmpSessions();
-        while (!ok.test(l) && System.nanoTime() - deadline < 0) {
-            Thread.sleep(100);
-            l = icmpSessions();
-        }
-        return l;
+    List<String> icmpSessionsWhen(java.util.function.Predicate<List<String>> ok) throws Exception {
+        return Await.poll(10, this::icmpSessions, ok);
     }
 
     static long value(Cli csv, String counter) {
@@ -578,14 +566,9 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         assertThat(after).containsAll(session); // the same pool4 port: the same session
         // the new icmp-timeout applies from the session's next echo (one every 100 ms): ask again until one came
         // (bounded) instead of sleeping 300 ms; under the old 30 s timeout the time left never exceeds 30
-        java.util.function.LongSupplier leftNow = () -> n("session", "display", "--icmp", "--csv", "--no-headers").lines()
-                .stream().filter(l -> l.startsWith(session.get(0) + ","))
-                .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(',') + 1))).findFirst().orElse(-1);
-        long left = leftNow.getAsLong();
-        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); left < 38 && System.nanoTime() < end; ) {
-            Thread.sleep(100);
-            left = leftNow.getAsLong();
-        }
+        long left = Await.poll(10, () -> n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
+                .filter(l -> l.startsWith(session.get(0) + ","))
+                .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(',') + 1))).findFirst().orElse(-1), v -> v >= 38);
         assertThat(left).isBetween(38L, 40L); // refreshed by the last echo under the new icmp-timeout (40 s)
         if (tcp) assertThat(tcpSessions()).isEqualTo(tcpFirst); // the same connection, the same pool4 port
 
@@ -700,13 +683,9 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         assertThat(r.exit()).as(r.out()).isZero();
         // the workers count a moment after the packets passed (plain per-thread counters, read by the endpoint's
         // thread): scrape again until the three echoes show, 10 s at most, then assert on that scrape
-        String second = scrape();
-        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); System.nanoTime() < end
-                && (sample(second, "ferry_xlat_64_ok_total") - sample(first, "ferry_xlat_64_ok_total") < 3
-                || sample(second, "ferry_xlat_46_ok_total") - sample(first, "ferry_xlat_46_ok_total") < 3); ) {
-            Thread.sleep(100);
-            second = scrape();
-        }
+        String second = Await.poll(10, this::scrape,
+                t -> sample(t, "ferry_xlat_64_ok_total") - sample(first, "ferry_xlat_64_ok_total") >= 3
+                        && sample(t, "ferry_xlat_46_ok_total") - sample(first, "ferry_xlat_46_ok_total") >= 3);
         assertThat(sample(second, "ferry_xlat_64_ok_total") - sample(first, "ferry_xlat_64_ok_total")).isGreaterThanOrEqualTo(3);
         assertThat(sample(second, "ferry_xlat_46_ok_total") - sample(first, "ferry_xlat_46_ok_total")).isGreaterThanOrEqualTo(3);
         assertThat(sample(second, "ferry_tun_rx_packets_total")).isGreaterThan(sample(first, "ferry_tun_rx_packets_total"));

@@ -14,6 +14,28 @@ public final class Await {
     private Await() {
     }
 
+    /** A source of values that may throw (a CLI run, a scrape). */
+    @FunctionalInterface
+    public interface Source<T> {
+        T get() throws Exception;
+    }
+
+    /**
+     * Reads {@code source} every 100 ms until {@code ok} holds for what it gave, or {@code seconds} pass; returns the
+     * last value, on which the caller asserts (so a value that never came shows in the assertion's message). For
+     * state another thread or process updates a moment after the test saw its cause: counters read through the
+     * CLI or a scrape, a status file rewritten by a timer.
+     */
+    public static <T> T poll(long seconds, Source<T> source, java.util.function.Predicate<? super T> ok) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        T v = source.get();
+        while (!ok.test(v) && System.nanoTime() - deadline < 0) {
+            Thread.sleep(100);
+            v = source.get();
+        }
+        return v;
+    }
+
     /** Polls {@code condition} every 10 ms until it holds; fails after {@code seconds} naming {@code what}. */
     public static void until(String what, long seconds, BooleanSupplier condition) throws InterruptedException {
         until(what, seconds, condition, () -> "");
