@@ -85,16 +85,33 @@ public final class LabCommand implements Callable<Integer> {
         return failed == 0 ? 0 : 1;
     }
 
-    /** {@code ferry lab up}. */
-    @Command(name = "up", mixinStandardHelpOptions = true, description = "build the namespaces and start every server and ferry")
-    static final class Up implements Callable<Integer> {
+    /**
+     * The body every subcommand but dns-server shares: refuse (exit 2) without root unless {@link #needsRoot()} says
+     * otherwise, then {@link #run(Lab)} on a fresh {@link Lab} of the parent's options.
+     */
+    abstract static class LabStep implements Callable<Integer> {
         @ParentCommand
         LabCommand parent;
 
+        boolean needsRoot() {
+            return true;
+        }
+
+        /** The step's exit code. */
+        abstract int run(Lab lab) throws Exception;
+
         @Override
-        public Integer call() throws Exception {
-            if (parent.refuseUnlessRoot()) return 2;
-            Lab lab = parent.lab();
+        public final Integer call() throws Exception {
+            if (needsRoot() && parent.refuseUnlessRoot()) return 2;
+            return run(parent.lab());
+        }
+    }
+
+    /** {@code ferry lab up}. */
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "build the namespaces and start every server and ferry")
+    static final class Up extends LabStep {
+        @Override
+        int run(Lab lab) throws Exception {
             if (!lab.ensurePackages()) return 1;
             try {
                 lab.down();
@@ -111,27 +128,18 @@ public final class LabCommand implements Callable<Integer> {
     /** {@code ferry lab check}. */
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "check items 1-4 of the lab, one ✓/✗ line each with the command it ran")
-    static final class Check implements Callable<Integer> {
-        @ParentCommand
-        LabCommand parent;
-
+    static final class Check extends LabStep {
         @Override
-        public Integer call() throws Exception {
-            if (parent.refuseUnlessRoot()) return 2;
-            return parent.lab().check() == 0 ? 0 : 1;
+        int run(Lab lab) throws Exception {
+            return lab.check() == 0 ? 0 : 1;
         }
     }
 
     /** {@code ferry lab capture}. */
     @Command(name = "capture", mixinStandardHelpOptions = true, description = "write the three pcaps")
-    static final class Capture implements Callable<Integer> {
-        @ParentCommand
-        LabCommand parent;
-
+    static final class Capture extends LabStep {
         @Override
-        public Integer call() throws Exception {
-            if (parent.refuseUnlessRoot()) return 2;
-            Lab lab = parent.lab();
+        int run(Lab lab) throws Exception {
             lab.capture();
             return lab.captureFailures() == 0 ? 0 : 1;
         }
@@ -140,27 +148,25 @@ public final class LabCommand implements Callable<Integer> {
     /** {@code ferry lab down}. */
     @Command(name = "down", mixinStandardHelpOptions = true,
             description = "stop every process the lab started (by its recorded PID) and remove the namespaces")
-    static final class Down implements Callable<Integer> {
-        @ParentCommand
-        LabCommand parent;
-
+    static final class Down extends LabStep {
         @Override
-        public Integer call() throws Exception {
-            if (parent.refuseUnlessRoot()) return 2;
-            parent.lab().down();
+        int run(Lab lab) throws Exception {
+            lab.down();
             return 0;
         }
     }
 
-    /** {@code ferry lab status}. */
+    /** {@code ferry lab status} (no root needed: it only looks). */
     @Command(name = "status", mixinStandardHelpOptions = true, description = "what of the lab exists and runs")
-    static final class Status implements Callable<Integer> {
-        @ParentCommand
-        LabCommand parent;
+    static final class Status extends LabStep {
+        @Override
+        boolean needsRoot() {
+            return false;
+        }
 
         @Override
-        public Integer call() throws Exception {
-            return parent.lab().status() ? 0 : 3;
+        int run(Lab lab) throws Exception {
+            return lab.status() ? 0 : 3;
         }
     }
 

@@ -1,6 +1,5 @@
 package ferry.app;
 
-import java.io.PrintStream;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -11,14 +10,14 @@ import java.time.temporal.ChronoUnit;
 final class Log {
     enum Level { DEBUG, INFO, WARN, ERROR }
 
-    private static volatile PrintStream out = System.err;
-
     private Log() {
     }
 
     /** One event: {@code kv} alternates keys and values. */
     static void event(Level level, String event, Object... kv) {
-        out.println(line(Instant.now(), level, event, kv));
+        // System.err as it is now, not as it was when this class was loaded: an in-process caller (the tests'
+        // E2e.main) that redirects stderr must get the events, whichever test happened to load the class first
+        System.err.println(line(Instant.now(), level, event, kv));
     }
 
     static String line(Instant ts, Level level, String event, Object... kv) {
@@ -35,6 +34,6 @@ final class Log {
 
     /** A pre-formatted {@code level=... event=... ...} line (from packages that cannot see this class). */
     static void raw(String keyValues) {
-        out.println("ts=" + Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + keyValues);
+        System.err.println("ts=" + Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + keyValues);
     }
 }

@@ -1,17 +1,12 @@
 package ferry.config;
 
 import ferry.addr.AddressFormatException;
-import ferry.addr.Ipv4;
-import ferry.addr.Ipv6;
 import ferry.addr.Prefix4;
 import ferry.addr.Prefix6;
 import ferry.addr.Rfc6052;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -63,16 +58,12 @@ public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boo
         return dedicatedPrefix != null;
     }
 
-    /** Receives an error found in the object. */
-    interface Errors {
-        void error(String path, Json.Node at, String message);
-    }
 
     private static final Set<String> KEYS = new TreeSet<>(List.of("plat-prefix", "pref64", "uplink", "rfc7050",
             "resolvers", "ipv6-address", "ipv4-address", "dedicated-prefix", "island", "state-file", "proxy-ndp"));
 
     /** Parses the {@code "clat"} object, reporting every problem to {@code errors}; never throws (null if not an object). */
-    static ClatSection parse(Json.Node node, Errors errors) {
+    static ClatSection parse(Json.Node node, Sections.Errors errors) {
         if (!(node instanceof Json.Obj obj)) {
             errors.error("clat", node, "expected an object, got " + node.show());
             return null;
@@ -87,16 +78,10 @@ public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boo
         Json.Node v4Node = null, islandNode = null;
         List<Prefix4> island = new ArrayList<>();
         Set<String> seen = new TreeSet<>();
-        for (Json.Member m : obj.members()) {
-            String key = m.key().toLowerCase(Locale.ROOT);
-            String path = "clat." + key;
+        for (Sections.Member m : Sections.members(obj, "clat", errors, seen)) {
+            String path = m.path();
             Json.Node v = m.value();
-            if (key.equals("comment")) continue;
-            if (!seen.add(key)) {
-                errors.error(path, v, "duplicate key " + Json.quote(m.key()));
-                continue;
-            }
-            switch (key) {
+            switch (m.key()) {
                 case "plat-prefix" -> {
                     if (v instanceof Json.Null) break;
                     try {
@@ -167,8 +152,7 @@ public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boo
                         else island.add(p);
                     }
                 }
-                default -> errors.error(path, v, "unknown key " + Json.quote(m.key()) + "; expected one of "
-                        + String.join(", ", KEYS) + " (or comment)");
+                default -> errors.error(path, v, Sections.unknownKey(m, KEYS));
             }
         }
         if ((v6 == null) == (dedicated == null) && !seen.contains("ipv6-address") && !seen.contains("dedicated-prefix"))
@@ -193,7 +177,7 @@ public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boo
                 stateFile, proxyNdp);
     }
 
-    private static boolean bool(String path, Json.Node v, Errors errors, boolean dflt) {
+    private static boolean bool(String path, Json.Node v, Sections.Errors errors, boolean dflt) {
         if (v instanceof Json.Bool b) return b.value();
         errors.error(path, v, "expected true or false, got " + v.show());
         return dflt;
@@ -241,20 +225,8 @@ public record ClatSection(Rfc6052 platPrefix, boolean pref64, String uplink, boo
             if (p < 1 || p > 65535) return null;
         }
         try {
-            byte[] b;
-            if (host.indexOf(':') >= 0) {
-                long[] a = Ipv6.parse(host);
-                b = new byte[16];
-                for (int i = 0; i < 8; i++) {
-                    b[i] = (byte) (a[0] >>> (56 - 8 * i));
-                    b[8 + i] = (byte) (a[1] >>> (56 - 8 * i));
-                }
-            } else {
-                int a = Ipv4.parse(host);
-                b = new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
-            }
-            return new InetSocketAddress(InetAddress.getByAddress(b), p);
-        } catch (AddressFormatException | UnknownHostException e) {
+            return new InetSocketAddress(Sections.literal(host), p);
+        } catch (AddressFormatException e) {
             return null;
         }
     }

@@ -4,15 +4,12 @@ import ferry.addr.AddressFormatException;
 import ferry.addr.EamEntry;
 import ferry.addr.Eamt;
 import ferry.addr.Ipv4;
-import ferry.addr.Ipv6;
 import ferry.addr.Prefix4;
 import ferry.addr.Prefix6;
 import ferry.addr.Rfc6052;
 import ferry.addr.Special;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -1029,8 +1026,8 @@ public final class ConfigParser {
 
         Dns64Section dns64(Json.Node node, Rfc6052 pool6) {
             List<InetSocketAddress> listen = new ArrayList<>(List.of(
-                    new InetSocketAddress(inet(new byte[] {127, 0, 0, 1}), 53),
-                    new InetSocketAddress(inet(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), 53)));
+                    new InetSocketAddress(Sections.address(new byte[] {127, 0, 0, 1}), 53),
+                    new InetSocketAddress(Sections.address(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}), 53)));
             List<InetSocketAddress> upstream = new ArrayList<>();
             List<Dns64Prefix> prefixes = new ArrayList<>();
             boolean[] prefixesGiven = {false};
@@ -1159,19 +1156,7 @@ public final class ConfigParser {
                     return badSocket(path, n, "the port must be 1..65535");
             }
             try {
-                byte[] bytes;
-                if (host.indexOf(':') >= 0) {
-                    long[] a = Ipv6.parse(host);
-                    bytes = new byte[16];
-                    for (int i = 0; i < 8; i++) {
-                        bytes[i] = (byte) (a[0] >>> (56 - 8 * i));
-                        bytes[8 + i] = (byte) (a[1] >>> (56 - 8 * i));
-                    }
-                } else {
-                    int a = Ipv4.parse(host);
-                    bytes = new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
-                }
-                return new InetSocketAddress(inet(bytes), portNumber);
+                return new InetSocketAddress(Sections.literal(host), portNumber);
             } catch (AddressFormatException e) {
                 return badSocket(path, n, e.getMessage() + " (names are not resolved: give an IP address)");
             }
@@ -1183,12 +1168,5 @@ public final class ConfigParser {
             return null;
         }
 
-        private static InetAddress inet(byte[] bytes) {
-            try {
-                return InetAddress.getByAddress(bytes); // no name lookup
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException(e); // only for a wrong length, which cannot happen here
-            }
-        }
     }
 }

@@ -4,7 +4,6 @@ import ferry.addr.Prefix4;
 import ferry.addr.Prefix6;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -51,16 +50,12 @@ public record TunSection(String device, int mtu, int queues, boolean vnetHeader,
         return new TunSection("ferry0", 0, 0, false, List.of(), List.of());
     }
 
-    /** Receives an error found in the object (path like {@code tun.mtu}, the node, and the message). */
-    interface Errors {
-        void error(String path, Json.Node at, String message);
-    }
 
     private static final Set<String> KEYS = new TreeSet<>(
             List.of("device", "mtu", "queues", "vnet-header", "addresses", "routes"));
 
     /** Parses the {@code "tun"} object, reporting every problem to {@code errors}; never throws. */
-    static TunSection parse(Json.Node node, Errors errors) {
+    static TunSection parse(Json.Node node, Sections.Errors errors) {
         TunSection d = defaults();
         if (!(node instanceof Json.Obj obj)) {
             errors.error("tun", node, "expected an object, got " + node.show());
@@ -73,16 +68,10 @@ public record TunSection(String device, int mtu, int queues, boolean vnetHeader,
         List<Address> addresses = new ArrayList<>();
         List<Route> routes = new ArrayList<>();
         Set<String> seen = new TreeSet<>();
-        for (Json.Member m : obj.members()) {
-            String key = m.key().toLowerCase(Locale.ROOT);
-            String path = "tun." + key;
+        for (Sections.Member m : Sections.members(obj, "tun", errors, seen)) {
+            String path = m.path();
             Json.Node v = m.value();
-            if (key.equals("comment")) continue;
-            if (!seen.add(key)) {
-                errors.error(path, v, "duplicate key " + Json.quote(m.key()));
-                continue;
-            }
-            switch (key) {
+            switch (m.key()) {
                 case "device" -> {
                     if (v instanceof Json.Str s && validName(s.value())) device = s.value();
                     else errors.error(path, v, v.show() + " is not an interface name: 1 to 15 characters, no '/',"
@@ -129,8 +118,7 @@ public record TunSection(String device, int mtu, int queues, boolean vnetHeader,
                         else routes.add(r);
                     }
                 }
-                default -> errors.error(path, v, "unknown key " + Json.quote(m.key()) + "; expected one of "
-                        + String.join(", ", KEYS) + " (or comment)");
+                default -> errors.error(path, v, Sections.unknownKey(m, KEYS));
             }
         }
         return new TunSection(device, mtu, queues, vnet, addresses, routes);

@@ -6,15 +6,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.channels.WritableByteChannel;
 
 /** Hex text, one packet per line, lowercase digits, no separators (what {@link HexReader} reads); no timestamps. */
-final class HexWriter implements PacketWriter {
+final class HexWriter extends BufferedPacketWriter {
     private static final byte[] DIGITS = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final int CHUNK = 4096;
 
-    private final BufferedOutput out;
-    private long packets;
-
     HexWriter(WritableByteChannel ch) {
-        out = new BufferedOutput(ch, 64 * 1024);
+        super(ch, 64 * 1024);
     }
 
     @Override
@@ -33,20 +30,5 @@ final class HexWriter implements PacketWriter {
         }
         s.set(ValueLayout.JAVA_BYTE, out.reserve(1), (byte) '\n');
         packets++;
-    }
-
-    @Override
-    public long packets() {
-        return packets;
-    }
-
-    @Override
-    public void flush() throws IOException {
-        out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-        out.close();
     }
 }

@@ -9,15 +9,12 @@ import java.nio.channels.WritableByteChannel;
  * Classic pcap, little-endian, nanosecond timestamps (magic a1b23c4d; Wireshark, tshark and tcpdump read it),
  * version 2.4, snap length 262144, link type RAW (101): each record is one IPv4 or IPv6 packet.
  */
-final class PcapWriter implements PacketWriter {
+final class PcapWriter extends BufferedPacketWriter {
     private static final ValueLayout.OfInt I32 = ByteInput.U32_LE;
     private static final ValueLayout.OfShort I16 = ByteInput.U16_LE;
 
-    private final BufferedOutput out;
-    private long packets;
-
     PcapWriter(WritableByteChannel ch) throws IOException {
-        out = new BufferedOutput(ch, 1 << 20);
+        super(ch, 1 << 20);
         MemorySegment s = out.segment();
         int at = out.reserve(24);
         s.set(I32, at, PcapReader.MAGIC_NS);
@@ -42,20 +39,5 @@ final class PcapWriter implements PacketWriter {
         s.set(I32, at + 12, len);
         MemorySegment.copy(seg, off, s, at + 16, len);
         packets++;
-    }
-
-    @Override
-    public long packets() {
-        return packets;
-    }
-
-    @Override
-    public void flush() throws IOException {
-        out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-        out.close();
     }
 }

@@ -396,7 +396,11 @@ public final class Lab {
                 "icmp or (icmp6 and (ip6[40] == 128 or ip6[40] == 129))");
         Result ping = in(clientNs, 20, "ping", clientIpv6 ? "-6" : "-4", "-n", "-c", "3", "-i", "0.2", "-W", "2",
                 target);
-        Thread.sleep(500);
+        // tcpdump writes each packet as it comes, but on a loaded machine it can still be behind when ping exits:
+        // wait (5 s at most) until the 12 are on disk (3 requests and 3 replies, each entering and leaving the
+        // translator) instead of a fixed 500 ms pause, which lost the last ones
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (ping.ok() && packetsIn(raw) < 12 && System.nanoTime() < until) Thread.sleep(50);
         stop(name);
         out.println();
         out.println("  " + title + " — " + what + ": " + pcap);
@@ -591,6 +595,17 @@ public final class Lab {
                         + " s") + "; " + log + ":\n" + Files.readString(log));
             Thread.sleep(100);
         }
+    }
+
+    /** How many whole packets the capture {@code file} (still being written) holds so far; 0 before its header. */
+    static int packetsIn(Path file) {
+        int n = 0;
+        try (PacketReader r = PacketReaders.open(file)) {
+            while (r.next()) n++;
+        } catch (IOException | RuntimeException e) {
+            // not there yet, or a record half written: what was read so far
+        }
+        return n;
     }
 
     private void awaitHttp(String ns, String url) throws IOException, InterruptedException {

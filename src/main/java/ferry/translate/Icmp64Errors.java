@@ -134,13 +134,8 @@ final class Icmp64Errors {
         return ((long) next() << 32) | (next() & 0xffff_ffffL);
     }
 
-    /** xorshift32 (Marsaglia 2003): no allocation, no clock, never 0. */
+    /** The next value of this translator's {@link Xorshift32} (no allocation, no clock, never 0). */
     private int next() {
-        int x = rng;
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        rng = x;
-        return x;
+        return rng = Xorshift32.step(rng);
     }
 }

@@ -3,6 +3,7 @@ package ferry.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ferry.cli.CliEndToEndTest;
+import ferry.testkit.Await;
 import ferry.testkit.NetnsHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -165,10 +166,10 @@ class MultiRunEndToEndTest extends NetnsHarness {
         Result b = in(nsV6, 30, "ping", "-6", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_VIA_NAT64);
         assertThat(b.out()).as("through NAT64; ferry:\n" + ferry.stderr()).contains("2 received");
 
-        long siit64 = stat(siit, "xlat_64_ok"), nat64 = stat(nat, "xlat_64_ok");
+        long siit64 = statAtLeast(siit, "xlat_64_ok", 3), nat64 = statAtLeast(nat, "xlat_64_ok", 2);
         assertThat(siit64).as("the SIIT instance's own counters").isGreaterThanOrEqualTo(3).isLessThan(5);
         assertThat(nat64).as("the NAT64 instance's own counters").isGreaterThanOrEqualTo(2).isLessThan(3 + 2);
-        assertThat(stat(nat, "xlat_46_ok")).isGreaterThanOrEqualTo(2);
+        assertThat(statAtLeast(nat, "xlat_46_ok", 2)).isGreaterThanOrEqualTo(2);
         CliEndToEndTest.Cli sessions = CliEndToEndTest.ferry("-i", nat, "session", "display", "--icmp", "--csv");
         assertThat(sessions.exit()).isZero();
         assertThat(sessions.out()).contains(V6_HOST);
@@ -179,10 +180,12 @@ class MultiRunEndToEndTest extends NetnsHarness {
     void theClatInstanceCarriesAnIslandThroughTheNat64InstanceOfTheSameProcess() throws Exception {
         Result r = in(nsC, 30, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST);
         assertThat(r.out()).as("464XLAT; ferry:\n" + ferry.stderr()).contains("2 received");
-        assertThat(stat(clat, "xlat_46_ok")).as("the CLAT instance's own counters").isGreaterThanOrEqualTo(2);
-        assertThat(stat(clat, "xlat_64_ok")).isGreaterThanOrEqualTo(2);
+        assertThat(statAtLeast(clat, "xlat_46_ok", 2)).as("the CLAT instance's own counters").isGreaterThanOrEqualTo(2);
+        assertThat(statAtLeast(clat, "xlat_64_ok", 2)).isGreaterThanOrEqualTo(2);
         assertThat(ferry.stderr()).contains("event=ready instance=" + clat + " mode=clat device=mrc0")
                 .contains("plat_prefix=\"2001:db8:64::/96 (configured)\"");
+        // the CLAT instance writes its state file from a timer (once a second): wait for it, bounded
+        Await.until("clat-state.json written", 10, () -> Files.exists(dir.resolve("clat-state.json")));
         assertThat(dir.resolve("clat-state.json")).as("ferry clat status reads it").exists();
     }
 
@@ -204,8 +207,13 @@ class MultiRunEndToEndTest extends NetnsHarness {
     @Test
     @Order(5)
     void oneMetricsEndpointServesEveryInstanceEachSeriesLabelledWithItsInstance() throws Exception {
-        Result r = in(nsR, 20, "python3", "-c", "import urllib.request,sys; sys.stdout.write("
-                + "urllib.request.urlopen('http://127.0.0.1:9473/metrics', timeout=10).read().decode())");
+        // the DNS64 server observes an answer's latency just after sending it, and the workers count a moment after
+        // the packets passed: the previous tests' clients may have seen their answers before either happened, so
+        // scrape again until the last of them shows (10 s at most), then assert on that scrape
+        Result r = Await.poll(10, this::scrape, x -> x.exit() != 0
+                || value(x.out(), "ferry_dns64_response_seconds_count{instance=\"" + dns + "\"}") >= 2
+                && value(x.out(), "ferry_xlat_64_ok_total{instance=\"" + siit + "\"}") >= 3
+                && value(x.out(), "ferry_xlat_64_ok_total{instance=\"" + nat + "\"}") >= 2);
         assertThat(r.exit()).as(r.out()).isZero();
         assertThat(sample(r.out(), "ferry_xlat_64_ok_total{instance=\"" + siit + "\"}")).isGreaterThanOrEqualTo(3);
         assertThat(sample(r.out(), "ferry_xlat_64_ok_total{instance=\"" + nat + "\"}")).isGreaterThanOrEqualTo(2);
@@ -219,6 +227,17 @@ class MultiRunEndToEndTest extends NetnsHarness {
                 .as("every answer of the DNS64-only instance observed").isGreaterThanOrEqualTo(2);
         assertThat(sample(r.out(), "ferry_dns64_response_seconds_bucket{instance=\"" + dns + "\",le=\"+Inf\"}"))
                 .isGreaterThanOrEqualTo(2);
+    }
+
+    Result scrape() throws Exception {
+        return in(nsR, 20, "python3", "-c", "import urllib.request,sys; sys.stdout.write("
+                + "urllib.request.urlopen('http://127.0.0.1:9473/metrics', timeout=10).read().decode())");
+    }
+
+    /** A series' value, or -1 when the scrape lacks it. */
+    static double value(String text, String series) {
+        return text.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.split(" ")[1]))
+                .findFirst().orElse(-1);
     }
 
     static double sample(String text, String series) {
@@ -261,6 +280,15 @@ class MultiRunEndToEndTest extends NetnsHarness {
         assertThat(in(nsR, 20, "ip", "link", "show", "mrc0").exit()).as("mrc0 gone").isNotZero();
         assertThat(dir.resolve("clat-state.json")).doesNotExist();
         assertThat(Path.of("/run/ferry", siit + ".sock")).doesNotExist();
+    }
+
+    /**
+     * One counter of {@code ferry -i INSTANCE stats display --csv}, asked again (10 s at most) until it reaches
+     * {@code min}: the workers count in plain per-thread longs that the control thread reads a moment later.
+     * Returns the last value; the caller asserts on it.
+     */
+    static long statAtLeast(String instance, String counter, long min) throws Exception {
+        return Await.poll(10, () -> stat(instance, counter), v -> v >= min);
     }
 
     /** One counter of {@code ferry -i INSTANCE stats display --csv}. */

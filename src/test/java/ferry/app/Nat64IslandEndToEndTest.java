@@ -2,7 +2,7 @@ package ferry.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ferry.testkit.NetnsHarness;
+import ferry.testkit.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,42 +24,23 @@ import org.junit.jupiter.api.TestInstance;
  * reason printed when not root or a tool is missing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class Nat64IslandEndToEndTest extends NetnsHarness {
-    static final String V6_HOST = "2001:db8:6::2";
-    static final String V4_HOST = "198.51.100.2";
+class Nat64IslandEndToEndTest extends Nat64LineHarness {
     /** The IPv4-only device, as the IPv6 network sees it under the island's prefix. */
     static final String DEVICE_AS_V6 = "2001:db8:8011:fda4:4444::c633:6402";
-    static final String POOL4 = "203.0.113.1";
-
-    final String prefix = newPrefix(6);
-    final String nsV6 = prefix + "-v6", nsX = prefix + "-xlat", nsV4 = prefix + "-v4";
-    Path dir;
-    Process ferry;
-    final StringBuffer ferryErr = new StringBuffer();
 
     @BeforeAll
     void setUp() throws Exception {
-        assumeRootWith("Nat64IslandEndToEndTest", "ip", "ping", "curl", "python3");
-        dir = tempDir("ferry-island-e2e");
-        xlatLine(nsV6, nsX, nsV4, "2001:db8:8011:fda4:4444::/96", "203.0.113.0/24"); // V6_HOST, V4_HOST
-        Path config = dir.resolve("nat64.json");
-        Files.writeString(config, """
+        startNat64("Nat64IslandEndToEndTest", "2001:db8:8011:fda4:4444::/96", d -> """
                 {
                   "instance": "%s",
                   "ferry": { "nat64-allow": [ { "protocol": "TCP", "ports": "22,80" }, { "protocol": "ICMP" } ],
                              "nat64-log": { "file": "%s" } },
                   "global": { "pool6": "2001:db8:8011:fda4:4444::/96", "logging-bib": true },
-                  "pool4": [ { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
-                             { "protocol": "TCP", "prefix": "203.0.113.1/32", "port range": "80-80" },
-                             { "protocol": "UDP", "prefix": "203.0.113.1/32", "port range": "1024-65535" },
-                             { "protocol": "ICMP", "prefix": "203.0.113.1/32" } ],
-                  "tun": { "device": "ferry%s", "mtu": 1500, "queues": 2, "vnet-header": false,
+                  "pool4": %s,
+                  "tun": { "device": "%s", "mtu": 1500, "queues": 2, "vnet-header": false,
                            "routes": [ "2001:db8:8011:fda4:4444::/96", "203.0.113.1/32" ] }
                 }
-                """.formatted(prefix, dir.resolve("mapping.log"), prefix.substring(6, 10)));
-        ferry = spawn(nsX, ferryJvm("256m", "run", "--mode", "nat64", "--force", "--config",
-                config.toString()).toArray(String[]::new));
-        new Child(ferry, ferryErr).awaitStderr("event=ready instances=", 40);
+                """.formatted(prefix, d.resolve("mapping.log"), POOL4_JSON, device()), "--force");
     }
 
     // (NetnsHarness removes the namespaces, the processes started and the folder afterwards, also after a failure)
@@ -92,8 +73,10 @@ class Nat64IslandEndToEndTest extends NetnsHarness {
             assertThat(refused.exit()).as(refused.out() + "\nferry:\n" + ferryErr).isEqualTo(7);
             assertThat(refused.out()).doesNotContain("IPv4-only device");
             assertThat(ms).as("refused at once, not after retransmissions").isLessThan(5000);
-            assertThat(counter("drop_nat64_port_filtered")).isGreaterThan(filtered0);
-            assertThat(counter("nat64_tcp_reset_sent")).isGreaterThanOrEqualTo(1);
+            // the workers' counters are plain per-thread longs that the control thread reads a moment later (and
+            // the worker may count after it sent the RST curl already saw): poll the stats, bounded
+            awaitCounter("drop_nat64_port_filtered", v -> v > filtered0);
+            awaitCounter("nat64_tcp_reset_sent", v -> v >= 1);
             // nothing listens on 23 either: refused by ferry before the device is asked
             Result closed = in(nsV6, 30, "curl", "-sS", "-m", "10", "http://[" + DEVICE_AS_V6 + "]:23/");
             assertThat(closed.exit()).as(closed.out()).isEqualTo(7);
@@ -112,19 +95,18 @@ class Nat64IslandEndToEndTest extends NetnsHarness {
         Path log = dir.resolve("mapping.log"), rotated = dir.resolve("mapping.log.1");
         Result first = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", DEVICE_AS_V6);
         assertThat(first.exit()).as(first.out()).isZero();
-        waitFor(() -> read(log).contains("event=nat64_bib_add proto=ICMP ipv6=" + V6_HOST + " "));
+        Await.until("the ICMP BIB record in " + log, 10,
+                () -> read(log).contains("event=nat64_bib_add proto=ICMP ipv6=" + V6_HOST + " "), () -> read(log));
         assertThat(ferryErr.toString()).doesNotContain("event=nat64_bib_add"); // not on stderr any more
         assertThat(read(log)).doesNotContain("c633:6402").doesNotContain(V4_HOST); // RFC 6888 REQ-12: no destination
         // logrotate: rename, then SIGHUP
         Files.move(log, rotated);
-        int reloads = count(ferryErr.toString(), "event=config_reloaded");
-        Process k = new ProcessBuilder("kill", "-HUP", Long.toString(ferry.pid())).start();
-        assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).isTrue();
-        waitFor(() -> count(ferryErr.toString(), "event=config_reloaded") > reloads);
+        sighupAndAwaitReload();
         long before = read(rotated).lines().count();
         Result second = in(nsV6, 30, "ping", "-6", "-c", "1", "-W", "2", DEVICE_AS_V6); // a new identifier: a new BIB
         assertThat(second.exit()).as(second.out()).isZero();
-        waitFor(() -> Files.exists(log) && read(log).contains("event=nat64_bib_add proto=ICMP"));
+        Await.until("the new BIB record in a new " + log, 10,
+                () -> Files.exists(log) && read(log).contains("event=nat64_bib_add proto=ICMP"), () -> read(log));
         assertThat(read(rotated).lines().count()).isEqualTo(before);
         assertThat(counter("nat64_log_write_error")).isZero();
     }
@@ -137,18 +119,10 @@ class Nat64IslandEndToEndTest extends NetnsHarness {
         }
     }
 
-    static int count(String text, String what) {
-        int n = 0;
-        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
-        return n;
-    }
-
-    static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 10 s");
-            Thread.sleep(50);
-        }
+    /** Reads {@link #counter(String)} again until {@code ok} holds (10 s bound); fails naming the last value. */
+    void awaitCounter(String id, java.util.function.Predicate<Long> ok) throws Exception {
+        long v = Await.poll(10, () -> counter(id), ok);
+        assertThat(ok.test(v)).as("%s is still %d after 10 s", id, v).isTrue();
     }
 
     /** A counter of the running ferry, read through its control socket ({@code ferry -i INSTANCE stats display}). */

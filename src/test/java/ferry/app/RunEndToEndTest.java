@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ferry.addr.Ipv4;
 import ferry.addr.Ipv6;
 import ferry.addr.Rfc6052;
+import ferry.io.PacketReader;
+import ferry.io.PacketReaders;
+import ferry.testkit.Await;
 import ferry.testkit.NetnsHarness;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -197,13 +201,17 @@ class RunEndToEndTest extends NetnsHarness {
         Process t = spawn(nsX, "tshark", "-i", "ferry0", "-F", "pcap", "-w", cap.toString());
         Ferry capture = new Ferry(t);
         capture.awaitStderr("Capturing on", 20);
-        Thread.sleep(300);
+        // A fixed 300 ms pause after "Capturing on" and another before stopping tshark assumed it had caught up;
+        // instead a recognisable ping (1111 data bytes: IPv6 1159, IPv4 1139 bytes) goes first and last, and the
+        // test waits until the capture file holds all four of its packets (request and reply, each in and out of
+        // ferry): packets are written in order, so everything sent before the last marker is in the file too.
+        markerPing(cap, 1);
         in(nsV6, 60, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
         in(nsV4, 60, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", V6_HOST_AS_V4);
         in(nsV4, 60, "ping", "-n", "-c", "1", "-W", "2", "-t", "2", V6_HOST_AS_V4);
         in(nsV6, 60, "ping", "-n", "-c", "1", "-W", "2", "-t", "3", V4_HOST_AS_V6);
         udpBothWays();
-        Thread.sleep(300);
+        markerPing(cap, 2);
         t.destroy(); // SIGTERM: tshark finishes the file
         assertThat(t.waitFor(15, TimeUnit.SECONDS)).as("tshark stopped").isTrue();
 
@@ -224,6 +232,30 @@ class RunEndToEndTest extends NetnsHarness {
         live.sort(null);
         offline.sort(null);
         assertThat(offline).as("offline translation of the %d captured inputs", inputs.size()).isEqualTo(live);
+    }
+
+    /**
+     * Pings across ferry with 1111 data bytes and waits (20 s at most) until the capture file {@code cap} holds the
+     * {@code nth} such ping's four packets: two of 1159 bytes (IPv6) and two of 1139 bytes (IPv4) each.
+     */
+    void markerPing(Path cap, int nth) throws Exception {
+        Result r = in(nsV6, 60, "ping", "-n", "-c", "1", "-W", "2", "-s", "1111", V4_HOST_AS_V6);
+        assertThat(r.exit()).as(r.out()).isZero();
+        Await.until("marker ping " + nth + " in " + cap + " (2 x 1159 and 2 x 1139 bytes each)", 20,
+                () -> lengths(cap).stream().filter(l -> l == 1159).count() >= 2L * nth
+                        && lengths(cap).stream().filter(l -> l == 1139).count() >= 2L * nth,
+                () -> "packet lengths " + lengths(cap));
+    }
+
+    /** The lengths of the whole packets in a capture file that is still being written (none before its header). */
+    static List<Integer> lengths(Path cap) {
+        List<Integer> out = new ArrayList<>();
+        try (PacketReader r = PacketReaders.open(cap)) {
+            while (r.next()) out.add(r.length());
+        } catch (IOException | RuntimeException e) {
+            // not there yet, or a record half written: what was read so far
+        }
+        return out;
     }
 
     /** In this topology: IPv4 from 192.0.2.0/24 or 203.0.113.0/24, IPv6 from pool6 or 2001:db8:ff::1. */
@@ -356,7 +388,6 @@ class RunEndToEndTest extends NetnsHarness {
             ferry = Ferry.start(this, nsX, config, 2);
             in(nsX, "ip", "link", "del", "ferry1");
             assertThat(ferry.process.waitFor(20, TimeUnit.SECONDS)).as("exited after the device was removed").isTrue();
-            Thread.sleep(200);
             assertThat(ferry.process.exitValue()).as(ferry.stderr()).isEqualTo(1);
             assertThat(ferry.stderr()).contains("the device was removed").contains("giving up")
                     .doesNotContain("tun_device_recreated");
@@ -368,7 +399,6 @@ class RunEndToEndTest extends NetnsHarness {
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     "ferry.app.Main", "run", "--config", config.toString()));
             assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            Thread.sleep(200);
             assertThat(bad.process.exitValue()).as(bad.stderr()).isEqualTo(1);
             assertThat(bad.stderr()).contains("ioctl(TUNSETIFF) for TUN device ferry1 failed: EINVAL (22)")
                     .contains("other queue/vnet flags");

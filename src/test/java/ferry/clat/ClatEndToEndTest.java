@@ -158,8 +158,7 @@ class ClatEndToEndTest extends NetnsHarness {
     @Test
     @Order(4)
     void statusShowsTheFallbackPrefixTheMappingAndCounters() throws Exception {
-        Thread.sleep(1200); // the status file is rewritten every second
-        Result s = status();
+        Result s = statusShowing("PLAT prefix:   64:ff9b::/96  from fallback-wkp", "xlat_46_ok +\\d+", "xlat_64_ok +\\d+");
         assertThat(s.exit()).as(s.out()).isZero();
         assertThat(s.out()).contains("ferry clat: running", "device clat0")
                 .contains("PLAT prefix:   64:ff9b::/96  from fallback-wkp")
@@ -184,8 +183,8 @@ class ClatEndToEndTest extends NetnsHarness {
         Result after = in(nsDev, 30, "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", SERVER);
         assertThat(after.exit()).as(after.out()).isZero();
         http();
-        Thread.sleep(1200);
-        assertThat(status().out()).containsPattern("PLAT prefix:   2001:db8:64::/96  from pref64-ra  \\(\\d+ s left\\)")
+        assertThat(statusShowing("2001:db8:64::/96  from pref64-ra", "clat_pref64_ok +1", "clat_prefix_changed +1").out())
+                .containsPattern("PLAT prefix:   2001:db8:64::/96  from pref64-ra  \\(\\d+ s left\\)")
                 .containsPattern("clat_pref64_ok +1").containsPattern("clat_prefix_changed +1");
 
         // lifetime 0 withdraws it: back to the well-known prefix
@@ -221,8 +220,8 @@ class ClatEndToEndTest extends NetnsHarness {
         // the router's own IPv4 traffic leaves from 192.0.0.1 without NAT
         Result own = in(nsRtr, 30, "ping", "-n", "-c", "1", "-W", "2", "-I", "192.0.0.1", SERVER);
         assertThat(own.exit()).as(own.out()).isZero();
-        Thread.sleep(1200);
-        assertThat(status().out()).contains("from configured  (no expiry)")
+        assertThat(statusShowing("from configured  \\(no expiry\\)", "192\\.0\\.0\\.1/32 <-> ").out())
+                .contains("from configured  (no expiry)")
                 .contains("mapping:     192.0.0.1/32 <-> 2001:db8:1:1::c1a7/128");
     }
 
@@ -327,8 +326,8 @@ class ClatEndToEndTest extends NetnsHarness {
             // the server sees the NAT64's pool4 address: the traffic really crossed the stateful PLAT
             assertThat(http()).as("HTTP server log").contains("203.0.113.1 - -");
             assertThat(udp()).as("UDP echo log").contains("peer 203.0.113.1");
-            Thread.sleep(1200); // the status file is rewritten every second
-            Result s = status();
+            Result s = statusShowing("PLAT prefix:   " + java.util.regex.Pattern.quote(from.pool6) + "  from " + from.source,
+                    java.util.regex.Pattern.quote(mapping.statusMapping));
             assertThat(s.out()).as("status").contains("PLAT prefix:   " + from.pool6 + "  from " + from.source)
                     .contains(mapping.statusMapping);
             if (from == PrefixFrom.RFC7050_DNS64) assertThat(s.out()).containsPattern("clat_rfc7050_found +1");
@@ -482,6 +481,17 @@ class ClatEndToEndTest extends NetnsHarness {
                 "--state-file", dir.resolve("clat.json").toString());
     }
 
+    /**
+     * {@code ferry clat status}, asked again (for up to 20 s) until its output shows every one of {@code patterns}
+     * (regular expressions): the CLAT rewrites its status file once a second, so a fixed pause before reading it
+     * assumed the writer had run by then, which a loaded machine does not promise. Returns the last answer; the
+     * caller asserts on it (and so sees the output when a pattern never showed).
+     */
+    Result statusShowing(String... patterns) throws Exception {
+        return ferry.testkit.Await.poll(20, this::status, r -> r.exit() == 0
+                && java.util.Arrays.stream(patterns).allMatch(p -> java.util.regex.Pattern.compile(p).matcher(r.out()).find()));
+    }
+
     /** Fetches 200 kB over HTTP from the server and checks it; returns the server's log (client addresses). */
     String http() throws Exception {
         Path www = Files.createDirectories(dir.resolve("www"));
@@ -551,8 +561,9 @@ class ClatEndToEndTest extends NetnsHarness {
         return out.toString();
     }
 
+    /** Waits (10 s at most) until a server's output shows {@code text}; a server logs just after it answered. */
     static void awaitOutput(StringBuffer out, String text) throws InterruptedException {
-        for (int i = 0; i < 40 && !out.toString().contains(text); i++) Thread.sleep(50);
+        ferry.testkit.Await.until("\"" + text + "\" in the server's output", 10, () -> out.toString().contains(text), out::toString);
     }
 
     /** Collects a process's output as it comes (destroying a Process closes its streams). */

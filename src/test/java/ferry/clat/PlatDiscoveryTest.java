@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ferry.addr.Rfc6052;
 import ferry.metrics.Counter;
+import ferry.testkit.Await;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -46,12 +47,15 @@ class PlatDiscoveryTest {
         try (PlatDiscovery d = new PlatDiscovery(sel, null, ra, System::currentTimeMillis, s -> { })) {
             d.start();
             ra.queue.add(List.of(new Pref64Option(p, 1800)));
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (holder.get().source() != PlatSource.PREF64_RA && System.nanoTime() < deadline) Thread.sleep(10);
+            Await.until("the RA's PREF64 applied", 10, () -> holder.get().source() == PlatSource.PREF64_RA, holder::get);
             assertThat(holder.get().prefix()).isEqualTo(p);
             ra.queue.add(List.of(new Pref64Option(p, 0)));
-            while (holder.get().source() != PlatSource.FALLBACK && System.nanoTime() < deadline) Thread.sleep(10);
+            Await.until("the PREF64 withdrawn", 10, () -> holder.get().source() == PlatSource.FALLBACK, holder::get);
             assertThat(holder.get()).isEqualTo(PlatPrefix.FALLBACK);
+            // the selector publishes the new prefix and then counts the change, on the discovery thread: this thread
+            // can see FALLBACK before the second change is counted, so wait for the count (bounded)
+            Await.until("two prefix changes counted", 10,
+                    () -> d.counters().getOrDefault(Counter.CLAT_PREFIX_CHANGED, 0L) == 2, d::counters);
             assertThat(d.counters()).containsEntry(Counter.CLAT_RA_RECEIVED, 7L)
                     .containsEntry(Counter.CLAT_PREFIX_CHANGED, 2L);
         }

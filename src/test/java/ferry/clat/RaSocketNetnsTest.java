@@ -50,7 +50,17 @@ class RaSocketNetnsTest {
                 && ns("ip", "link", "add", TX, "type", "veth", "peer", "name", RX) == 0
                 && ns("ip", "link", "set", TX, "up") == 0
                 && ns("ip", "link", "set", RX, "up") == 0;
-        Thread.sleep(300); // link-local addresses
+        // the kernel adds the link-local addresses a moment after the links come up (no DAD here): wait until both
+        // have one instead of sleeping 300 ms and hoping; a missing one fails the set-up with a reason
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        boolean linkLocal = false;
+        while (ready && !(linkLocal = hasLinkLocal(TX) && hasLinkLocal(RX)) && System.nanoTime() < deadline) Thread.sleep(20);
+        if (ready && !linkLocal) System.err.println("RaSocketNetnsTest: no link-local address on " + TX + "/" + RX + " within 10 s");
+        ready &= linkLocal;
+    }
+
+    private static boolean hasLinkLocal(String dev) throws Exception {
+        return ns("sh", "-c", "ip -6 addr show dev " + dev + " scope link | grep -q 'inet6 fe80'") == 0;
     }
 
     @AfterAll

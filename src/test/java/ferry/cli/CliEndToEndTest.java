@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ferry.app.Main;
+import ferry.testkit.Await;
 import ferry.testkit.NetnsHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -199,7 +200,9 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
     void statsCountTranslatedPingsInTablesAndCsv() throws Exception {
         Result r = in(nsV6, 30, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
         assertThat(r.exit()).as(r.out() + "\nferry:\n" + natErr).isZero();
-        Cli csv = n("stats", "display", "--csv");
+        // the workers count in plain per-thread longs that the control thread reads a moment later, and may count
+        // after writing the reply ping already saw: ask again until the three echoes show (bounded)
+        Cli csv = statsWhen(c -> value(c, "xlat_64_ok") >= 3 && value(c, "xlat_46_ok") >= 3);
         assertThat(csv.exit()).isZero();
         assertThat(csv.lines().get(0)).isEqualTo("Counter,Value");
         long ok64 = value(csv, "xlat_64_ok"), ok46 = value(csv, "xlat_46_ok");
@@ -212,6 +215,31 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         Cli table = n("stats", "display", "--explain");
         assertThat(table.lines().get(0)).matches("Counter +\\| Value +\\| Explanation");
         assertThat(table.out()).contains("IPv6 packets translated to IPv4");
+    }
+
+    /**
+     * {@code stats display --csv} of the NAT64 daemon, asked again (every 100 ms, 10 s at most) until {@code ok}
+     * holds; returns the last answer, on which the caller asserts.
+     */
+    Cli statsWhen(java.util.function.Predicate<Cli> ok) throws Exception {
+        return Await.poll(10, () -> n("stats", "display", "--csv"), ok);
+    }
+
+    /**
+     * Sends SIGHUP to the NAT64 daemon and waits (15 s at most) until it logs one more {@code event=config_reloaded}
+     * than before: waiting for the text alone returned at once when an earlier test had reloaded the same daemon.
+     */
+    void sighupAndAwaitReload() throws Exception {
+        int reloads = natErr.toString().split("event=config_reloaded", -1).length;
+        Process k = new ProcessBuilder("kill", "-HUP", Long.toString(natDaemon.pid())).start();
+        assertThat(k.waitFor(5, TimeUnit.SECONDS) && k.exitValue() == 0).as("kill -HUP").isTrue();
+        Await.until("one more event=config_reloaded", 15,
+                () -> natErr.toString().split("event=config_reloaded", -1).length > reloads, natErr::toString);
+    }
+
+    /** The ICMP sessions of the IPv6 host, asked again (10 s at most) until {@code ok} holds; the last answer. */
+    List<String> icmpSessionsWhen(java.util.function.Predicate<List<String>> ok) throws Exception {
+        return Await.poll(10, this::icmpSessions, ok);
     }
 
     static long value(Cli csv, String counter) {
@@ -373,9 +401,8 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         Process ping = new ProcessBuilder("ip", "netns", "exec", nsV6, "ping", "-6", "-c", "40", "-i", "0.1", "-W", "2",
                 V4_HOST_AS_V6).redirectErrorStream(true).start();
         started.add(ping);
-        Thread.sleep(800);
-        List<String> session = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
-                .filter(l -> l.startsWith("ICMP," + V6_HOST)).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+        // the ping's first echo opens the session: wait for it (bounded) instead of sleeping 800 ms
+        List<String> session = icmpSessionsWhen(l -> !l.isEmpty());
         assertThat(session).isNotEmpty();
         String pool4Before = n("pool4", "display", "--csv").out();
         String globalBefore = n("global", "display", "--csv").out();
@@ -406,13 +433,10 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
 
         // SIGHUP with a changed file: the same path (validate, then swap)
         Files.writeString(natConfig, natJson(nat, "ferryn" + prefix.substring(6, 10), ", \"mtu-plateaus\": [1400, 1280]"));
-        new ProcessBuilder("kill", "-HUP", Long.toString(natDaemon.pid())).start().waitFor(5, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!natErr.toString().contains("event=config_reloaded") && System.nanoTime() < deadline) Thread.sleep(50);
+        sighupAndAwaitReload();
         assertThat(n("global", "display", "--csv").lines()).contains("mtu-plateaus,\"1400,1280\"");
 
-        List<String> after = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
-                .filter(l -> l.startsWith("ICMP," + V6_HOST)).map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+        List<String> after = icmpSessions();
         assertThat(after).containsAll(session); // the same binding and session, not a new one
         assertThat(ping.waitFor(20, TimeUnit.SECONDS)).isTrue();
         String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -505,8 +529,9 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
                     """.formatted(V4_HOST_AS_V6)).redirectErrorStream(true).start();
             started.add(client);
         }
-        Thread.sleep(700);
-        List<String> session = icmpSessions().stream().filter(l -> !earlier.contains(l)).toList();
+        // the ping's first echo opens its session: wait for it (bounded) instead of sleeping 700 ms
+        List<String> session = icmpSessionsWhen(l -> l.stream().anyMatch(x -> !earlier.contains(x))).stream()
+                .filter(l -> !earlier.contains(l)).toList();
         assertThat(session).hasSize(1); // ping's identifier, bound to 203.0.113.1#port
         String port4 = session.get(0).split(",")[3];
         assertThat(port4).startsWith("203.0.113.1#");
@@ -537,18 +562,15 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         // 3. SIGHUP: the file on disk, with yet another pool4 entry
         Files.writeString(natConfig, extra.replace("{ \"protocol\": \"UDP\"",
                 "{ \"protocol\": \"UDP\", \"prefix\": \"203.0.113.3/32\" }, { \"protocol\": \"UDP\""));
-        int reloads = natErr.toString().split("event=config_reloaded", -1).length;
-        new ProcessBuilder("kill", "-HUP", Long.toString(natDaemon.pid())).start().waitFor(5, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (natErr.toString().split("event=config_reloaded", -1).length == reloads && System.nanoTime() < deadline)
-            Thread.sleep(50);
+        sighupAndAwaitReload();
         assertThat(n("pool4", "display", "--csv", "--no-headers").lines()).contains("0,UDP,auto,203.0.113.3/32,1-65535");
-        Thread.sleep(300);
         List<String> after = icmpSessions();
         assertThat(after).containsAll(session); // the same pool4 port: the same session
-        long left = n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
-                .filter(l -> l.startsWith(session.get(0) + ",")).mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(',') + 1)))
-                .findFirst().orElseThrow();
+        // the new icmp-timeout applies from the session's next echo (one every 100 ms): ask again until one came
+        // (bounded) instead of sleeping 300 ms; under the old 30 s timeout the time left never exceeds 30
+        long left = Await.poll(10, () -> n("session", "display", "--icmp", "--csv", "--no-headers").lines().stream()
+                .filter(l -> l.startsWith(session.get(0) + ","))
+                .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(',') + 1))).findFirst().orElse(-1), v -> v >= 38);
         assertThat(left).isBetween(38L, 40L); // refreshed by the last echo under the new icmp-timeout (40 s)
         if (tcp) assertThat(tcpSessions()).isEqualTo(tcpFirst); // the same connection, the same pool4 port
 
@@ -661,7 +683,11 @@ public class CliEndToEndTest extends NetnsHarness { // public: ferry.app.MultiRu
         String first = scrape();
         Result r = in(nsV6, 30, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", V4_HOST_AS_V6);
         assertThat(r.exit()).as(r.out()).isZero();
-        String second = scrape();
+        // the workers count a moment after the packets passed (plain per-thread counters, read by the endpoint's
+        // thread): scrape again until the three echoes show, 10 s at most, then assert on that scrape
+        String second = Await.poll(10, this::scrape,
+                t -> sample(t, "ferry_xlat_64_ok_total") - sample(first, "ferry_xlat_64_ok_total") >= 3
+                        && sample(t, "ferry_xlat_46_ok_total") - sample(first, "ferry_xlat_46_ok_total") >= 3);
         assertThat(sample(second, "ferry_xlat_64_ok_total") - sample(first, "ferry_xlat_64_ok_total")).isGreaterThanOrEqualTo(3);
         assertThat(sample(second, "ferry_xlat_46_ok_total") - sample(first, "ferry_xlat_46_ok_total")).isGreaterThanOrEqualTo(3);
         assertThat(sample(second, "ferry_tun_rx_packets_total")).isGreaterThan(sample(first, "ferry_tun_rx_packets_total"));

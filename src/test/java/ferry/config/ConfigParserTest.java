@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import ferry.addr.EamEntry;
 import ferry.addr.Ipv4;
-import ferry.addr.Ipv6;
 import ferry.addr.Prefix4;
 import ferry.addr.Prefix6;
 import ferry.addr.Rfc6052;
@@ -649,23 +648,8 @@ class ConfigParserTest {
         assertThat(enc.errors().get(0).message()).contains("UTF-8");
     }
 
+    /** The expected socket address: the JDK's own literal parser (no lookup), independent of ferry's. */
     private static InetSocketAddress sock(String ip, int port) {
-        try {
-            byte[] b;
-            if (ip.contains(":")) {
-                long[] a = Ipv6.parse(ip);
-                b = new byte[16];
-                for (int i = 0; i < 8; i++) {
-                    b[i] = (byte) (a[0] >>> (56 - 8 * i));
-                    b[8 + i] = (byte) (a[1] >>> (56 - 8 * i));
-                }
-            } else {
-                int a = Ipv4.parse(ip);
-                b = new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
-            }
-            return new InetSocketAddress(java.net.InetAddress.getByAddress(b), port);
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+        return new InetSocketAddress(java.net.InetAddress.ofLiteral(ip), port);
     }
 }

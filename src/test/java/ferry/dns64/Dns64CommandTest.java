@@ -96,19 +96,34 @@ class Dns64CommandTest {
     @Test
     void ferryDns64ServesUntilSigtermAndThenPrintsItsCounters(@TempDir Path dir) throws Exception {
         try (TestAuthority auth = TestAuthority.startDefault()) {
-            int port;
-            try (DatagramSocket probe = new DatagramSocket(0, java.net.InetAddress.ofLiteral("127.0.0.1"))) {
-                port = probe.getLocalPort();
-            }
+            // --listen on port 0 (replacing the file's listen address) and read the port bound from the process's
+            // "serving on" line: a port probed here, released and then bound by the child could be taken by another
+            // process in between.
             Path f = dir.resolve("ferry.json");
-            Files.writeString(f, "{\"dns64\": {\"listen\": [\"127.0.0.1:" + port + "\"], \"upstream\": [\""
+            Files.writeString(f, "{\"dns64\": {\"listen\": [\"127.0.0.1:5353\"], \"upstream\": [\""
                     + auth.addresses().get(0).getAddress().getHostAddress() + ":" + auth.addresses().get(0).getPort() + "\"]}}");
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "dns64",
-                    "--config", f.toString(), "--threads", "1").redirectErrorStream(true).start();
+                    "--config", f.toString(), "--listen", "127.0.0.1:0", "--threads", "1").redirectErrorStream(true).start();
+            StringBuffer output = new StringBuffer();
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) output.append(line).append('\n');
+                } catch (java.io.IOException e) {
+                    output.append(e);
+                }
+            });
             try {
                 Message answer = null;
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                java.util.regex.Pattern serving = java.util.regex.Pattern.compile("serving on \\[[^\\]]*127\\.0\\.0\\.1:(\\d+)");
+                java.util.regex.Matcher m = serving.matcher(output);
+                while (!m.find(0) && p.isAlive() && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                    m = serving.matcher(output);
+                }
+                assertThat(m.find(0)).as("the port in ferry dns64's \"serving on\" line: %s", output).isTrue();
+                int port = Integer.parseInt(m.group(1));
                 try (DatagramSocket s = new DatagramSocket()) {
                     s.setSoTimeout(300);
                     while (answer == null && System.nanoTime() < until && p.isAlive()) {
@@ -119,7 +134,7 @@ class Dns64CommandTest {
                             s.receive(r);
                             answer = Dns.parse(java.util.Arrays.copyOf(r.getData(), r.getLength()));
                         } catch (java.net.SocketTimeoutException e) {
-                            // not up yet
+                            // a slow first answer: ask again
                         }
                     }
                 }
@@ -127,7 +142,8 @@ class Dns64CommandTest {
                 assertThat(Dns.answers(answer)).containsExactly("a-only.dns64.example. 300 AAAA 64:ff9b::c000:201");
                 assertThat(p.toHandle().destroy()).isTrue(); // SIGTERM (Process.destroy would close our end of its output)
                 assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                reader.join(TimeUnit.SECONDS.toMillis(10));
+                String out = output.toString();
                 assertThat(out).contains("ferry dns64: serving on").contains("stopped; counters:");
                 assertThat(out).containsPattern("queries_udp\\s+[1-9]").containsPattern("synthesized\\s+1");
                 assertThat(List.of(0, 143)).contains(p.exitValue());

@@ -93,10 +93,12 @@ class Rfc6147Test {
         @Test
         void aaaaTimeoutCountsAsEmptyAndTheAQueryStillGetsTime() {
             up.on("t.example", Type.A, msg(0, "t.example. 3600 IN A 192.0.2.12")); // AAAA never answers
+            // The AAAA query gets half the budget, so the answer is due after ~1 s of a 2 s budget: the other second is
+            // room for a loaded machine's scheduling delays (a 600 ms budget left 300 ms, too little on 2 shared cores)
             long t0 = System.nanoTime();
-            var a = resolver().resolve(n("t.example"), Type.AAAA, DClass.IN, false, false, budget(600));
+            var a = resolver().resolve(n("t.example"), Type.AAAA, DClass.IN, false, false, budget(2000));
             assertThat(Dns.answers(a.message())).containsExactly("t.example. 600 AAAA 64:ff9b::c000:20c");
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(600);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("answered within the budget").isLessThan(2000);
         }
 
         @Test
@@ -104,7 +106,9 @@ class Rfc6147Test {
             long t0 = System.nanoTime();
             var a = resolver().resolve(n("dead.example"), Type.AAAA, DClass.IN, false, false, budget(400));
             assertThat(a.message().getRcode()).isEqualTo(Rcode.SERVFAIL);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(300L, 900L);
+            // not before the budget (400 ms), and not long after it: the upper bound leaves a loaded machine 1.6 s of
+            // scheduling delay yet still fails a resolver that ignores the budget (each upstream wait would be its own)
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(300L, 2000L);
         }
     }
 
@@ -208,13 +212,16 @@ class Rfc6147Test {
     class S518_QueryingInParallel {
         @Test
         void parallelModeAsksAAndAaaaAtOnce() {
-            up.on("p.example", Type.AAAA, msg(0, SOA)).delay("p.example", Type.AAAA, 300)
-              .on("p.example", Type.A, msg(0, "p.example. 60 IN A 192.0.2.1")).delay("p.example", Type.A, 300);
+            // each upstream answer takes 800 ms: one after the other they take 1.6 s, at once ~0.8 s; the 700 ms between
+            // is room for a loaded machine (300 ms delays left only 250 ms, too little on 2 shared cores)
+            up.on("p.example", Type.AAAA, msg(0, SOA)).delay("p.example", Type.AAAA, 800)
+              .on("p.example", Type.A, msg(0, "p.example. 60 IN A 192.0.2.1")).delay("p.example", Type.A, 800);
             long t0 = System.nanoTime();
-            var a = aaaa(resolver(Dns.settings("64:ff9b::/96").withParallelQueries(true)), "p.example");
+            var a = resolver(Dns.settings("64:ff9b::/96").withParallelQueries(true))
+                    .resolve(n("p.example"), Type.AAAA, DClass.IN, false, false, budget(3000));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertThat(Dns.answers(a.message())).containsExactly("p.example. 60 AAAA 64:ff9b::c000:201");
-            assertThat(ms).as("both queries overlapped").isLessThan(550);
+            assertThat(ms).as("both queries overlapped").isLessThan(1500);
         }
 
         @Test

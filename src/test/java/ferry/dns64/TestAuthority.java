@@ -120,15 +120,30 @@ public final class TestAuthority implements AutoCloseable {
         misbehave.putAll(misbehaviour);
         for (String host : new String[] {"127.0.0.1", "::1"}) {
             InetAddress a = InetAddress.ofLiteral(host);
-            DatagramSocket ds = new DatagramSocket(new InetSocketAddress(a, port));
-            ServerSocket ss = new ServerSocket();
-            ss.setReuseAddress(true);
-            ss.bind(new InetSocketAddress(a, ds.getLocalPort()));
+            DatagramSocket ds;
+            ServerSocket ss;
+            // with port 0 the kernel picks a free UDP port, but the same TCP port may be in use (another process's
+            // connection or listener): try again with another UDP port, as Dns64Server does, instead of failing
+            for (int attempt = 1; ; attempt++) {
+                ds = new DatagramSocket(new InetSocketAddress(a, port));
+                ss = new ServerSocket();
+                ss.setReuseAddress(true);
+                try {
+                    ss.bind(new InetSocketAddress(a, ds.getLocalPort()));
+                    break;
+                } catch (IOException e) {
+                    ss.close();
+                    ds.close();
+                    if (port != 0 || attempt == 20) throw e;
+                }
+            }
             udp.add(ds);
             tcp.add(ss);
             addresses.add(new InetSocketAddress(a, ds.getLocalPort()));
-            Thread.ofPlatform().daemon().start(() -> udpLoop(ds));
-            Thread.ofVirtual().start(() -> acceptLoop(ss));
+            DatagramSocket boundUdp = ds;
+            ServerSocket boundTcp = ss;
+            Thread.ofPlatform().daemon().start(() -> udpLoop(boundUdp));
+            Thread.ofVirtual().start(() -> acceptLoop(boundTcp));
         }
     }
 

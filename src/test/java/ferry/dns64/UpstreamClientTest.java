@@ -33,6 +33,11 @@ class UpstreamClientTest {
         for (AutoCloseable c : open) c.close();
     }
 
+    /**
+     * A deadline {@code ms} from now. The tests that expect an answer give the in-process servers seconds, not a few
+     * hundred milliseconds, to send it: their threads can be delayed that long on a loaded machine. A silent
+     * server's timeout is 1 s where the test waits one out.
+     */
     static long in(long ms) {
         return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
     }
@@ -79,8 +84,8 @@ class UpstreamClientTest {
             synchronized (ids) { ids.add(q.getHeader().getID()); }
             return List.of(answer(q, q.getHeader().getID(), q.getQuestion().getName().toString(), "x.example. 60 IN A 192.0.2.1"));
         });
-        UpstreamClient c = new UpstreamClient(List.of(s), 500, 0, 16, counters);
-        for (int i = 0; i < 32; i++) assertThat(c.query(n("x.example"), Type.A, DClass.IN, false, false, in(1000))).isNotNull();
+        UpstreamClient c = new UpstreamClient(List.of(s), 3000, 0, 16, counters);
+        for (int i = 0; i < 32; i++) assertThat(c.query(n("x.example"), Type.A, DClass.IN, false, false, in(5000))).isNotNull();
         Set<Integer> distinct = new HashSet<>(ids);
         assertThat(distinct.size()).as("32 draws from 65536 rarely collide").isGreaterThanOrEqualTo(30);
         int sequential = 0;
@@ -96,8 +101,8 @@ class UpstreamClientTest {
                     answer(q, id, "other.example.", "other.example. 60 IN A 192.0.2.77"),                   // wrong question
                     answer(q, id, "x.example.", "x.example. 60 IN A 192.0.2.1"));
         });
-        UpstreamClient c = new UpstreamClient(List.of(s), 1000, 0, 16, counters);
-        Message m = c.query(n("x.example"), Type.A, DClass.IN, false, false, in(2000));
+        UpstreamClient c = new UpstreamClient(List.of(s), 3000, 0, 16, counters);
+        Message m = c.query(n("x.example"), Type.A, DClass.IN, false, false, in(5000));
         assertThat(Dns.answers(m)).containsExactly("x.example. 60 A 192.0.2.1");
         assertThat(counters.get(Dns64Counter.UPSTREAM_BAD_REPLY)).isEqualTo(2);
     }
@@ -106,8 +111,8 @@ class UpstreamClientTest {
     void aSilentUpstreamTimesOutAndTheNextOneAnswers() throws Exception {
         InetSocketAddress silent = scripted((q, n) -> List.of());
         TestAuthority t = authority();
-        UpstreamClient c = new UpstreamClient(List.of(silent, t.addresses().get(1)), 200, 0, 16, counters);
-        Message m = c.query(n("a-only.dns64.example"), Type.A, DClass.IN, false, false, in(2000));
+        UpstreamClient c = new UpstreamClient(List.of(silent, t.addresses().get(1)), 1000, 0, 16, counters);
+        Message m = c.query(n("a-only.dns64.example"), Type.A, DClass.IN, false, false, in(5000));
         assertThat(Dns.answers(m)).containsExactly("a-only.dns64.example. 3600 A 192.0.2.1");
         assertThat(counters.get(Dns64Counter.UPSTREAM_TIMEOUT)).isEqualTo(1);
     }
@@ -116,8 +121,8 @@ class UpstreamClientTest {
     void aRetryRoundAsksAgainAfterATimeout() throws Exception {
         InetSocketAddress flaky = scripted((q, n) -> n == 0 ? List.of()
                 : List.of(answer(q, q.getHeader().getID(), "x.example.", "x.example. 60 IN A 192.0.2.1")));
-        UpstreamClient c = new UpstreamClient(List.of(flaky), 200, 1, 16, counters);
-        assertThat(Dns.answers(c.query(n("x.example"), Type.A, DClass.IN, false, false, in(2000)))).hasSize(1);
+        UpstreamClient c = new UpstreamClient(List.of(flaky), 1000, 1, 16, counters);
+        assertThat(Dns.answers(c.query(n("x.example"), Type.A, DClass.IN, false, false, in(5000)))).hasSize(1);
         assertThat(counters.get(Dns64Counter.UPSTREAM_QUERIES)).isEqualTo(2);
     }
 
@@ -131,8 +136,8 @@ class UpstreamClientTest {
             return List.of(r.toWire());
         });
         TestAuthority t = authority();
-        UpstreamClient c = new UpstreamClient(List.of(broken, t.addresses().get(0)), 500, 2, 16, counters);
-        Message m = c.query(n("a-only.dns64.example"), Type.A, DClass.IN, false, false, in(2000));
+        UpstreamClient c = new UpstreamClient(List.of(broken, t.addresses().get(0)), 3000, 2, 16, counters);
+        Message m = c.query(n("a-only.dns64.example"), Type.A, DClass.IN, false, false, in(5000));
         assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(counters.get(Dns64Counter.UPSTREAM_ERROR_RCODE)).isEqualTo(1);
     }
@@ -140,8 +145,8 @@ class UpstreamClientTest {
     @Test
     void aTruncatedAnswerIsAskedAgainOverTcp() throws Exception {
         TestAuthority t = authority();
-        UpstreamClient c = new UpstreamClient(List.of(t.addresses().get(0)), 1000, 0, 16, counters);
-        Message m = c.query(n("many100.dns64.example"), Type.A, DClass.IN, false, false, in(2000));
+        UpstreamClient c = new UpstreamClient(List.of(t.addresses().get(0)), 3000, 0, 16, counters);
+        Message m = c.query(n("many100.dns64.example"), Type.A, DClass.IN, false, false, in(5000));
         assertThat(m.getSection(Section.ANSWER)).hasSize(100);
         assertThat(counters.get(Dns64Counter.UPSTREAM_TCP_RETRY)).isEqualTo(1);
     }
@@ -149,19 +154,25 @@ class UpstreamClientTest {
     @Test
     void whenEveryUpstreamFailsTheAnswerIsNullWithinTheDeadline() throws Exception {
         InetSocketAddress a = scripted((q, n) -> List.of()), b = scripted((q, n) -> List.of());
-        UpstreamClient c = new UpstreamClient(List.of(a, b), 150, 5, 16, counters);
+        // 50 retries over two silent servers would take 15 s without the deadline: an upper bound of 3 s still catches a
+        // client that ignores it, and leaves a loaded machine room (800 ms, with 5 retries, was within 300 ms of the end)
+        UpstreamClient c = new UpstreamClient(List.of(a, b), 150, 50, 16, counters);
         long t0 = System.nanoTime();
         assertThat(c.query(n("x.example"), Type.A, DClass.IN, false, false, in(500))).isNull();
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(400L, 800L);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(400L, 3000L);
         assertThat(counters.get(Dns64Counter.UPSTREAM_FAILURE)).isEqualTo(1);
     }
 
     @Test
     void theNumberOfQueriesInFlightIsBounded() throws Exception {
         InetSocketAddress silent = scripted((q, n) -> List.of());
-        UpstreamClient c = new UpstreamClient(List.of(silent), 400, 0, 1, counters);
-        CompletableFuture<Message> first = CompletableFuture.supplyAsync(() -> c.query(n("x.example"), Type.A, DClass.IN, false, false, in(1000)));
-        Thread.sleep(100);
+        // The first query holds the only slot for 2 s. Wait until it has really sent its query (it counts it while
+        // holding the slot) instead of sleeping 100 ms and hoping the other thread got there first.
+        UpstreamClient c = new UpstreamClient(List.of(silent), 2000, 0, 1, counters);
+        CompletableFuture<Message> first = CompletableFuture.supplyAsync(() -> c.query(n("x.example"), Type.A, DClass.IN, false, false, in(2000)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (counters.get(Dns64Counter.UPSTREAM_QUERIES) == 0 && System.nanoTime() < deadline) Thread.sleep(1);
+        assertThat(counters.get(Dns64Counter.UPSTREAM_QUERIES)).as("the first query is in flight").isEqualTo(1);
         assertThat(c.query(n("y.example"), Type.A, DClass.IN, false, false, in(100))).isNull();
         assertThat(counters.get(Dns64Counter.UPSTREAM_INFLIGHT_LIMIT)).isEqualTo(1);
         assertThat(first.get()).isNull();

@@ -79,7 +79,7 @@ class Nat64LogTest {
         Nat64LogFile sink = Nat64LogFile.open(file);
         log.startWith(sink);
         f.send(v6(X6, Y4).udp(1000, 53).build());
-        waitFor(() -> lines(file).size() == 2);
+        waitFor("the BIB record appended to " + file, () -> lines(file).size() == 2);
         assertThat(lines(file).get(0)).isEqualTo("earlier line"); // appended, never truncated
         assertThat(lines(file).get(1)).matches("ts=\\S+ level=info event=nat64_bib_add proto=UDP ipv6=2001:db8::1"
                 + " ipv6_port=1000 ipv4=203\\.0\\.113\\.1 ipv4_port=\\d+");
@@ -88,7 +88,7 @@ class Nat64LogTest {
         java.nio.file.Files.move(file, rotated);
         sink.reopen();
         f.send(v6(X6, Y4).udp(1001, 53).build());
-        waitFor(() -> java.nio.file.Files.exists(file) && lines(file).size() == 1);
+        waitFor("the record in a new " + file, () -> java.nio.file.Files.exists(file) && lines(file).size() == 1);
         assertThat(lines(file).get(0)).contains("ipv6_port=1001");
         assertThat(lines(rotated)).hasSize(2);
         log.close();
@@ -109,10 +109,10 @@ class Nat64LogTest {
             written.add(line);
         });
         for (int i = 0; i < 3; i++) f.send(v6(X6, Y4).udp(2000 + i, 53).build());
-        waitFor(() -> log.writeErrors() == 3);
+        waitFor("three write errors counted", () -> log.writeErrors() == 3);
         failing.set(false);
         f.send(v6(X6, Y4).udp(3000, 53).build());
-        waitFor(() -> written.size() == 1);
+        waitFor("one record written", () -> written.size() == 1);
         assertThat(written.get(0)).contains("ipv6_port=3000");
         // the errors reach the worker's counters with the timers
         f.advance(1);
@@ -136,11 +136,8 @@ class Nat64LogTest {
         }
     }
 
-    static void waitFor(java.util.function.BooleanSupplier c) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("condition not met within 5 s");
-            Thread.sleep(10);
-        }
+    /** Waits (10 s at most) for what the logging thread writes a moment after the packet; fails naming it. */
+    static void waitFor(String what, java.util.function.BooleanSupplier c) throws InterruptedException {
+        ferry.testkit.Await.until(what, 10, c);
     }
 }

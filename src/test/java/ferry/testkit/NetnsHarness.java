@@ -179,6 +179,24 @@ public abstract class NetnsHarness {
         return new Result(p.exitValue(), out.toString());
     }
 
+    /**
+     * Waits until a server in {@code ns} listens on {@code port} ({@code proto} "tcp" or "udp", as {@code ss} shows
+     * it), so a client started next is not refused; fails after {@code seconds} with what {@code ss} showed. A fixed
+     * pause after starting the server assumed it had bound by then, which a loaded machine does not promise.
+     */
+    public void awaitListening(String ns, String proto, int port, int seconds) throws Exception {
+        String flag = proto.equals("udp") ? "-uln" : "-tln";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            Result r = in(ns, 10, "ss", "-H", flag);
+            if (r.out().lines().anyMatch(l -> l.matches(".*[:\\]]" + port + "\\s.*"))) return;
+            if (System.nanoTime() - deadline > 0)
+                throw new AssertionError("nothing listens on " + proto + " port " + port + " in " + ns + " within "
+                        + seconds + " s; ss " + flag + ":\n" + r.out());
+            Thread.sleep(50);
+        }
+    }
+
     /** {@code java --enable-native-access=ALL-UNNAMED [-Xmx] -cp <this class path> ferry.app.Main args}, mutable. */
     public static List<String> ferryJvm(String xmx, String... args) {
         List<String> c = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
@@ -245,7 +263,19 @@ public abstract class NetnsHarness {
             return c;
         }
 
+        /**
+         * The output so far; once the process has exited, all of it: the reader thread may still be appending the
+         * last lines (the counters and "stopped" events printed at exit) when {@code waitFor} returns, so this waits
+         * for the reader to reach the end of the stream (5 s at most) before answering.
+         */
         public String stderr() {
+            if (!process.isAlive()) {
+                try {
+                    reader.join(5000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             return err.toString();
         }
 
