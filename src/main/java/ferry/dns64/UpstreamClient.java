@@ -19,6 +19,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -35,6 +36,13 @@ final class UpstreamClient implements Upstream {
     private final Semaphore inflight;
     private final Dns64Counters counters;
     private final SecureRandom random = new SecureRandom();
+    /**
+     * Receive buffers (64 KiB: any datagram fits) kept for the next attempts, at most {@link #POOLED}: a new one per
+     * attempt was most of the garbage of a cache miss. The answer is parsed from a copy, so a buffer is free again
+     * as soon as its attempt ends.
+     */
+    private final ArrayBlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(POOLED);
+    static final int POOLED = 16;
 
     UpstreamClient(List<InetSocketAddress> servers, int timeoutMs, int retries, int maxInflight, Dns64Counters counters) {
         this.servers = List.copyOf(servers);
@@ -80,6 +88,7 @@ final class UpstreamClient implements Upstream {
             Thread.currentThread().interrupt();
             return null;
         }
+        byte[] reused = null;
         try {
             // RFC 5452 §9.2: use an unpredictable query ID (and, below, a new random source port per query)
             int id = random.nextInt(0x10000);
@@ -93,7 +102,9 @@ final class UpstreamClient implements Upstream {
             try (DatagramSocket s = new DatagramSocket()) {
                 s.connect(server); // a connected socket takes datagrams from this server's address and port only
                 s.send(new DatagramPacket(out, out.length));
-                byte[] buf = new byte[65535];
+                byte[] buf = buffers.poll();
+                if (buf == null) buf = new byte[65535];
+                reused = buf;
                 while (true) {
                     int left = (int) TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                     if (left <= 0) throw new SocketTimeoutException();
@@ -119,6 +130,7 @@ final class UpstreamClient implements Upstream {
             counters.inc(Dns64Counter.UPSTREAM_NETWORK_ERROR);
             return null;
         } finally {
+            if (reused != null) buffers.offer(reused); // dropped when the pool is full
             inflight.release();
         }
     }
