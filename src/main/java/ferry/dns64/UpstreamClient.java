@@ -37,12 +37,17 @@ final class UpstreamClient implements Upstream {
     private final Dns64Counters counters;
     private final SecureRandom random = new SecureRandom();
     /**
-     * Receive buffers (64 KiB: any datagram fits) kept for the next attempts, at most {@link #POOLED}: a new one per
-     * attempt was most of the garbage of a cache miss. The answer is parsed from a copy, so a buffer is free again
-     * as soon as its attempt ends.
+     * Receive buffers kept for the next attempts, at most {@link #POOLED}. The answer is parsed from a copy, so a
+     * buffer is free again as soon as its attempt ends.
      */
     private final ArrayBlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(POOLED);
-    static final int POOLED = 16;
+    static final int POOLED = 64;
+    /**
+     * One byte more than the payload size we advertise: a longer datagram (an upstream that ignores our OPT) shows as
+     * a full buffer and is asked again over TCP. A 64 KiB buffer per attempt was half of the garbage of a cache miss
+     * (JFR, 100 000 distinct names at 5000 qps: 2.2 of 4.2 GB).
+     */
+    static final int RECEIVE_BUFFER = Wire.OUR_PAYLOAD + 1;
 
     UpstreamClient(List<InetSocketAddress> servers, int timeoutMs, int retries, int maxInflight, Dns64Counters counters) {
         this.servers = List.copyOf(servers);
@@ -103,7 +108,7 @@ final class UpstreamClient implements Upstream {
                 s.connect(server); // a connected socket takes datagrams from this server's address and port only
                 s.send(new DatagramPacket(out, out.length));
                 byte[] buf = buffers.poll();
-                if (buf == null) buf = new byte[65535];
+                if (buf == null) buf = new byte[RECEIVE_BUFFER];
                 reused = buf;
                 while (true) {
                     int left = (int) TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -111,6 +116,18 @@ final class UpstreamClient implements Upstream {
                     s.setSoTimeout(left);
                     DatagramPacket p = new DatagramPacket(buf, buf.length);
                     s.receive(p);
+                    if (p.getLength() > Wire.OUR_PAYLOAD) {
+                        // more than the payload size our OPT advertised (RFC 6891 §6.2.3): the receive cut it; if it
+                        // answers our query, ask again over TCP as for TC
+                        if (p.getLength() < Wire.HEADER || Wire.u16(buf, 0) != id || (buf[2] & 0x80) == 0) {
+                            counters.inc(Dns64Counter.UPSTREAM_BAD_REPLY);
+                            continue;
+                        }
+                        counters.inc(Dns64Counter.UPSTREAM_TCP_RETRY);
+                        int left2 = (int) TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                        if (left2 <= 0) throw new SocketTimeoutException();
+                        return overTcp(server, q, name, type, dclass, left2);
+                    }
                     Message r = check(buf, p.getLength(), id, name, type, dclass);
                     if (r == null) continue;
                     if (r.getHeader().getFlag(Flags.TC)) {
