@@ -81,6 +81,7 @@ final class UdpSocket implements AutoCloseable {
     private final int fd;
     private final InetSocketAddress local;
     private volatile boolean closed;
+    private boolean fdClosed;
 
     private UdpSocket(int fd, InetSocketAddress local) {
         this.fd = fd;
@@ -143,16 +144,14 @@ final class UdpSocket implements AutoCloseable {
         }
     }
 
-    /** Closes the descriptor: call once no thread receives or sends on it any more. */
+    /** Closes the descriptor (once): call when no thread receives or sends on it any more. */
     @Override
     public synchronized void close() {
-        if (fd < 0 || closedFd) return;
-        closedFd = true;
+        if (fdClosed) return;
+        fdClosed = true;
         closed = true;
         closeFd(fd);
     }
-
-    private boolean closedFd;
 
     /**
      * Sends {@code data[0..len)} to the peer {@code sockaddr} (as {@link Receiver#peer()} copied it); false when
