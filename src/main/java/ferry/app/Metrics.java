@@ -1,6 +1,7 @@
 package ferry.app;
 
 import ferry.dns64.Dns64Counter;
+import ferry.dns64.Dns64Counters;
 import ferry.dns64.Dns64Server;
 import ferry.io.tun.TunDataplane;
 import ferry.io.tun.TunStat;
@@ -16,7 +17,8 @@ import java.util.function.Supplier;
  * instance of the process, labelled {@code instance="NAME"}: every counter (summed over the workers of the running
  * configuration), the TUN device's counters, in nat64 mode the BIB entries and sessions per protocol (read from the
  * tables in use at scrape time, so they follow reconfigurations), and, where the instance serves a {@code "dns64"}
- * section, the DNS64 server's counters as {@code ferry_dns64_<id>_total}.
+ * section, the DNS64 server's counters as {@code ferry_dns64_<id>_total}, and its queries by type and answers by rcode
+ * ({@code ferry_dns64_queries_total{type}}, {@code ferry_dns64_answers_total{rcode}}).
  */
 final class Metrics {
     private Metrics() {
@@ -66,6 +68,15 @@ final class Metrics {
                 Dns64Server s = server.get();
                 return s == null ? 0 : s.counters().get(c);
             });
+        }
+        // the same names as ferry dns64 --metrics (Dns64Metrics): ferry_dns64_queries_total{type}, ..._answers_total{rcode}
+        for (String t : Dns64Counters.typeNames()) {
+            b.counter("dns64_queries", "well-formed DNS64 queries received (UDP and TCP), by query type", "type", t,
+                    () -> { Dns64Server s = server.get(); return s == null ? 0 : s.counters().queries(t); });
+        }
+        for (String rc : Dns64Counters.rcodeNames()) {
+            b.counter("dns64_answers", "DNS64 answers sent (UDP and TCP), by response code (BADVERS: EDNS version not supported)",
+                    "rcode", rc, () -> { Dns64Server s = server.get(); return s == null ? 0 : s.counters().answers(rc); });
         }
         b.gauge("dns64_cache_entries", "answers in the DNS64 cache",
                 () -> { Dns64Server s = server.get(); return s == null ? 0 : s.cacheEntries(); });

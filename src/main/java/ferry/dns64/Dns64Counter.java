@@ -28,6 +28,8 @@ public enum Dns64Counter {
     // --- cache ---
     CACHE_HIT("cache_hit", "answers served from the cache"),
     CACHE_MISS("cache_miss", "queries not found in the cache"),
+    CACHE_MISS_SHARED("cache_miss_shared",
+            "cache misses answered with the lookup of an identical query already under way (no upstream query of their own)"),
     CACHE_EVICTED("cache_evicted", "cache entries dropped to keep the cache within its size"),
 
     // --- upstream ---

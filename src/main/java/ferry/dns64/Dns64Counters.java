@@ -33,6 +33,28 @@ public final class Dns64Counters {
         for (int i = 0; i < byRcode.length; i++) byRcode[i] = new LongAdder();
     }
 
+    /** The type names of {@link #queriesByType} (A, NS, ..., "other"), in its order. */
+    public static java.util.List<String> typeNames() {
+        return java.util.List.of(TYPE_NAMES);
+    }
+
+    /** The rcode names of {@link #answersByRcode} (NOERROR, ..., BADVERS), in its order. */
+    public static java.util.List<String> rcodeNames() {
+        return java.util.List.of(RCODE_NAMES);
+    }
+
+    /** Well-formed queries received of type {@code name} (one of {@link #typeNames()}; 0 for another name). */
+    public long queries(String name) {
+        int i = java.util.List.of(TYPE_NAMES).indexOf(name);
+        return i < 0 ? 0 : byType[i].sum();
+    }
+
+    /** Answers sent with rcode {@code name} (one of {@link #rcodeNames()}; 0 for another name). */
+    public long answers(String name) {
+        int i = java.util.List.of(RCODE_NAMES).indexOf(name);
+        return i < 0 ? 0 : byRcode[i].sum();
+    }
+
     /** Counts one well-formed query by its QTYPE. */
     void query(int qtype) {
         byType[qtype >= 0 && qtype < 256 ? TYPE_INDEX[qtype] : TYPES.length].increment();

@@ -19,6 +19,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -35,6 +36,18 @@ final class UpstreamClient implements Upstream {
     private final Semaphore inflight;
     private final Dns64Counters counters;
     private final SecureRandom random = new SecureRandom();
+    /**
+     * Receive buffers kept for the next attempts, at most {@link #POOLED}. The answer is parsed from a copy, so a
+     * buffer is free again as soon as its attempt ends.
+     */
+    private final ArrayBlockingQueue<byte[]> buffers = new ArrayBlockingQueue<>(POOLED);
+    static final int POOLED = 64;
+    /**
+     * One byte more than the payload size we advertise: a longer datagram (an upstream that ignores our OPT) shows as
+     * a full buffer and is asked again over TCP. A 64 KiB buffer per attempt was half of the garbage of a cache miss
+     * (JFR, 100 000 distinct names at 5000 qps: 2.2 of 4.2 GB).
+     */
+    static final int RECEIVE_BUFFER = Wire.OUR_PAYLOAD + 1;
 
     UpstreamClient(List<InetSocketAddress> servers, int timeoutMs, int retries, int maxInflight, Dns64Counters counters) {
         this.servers = List.copyOf(servers);
@@ -80,6 +93,7 @@ final class UpstreamClient implements Upstream {
             Thread.currentThread().interrupt();
             return null;
         }
+        byte[] reused = null;
         try {
             // RFC 5452 §9.2: use an unpredictable query ID (and, below, a new random source port per query)
             int id = random.nextInt(0x10000);
@@ -93,13 +107,27 @@ final class UpstreamClient implements Upstream {
             try (DatagramSocket s = new DatagramSocket()) {
                 s.connect(server); // a connected socket takes datagrams from this server's address and port only
                 s.send(new DatagramPacket(out, out.length));
-                byte[] buf = new byte[65535];
+                byte[] buf = buffers.poll();
+                if (buf == null) buf = new byte[RECEIVE_BUFFER];
+                reused = buf;
                 while (true) {
                     int left = (int) TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                     if (left <= 0) throw new SocketTimeoutException();
                     s.setSoTimeout(left);
                     DatagramPacket p = new DatagramPacket(buf, buf.length);
                     s.receive(p);
+                    if (p.getLength() > Wire.OUR_PAYLOAD) {
+                        // more than the payload size our OPT advertised (RFC 6891 §6.2.3): the receive cut it; if it
+                        // answers our query, ask again over TCP as for TC
+                        if (p.getLength() < Wire.HEADER || Wire.u16(buf, 0) != id || (buf[2] & 0x80) == 0) {
+                            counters.inc(Dns64Counter.UPSTREAM_BAD_REPLY);
+                            continue;
+                        }
+                        counters.inc(Dns64Counter.UPSTREAM_TCP_RETRY);
+                        int left2 = (int) TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                        if (left2 <= 0) throw new SocketTimeoutException();
+                        return overTcp(server, q, name, type, dclass, left2);
+                    }
                     Message r = check(buf, p.getLength(), id, name, type, dclass);
                     if (r == null) continue;
                     if (r.getHeader().getFlag(Flags.TC)) {
@@ -119,6 +147,7 @@ final class UpstreamClient implements Upstream {
             counters.inc(Dns64Counter.UPSTREAM_NETWORK_ERROR);
             return null;
         } finally {
+            if (reused != null) buffers.offer(reused); // dropped when the pool is full
             inflight.release();
         }
     }

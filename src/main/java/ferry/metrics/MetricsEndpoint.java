@@ -94,6 +94,7 @@ public final class MetricsEndpoint implements AutoCloseable {
         private boolean labelled;
         private final List<Sample<Supplier<Map<Counter, Long>>>> counters = new ArrayList<>();
         private final Map<String, String> extraHelp = new LinkedHashMap<>();
+        private final Map<String, String> extraLabel = new LinkedHashMap<>();
         private final Map<String, List<Sample<LongSupplier>>> extra = new LinkedHashMap<>();
         private final Map<String, Gauge> gauges = new LinkedHashMap<>();
         private final Map<String, Hist> histograms = new LinkedHashMap<>();
@@ -123,8 +124,19 @@ public final class MetricsEndpoint implements AutoCloseable {
 
         /** One more counter, {@code ferry_<id>_total}. */
         public Builder counter(String id, String help, LongSupplier value) {
+            return counter(id, help, null, null, value);
+        }
+
+        /**
+         * One labelled sample of counter {@code ferry_<id>_total} ({@code label="labelValue"} after the instance
+         * label); call again with other label values. Every sample of one id has the same label name.
+         */
+        public Builder counter(String id, String help, String label, String labelValue, LongSupplier value) {
             extraHelp.putIfAbsent(id, help);
-            extra.computeIfAbsent(id, k -> new ArrayList<>()).add(new Sample<>(instance, null, value));
+            String had = extraLabel.putIfAbsent(id, label == null ? "" : label);
+            if (had != null && !had.equals(label == null ? "" : label))
+                throw new IllegalArgumentException("counter " + id + ": label " + label + ", but it was " + had);
+            extra.computeIfAbsent(id, k -> new ArrayList<>()).add(new Sample<>(instance, labelValue, value));
             return this;
         }
 
@@ -176,10 +188,15 @@ public final class MetricsEndpoint implements AutoCloseable {
                                 cb.call(s.value().get().getOrDefault(c, 0L), values(s));
                         }).register(reg);
             }
-            extra.forEach((id, samples) -> CounterWithCallback.builder().name(metricName(id)).help(extraHelp.get(id))
-                    .labelNames(labels()).callback(cb -> {
-                        for (Sample<LongSupplier> s : samples) cb.call(s.value().getAsLong(), values(s));
-                    }).register(reg));
+            extra.forEach((id, samples) -> {
+                String label = extraLabel.get(id);
+                boolean none = label == null || label.isEmpty();
+                CounterWithCallback.builder().name(metricName(id)).help(extraHelp.get(id))
+                        .labelNames(none ? labels() : labels(label)).callback(cb -> {
+                            for (Sample<LongSupplier> s : samples)
+                                cb.call(s.value().getAsLong(), none ? values(s) : values(s, s.labelValue()));
+                        }).register(reg);
+            });
             gauges.forEach((name, g) -> GaugeWithCallback.builder().name(metricName(name)).help(g.help())
                     .labelNames(g.label() == null ? labels() : labels(g.label())).callback(cb -> {
                         for (Sample<LongSupplier> s : g.samples())

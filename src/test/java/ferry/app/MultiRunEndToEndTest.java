@@ -227,6 +227,15 @@ class MultiRunEndToEndTest extends NetnsHarness {
                 .as("every answer of the DNS64-only instance observed").isGreaterThanOrEqualTo(2);
         assertThat(sample(r.out(), "ferry_dns64_response_seconds_bucket{instance=\"" + dns + "\",le=\"+Inf\"}"))
                 .isGreaterThanOrEqualTo(2);
+        // issue 5: queries by type and answers by rcode, as ferry dns64 --metrics exports them, per instance
+        assertThat(sample(r.out(), "ferry_dns64_queries_total{instance=\"" + dns + "\",type=\"AAAA\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(r.out(), "ferry_dns64_queries_total{instance=\"" + dns + "\",type=\"A\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(r.out(), "ferry_dns64_queries_total{instance=\"" + nat + "\",type=\"AAAA\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(r.out(), "ferry_dns64_answers_total{instance=\"" + dns + "\",rcode=\"NOERROR\"}")).isGreaterThanOrEqualTo(2);
+        assertThat(sample(r.out(), "ferry_dns64_answers_total{instance=\"" + nat + "\",rcode=\"NOERROR\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(sample(r.out(), "ferry_dns64_answers_total{instance=\"" + dns + "\",rcode=\"SERVFAIL\"}")).isZero();
+        assertThat(r.out()).as("no DNS64 series for the instance without a dns64 section")
+                .doesNotContain("ferry_dns64_queries_total{instance=\"" + siit + "\"");
     }
 
     Result scrape() throws Exception {

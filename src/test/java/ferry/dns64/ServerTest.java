@@ -193,6 +193,40 @@ class ServerTest {
         }
 
         @Test
+        void identicalQueriesThatMissWhileOneIsResolvedShareItsLookupAndEachGetsItsOwnIdAndSpelling() throws Exception {
+            up.on("slow.example", Type.AAAA, msg(0, SOA)).on("slow.example", Type.A, msg(0, "slow.example. 60 IN A 192.0.2.1"))
+              .delay("slow.example", Type.A, 300);
+            Dns64Server s = server();
+            int n = 8;
+            List<java.util.concurrent.Future<Message>> answers = new ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < n; i++) {
+                    int id = 100 + i;
+                    String spelling = i % 2 == 0 ? "slow.example" : "SLOW.example";
+                    answers.add(pool.submit(() -> ask(s, Dns.query(spelling, Type.AAAA, id, i(id) ? 1232 : null, false, false), true)));
+                }
+                for (int i = 0; i < n; i++) {
+                    Message r = answers.get(i).get();
+                    assertThat(r.getHeader().getID()).isEqualTo(100 + i);
+                    assertThat(r.getQuestion().getName().toString()).isEqualTo(i % 2 == 0 ? "slow.example." : "SLOW.example.");
+                    assertThat(r.getOPT() != null).as("an OPT only for the queries that had one").isEqualTo(i(100 + i));
+                    // the owner name is a pointer to the question, so it reads in the client's spelling, as on a cache hit
+                    assertThat(Dns.answers(r)).containsExactly(r.getQuestion().getName() + " 60 AAAA 64:ff9b::c000:201");
+                }
+            }
+            // the eight arrive within the 300 ms the upstream takes for the A record: one lookup for all of them
+            assertThat(up.calls("slow.example", Type.A)).isEqualTo(1);
+            assertThat(up.calls("slow.example", Type.AAAA)).isEqualTo(1);
+            assertThat(s.counters().get(Dns64Counter.CACHE_MISS)).isEqualTo(n);
+            assertThat(s.counters().get(Dns64Counter.CACHE_MISS_SHARED)).isEqualTo(n - 1);
+            assertThat(s.counters().get(Dns64Counter.SYNTHESIZED)).isEqualTo(1);
+        }
+
+        static boolean i(int id) {
+            return id % 3 == 0; // which queries carry EDNS
+        }
+
+        @Test
         void theDoAndCdBitsAreDifferentCacheEntries() throws Exception {
             up.on("x.example", Type.AAAA, msg(0, SOA)).on("x.example", Type.A, msg(0, "x.example. 60 IN A 192.0.2.1"));
             Dns64Server s = server();

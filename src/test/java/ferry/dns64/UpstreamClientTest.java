@@ -78,6 +78,38 @@ class UpstreamClientTest {
     }
 
     @Test
+    void aUdpAnswerLargerThanThePayloadWeAdvertisedIsAskedAgainOverTcp() throws Exception {
+        String[] many = new String[100]; // ~1.7 KB: more than our 1232 bytes
+        for (int i = 0; i < many.length; i++) many[i] = "big.example. 60 IN A 198.51.100." + (i + 1);
+        InetSocketAddress s = scripted((q, n) -> List.of(answer(q, q.getHeader().getID(), "big.example.", many)));
+        assertThat(answer(Dns.parse(Dns.query("big.example", Type.A, 0, null, false, false)), 0, "big.example.", many).length)
+                .isGreaterThan(Wire.OUR_PAYLOAD);
+        java.net.ServerSocket tcp = new java.net.ServerSocket();
+        open.add(tcp);
+        tcp.bind(s); // the same address and port, over TCP
+        Thread.ofVirtual().start(() -> {
+            try (java.net.Socket c = tcp.accept()) {
+                var in = new java.io.DataInputStream(c.getInputStream());
+                byte[] qb = new byte[in.readUnsignedShort()];
+                in.readFully(qb);
+                Message q = Dns.parse(qb);
+                byte[] r = answer(q, q.getHeader().getID(), "big.example.", many);
+                var out = new java.io.DataOutputStream(c.getOutputStream());
+                out.writeShort(r.length);
+                out.write(r);
+                out.flush();
+            } catch (Exception e) {
+                // the test fails on the missing answer
+            }
+        });
+        UpstreamClient c = new UpstreamClient(List.of(s), 1000, 0, 16, counters);
+        Message m = c.query(n("big.example"), Type.A, DClass.IN, false, false, in(2000));
+        assertThat(Dns.answers(m)).hasSize(100);
+        assertThat(counters.get(Dns64Counter.UPSTREAM_TCP_RETRY)).isEqualTo(1);
+        assertThat(counters.get(Dns64Counter.UPSTREAM_BAD_REPLY)).isZero();
+    }
+
+    @Test
     void queryIdsAreRandom() throws Exception {
         List<Integer> ids = new ArrayList<>();
         InetSocketAddress s = scripted((q, n) -> {
