@@ -117,9 +117,14 @@ class TunWorkerTest {
         };
     }
 
+    /** The I/O mode under test ({@link UringTunWorkerTest} runs every test here again with io_uring). */
+    TunIo io() {
+        return TunIo.SYSCALLS;
+    }
+
     void start(boolean vnet, PacketHandler.Factory f, long giveUpMs) {
         worker = new TunWorker(0, workerFd, vnet, Translator.HEADROOM, stopFd, () -> f, (q, m) -> failure.set(m),
-                giveUpMs, TimeUnit.MILLISECONDS);
+                giveUpMs, TimeUnit.MILLISECONDS, io());
         thread = Thread.ofPlatform().name("test-tun-q0").start(worker);
     }
 
@@ -278,7 +283,7 @@ class TunWorkerTest {
         assertThat(dirFd).isNotNegative();
         try {
             worker = new TunWorker(3, dirFd, false, Translator.HEADROOM, stopFd,
-                    () -> translating(new Counters()), (q, m) -> failure.set(m), 1000, TimeUnit.MILLISECONDS);
+                    () -> translating(new Counters()), (q, m) -> failure.set(m), 1000, TimeUnit.MILLISECONDS, io());
             thread = Thread.ofPlatform().start(worker);
             thread.join(5000);
             assertThat(thread.isAlive()).isFalse();
