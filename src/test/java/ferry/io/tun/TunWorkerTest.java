@@ -83,11 +83,11 @@ class TunWorkerTest {
         arena.close();
     }
 
-    Translator translator(Counters counters) {
+    static Translator translator(Counters counters) {
         return translator(counters, 1500);
     }
 
-    Translator translator(Counters counters, int mtu) {
+    static Translator translator(Counters counters, int mtu) {
         TranslatorSettings s = TranslatorSettings.defaults();
         return new IpTranslator(new TranslatorSettings(s.zeroizeTrafficClass(), s.overrideTos(), s.tos(),
                 s.mtuPlateaus(), s.amendUdpChecksumZero(), s.lowestIpv6Mtu(), null, null, true,
