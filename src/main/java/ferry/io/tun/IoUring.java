@@ -291,9 +291,10 @@ final class IoUring implements AutoCloseable {
         return at;
     }
 
-    /** {@code read(fd, address, len)} at the file position (offset -1), tagged {@code userData}. */
-    void prepRead(int fd, long address, int len, long userData) {
+    /** {@code read(fd, address, len)} at the file position (offset -1) with {@code rwFlags}, tagged {@code userData}. */
+    void prepRead(int fd, long address, int len, long userData, int rwFlags) {
         prepRw(OP_READ, fd, address, len, userData);
+        sqes.set(JAVA_INT, (long) ((localTail - 1) & sqMask) * SQE_SIZE + 28, rwFlags);
     }
 
     /** {@code write(fd, address, len)} at the file position (offset -1) with {@code rwFlags}, tagged {@code userData}. */

@@ -134,6 +134,11 @@ public final class TunWorker implements Runnable {
         return stats[s.ordinal()];
     }
 
+    /** io_uring writes still carry RWF_NOWAIT (false once the file refused it with EOPNOTSUPP). */
+    boolean writesNowait() {
+        return writeNowait;
+    }
+
     /** The I/O mode the worker runs with (set when it starts: {@link TunIo#URING} may have fallen back). */
     public TunIo ioInUse() {
         return ioInUse;
@@ -466,6 +471,7 @@ public final class TunWorker implements Runnable {
     private long[] slotWriteAddr;
     private int[] slotWriteLen;
     private boolean writeNowait = true;
+    private boolean readNowait = true;
     private static final int EOPNOTSUPP = 95;
     private int inflightReads;
     private int inflightWrites;
@@ -483,12 +489,13 @@ public final class TunWorker implements Runnable {
     private short defSaved2;
 
     /**
-     * The ring loop. Reads stay posted on the queue fd: on a non-blocking fd the kernel arms them on the fd's
-     * wait queue (io_uring retries a read that would block when the file can be polled), and each
-     * {@code io_uring_enter} runs the reads that became ready and returns their completions in one batch. Where
-     * a kernel completes such a read with EAGAIN instead, the loop polls the fd ({@code POLL_ADD}) before reading
-     * again. Writes carry {@code RWF_NOWAIT}, so a full queue completes them with EAGAIN (dropped and counted)
-     * instead of parking them; a file that refuses the flag (EOPNOTSUPP) gets its writes without it.
+     * The ring loop. Reads and writes carry {@code RWF_NOWAIT}: each runs inline in the {@code io_uring_enter} that
+     * submits it and completes at once, a read with a packet or EAGAIN (the queue is drained), a write with EAGAIN
+     * when the queue is full (dropped and counted) — nothing is parked on the fd or handed to an io-wq thread.
+     * One enter submits the writes of the last batch and the reads of the next; after an EAGAIN the loop polls the
+     * fd ({@code POLL_ADD}, with the stop eventfd's) and sleeps in {@code io_uring_enter} until it is readable.
+     * Without the flag (a file without {@code FMODE_NOWAIT} answers EOPNOTSUPP), reads stay posted and armed on
+     * the fd's wait queue by the kernel, and writes are issued without it.
      */
     private void uringLoop(Arena arena, IoUring r) throws Throwable {
         ring = r;
@@ -514,7 +521,8 @@ public final class TunWorker implements Runnable {
                 int k = Math.min(Math.min(freeCount, want - inflightReads), ring.sqSpace() - 2);
                 for (int i = 0; i < k; i++) {
                     int slot = freeSlots[--freeCount];
-                    ring.prepRead(fd, rxAddr + slot * slotSize + readAt - vhs, MAX_PACKET + vhs, TAG_READ | slot);
+                    ring.prepRead(fd, rxAddr + slot * slotSize + readAt - vhs, MAX_PACKET + vhs, TAG_READ | slot,
+                            readNowait ? IoUring.RWF_NOWAIT : 0);
                     inflightReads++;
                 }
             } else if (!pollArmed) {
@@ -527,6 +535,7 @@ public final class TunWorker implements Runnable {
                 timeout = h == null ? -1 : h.idleMillis();
             }
             int e = ring.enter(block ? 1 : 0, timeout);
+            stats[TunStat.URING_ENTERS.ordinal()]++;
             if (e < 0 && e != -LinuxC.EINTR && e != -IoUring.ETIME && e != -IoUring.EBUSY) {
                 throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-e));
             }
@@ -560,6 +569,7 @@ public final class TunWorker implements Runnable {
                     } else {
                         freeSlots[freeCount++] = slot;
                         if (res == -LinuxC.EAGAIN) needPoll = true;
+                        else if (res == -EOPNOTSUPP && readNowait) readNowait = false; // no FMODE_NOWAIT: armed reads
                         else if (res != -LinuxC.EINTR && res != -IoUring.ECANCELED) {
                             failed++;
                             lastErrno = -res;
@@ -686,26 +696,29 @@ public final class TunWorker implements Runnable {
     private void flushQueued() throws Throwable {
         if (ring.pending() == 0) return;
         int e = ring.enter(0, -1);
+        stats[TunStat.URING_ENTERS.ordinal()]++;
         if (e < 0 && e != -LinuxC.EINTR && e != -IoUring.EBUSY) {
             throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-e));
         }
     }
 
     /**
-     * Before the buffers go: cancels what is still in flight on the queue fd and waits (1 s at most) until no ring
-     * read or write can touch them.
+     * Before the buffers go: cancels what is still in flight on the queue fd (reads, writes, the poll) and waits
+     * (1 s at most) until no ring request can touch the buffers or hold the queue's file: a poll left armed would
+     * keep the queue attached after its fd is closed, until the kernel tears the ring down in the background.
      */
     private void quiesce() {
         try {
-            if (inflightReads + inflightWrites == 0) return;
+            if (inflightReads + inflightWrites == 0 && !pollArmed) return;
             if (ring.sqSpace() > 0) ring.prepCancelFd(fd, TAG_CANCEL);
-            for (int round = 0; round < 20 && inflightReads + inflightWrites > 0; round++) {
+            for (int round = 0; round < 20 && (inflightReads + inflightWrites > 0 || pollArmed); round++) {
                 ring.enter(1, 50);
                 int n = ring.ready();
                 for (int i = 0; i < n; i++) {
                     long tag = ring.userData(i) & 0xffffffff00000000L;
                     if (tag == TAG_READ) inflightReads--;
                     else if (tag == TAG_WRITE) inflightWrites--;
+                    else if (tag == TAG_POLL) pollArmed = false;
                 }
                 ring.consume(n);
             }

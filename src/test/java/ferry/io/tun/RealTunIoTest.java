@@ -200,6 +200,21 @@ class RealTunIoTest {
         }).get(10, TimeUnit.SECONDS);
     }
 
+    static void syscallCost(MemorySegment cap) {
+        try {
+            int n = 2_000_000;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long r = (long) LinuxC.READ.invokeExact(cap, -1, 0L, 0L);
+                if (r != -1) throw new AssertionError();
+            }
+            System.err.printf("tunbench syscall read(-1) ns=%.0f load1=%.2f%n", (System.nanoTime() - t0) / (double) n,
+                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
     void everyDatagramCrossesTheRealDeviceTranslatedAndInOrder(TunIo io) throws Exception {
         try (Plane p = new Plane(io); DatagramChannel rx = receiver()) {
             int n = 3000;
@@ -241,6 +256,14 @@ class RealTunIoTest {
         }
         long secs = Long.getLong("ferry.tunbench.seconds", 0);
         if (secs <= 0) return;
+        // what one system call costs here (read(2) on fd -1: entry, EBADF, exit), the most batching can save per call
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cap = LinuxC.captureSegment(a);
+            for (int round = 0; round < 3; round++) {
+                syscallCost(cap);
+            }
+        }
+
         // the measurement: worker CPU per packet with the sender as fast as it can (one sender thread)
         for (int round = 0; round < 3; round++) {
             for (TunIo io : TunIo.values()) {
@@ -260,13 +283,26 @@ class RealTunIoTest {
                     long cpu = p.cpuNanos() - cpu0;
                     long pkts = p.worker.stat(TunStat.RX_PACKETS) - rx0;
                     int received = got.get(60, TimeUnit.SECONDS).size();
+                    long iouWorkers;
+                    try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+                        iouWorkers = tasks.filter(t -> {
+                            try {
+                                return java.nio.file.Files.readString(t.resolve("comm")).startsWith("iou-wrk");
+                            } catch (IOException e) {
+                                return false;
+                            }
+                        }).count();
+                    }
+                    long enters = p.worker.stat(TunStat.URING_ENTERS);
                     double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                             .getSystemLoadAverage();
                     System.err.printf("tunbench round=%d io=%s sent=%d worker_packets=%d received=%d pps=%.0f"
                                     + " worker_cpu_ns_per_packet=%.0f cpu_s_per_Mpkt=%.2f worker_cpu_share=%.2f"
-                                    + " load1=%.2f%n", round, io.id(), sent.get(), pkts, received,
+                                    + " packets_per_enter=%.1f iou_wrk_threads=%d rwf_nowait=%s load1=%.2f%n", round, io.id(),
+                            sent.get(), pkts, received,
                             pkts * 1e9 / (t1 - t0), (double) cpu / Math.max(1, pkts), cpu / 1e3 / Math.max(1, pkts),
-                            (double) cpu / (t1 - t0), load);
+                            (double) cpu / (t1 - t0),
+                            enters == 0 ? 0.0 : p.worker.stat(TunStat.RX_PACKETS) / (double) enters, iouWorkers, p.worker.writesNowait(), load);
                 }
             }
         }
