@@ -27,6 +27,11 @@ final class IoUring implements AutoCloseable {
     // linux/io_uring.h; the syscall numbers are the same on every architecture (asm-generic, since 5.1)
     static final long SYS_IO_URING_SETUP = 425;
     static final long SYS_IO_URING_ENTER = 426;
+    static final long SYS_IO_URING_REGISTER = 427;
+    static final int REGISTER_FILES = 2;
+    static final int UNREGISTER_FILES = 3;
+    /** {@code IOSQE_FIXED_FILE}: the SQE's fd is an index into the registered files. */
+    static final byte SQE_FIXED_FILE = 1;
 
     static final int SETUP_SUBMIT_ALL = 1 << 7;
     static final int SETUP_COOP_TASKRUN = 1 << 8;
@@ -84,6 +89,12 @@ final class IoUring implements AutoCloseable {
             LINKER.defaultLookup().find("munmap").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
 
+    /** {@code long syscall(long number, ...)} with four arguments (io_uring_register). */
+    private static final MethodHandle SYSCALL4 = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), ERRNO);
+
     private static final VarHandle INT = JAVA_INT.varHandle();
 
     /** Why io_uring cannot be used: a message for the log line of the fallback. */
@@ -113,6 +124,7 @@ final class IoUring implements AutoCloseable {
     private final int setupFlags;
     private final MemorySegment waitArg; // io_uring_getevents_arg (24 bytes) + __kernel_timespec (16 bytes)
 
+    private int fixedFd = -1; // the fd registered as file 0 (IOSQE_FIXED_FILE), -1: none
     private int localTail; // SQEs prepared, not yet published
     private int published; // the tail the kernel has seen
     private int localCqHead;
@@ -256,6 +268,25 @@ final class IoUring implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers {@code fd} as the ring's file 0: SQEs on it then name the index ({@code IOSQE_FIXED_FILE}) and the
+     * kernel skips looking the fd up and counting references on it for every request. False (and nothing changes)
+     * when the kernel refuses.
+     */
+    boolean registerFile(Arena arena, int fd) {
+        try {
+            MemorySegment fds = arena.allocate(JAVA_INT);
+            fds.set(JAVA_INT, 0, fd);
+            long r = (long) SYSCALL4.invokeExact(cap, SYS_IO_URING_REGISTER, (long) ringFd, (long) REGISTER_FILES,
+                    fds.address(), 1L);
+            if (r < 0) return false;
+            fixedFd = fd;
+            return true;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
     /** The setup flags the kernel accepted (for the log line). */
     int setupFlags() {
         return setupFlags;
@@ -303,10 +334,20 @@ final class IoUring implements AutoCloseable {
         sqes.set(JAVA_INT, (long) ((localTail - 1) & sqMask) * SQE_SIZE + 28, rwFlags);
     }
 
+    /** Sets the SQE's fd: the registered index with {@code IOSQE_FIXED_FILE} when {@code fd} is registered. */
+    private void setFd(long at, int fd) {
+        if (fd == fixedFd) {
+            sqes.set(JAVA_BYTE, at + 1, SQE_FIXED_FILE);
+            sqes.set(JAVA_INT, at + 4, 0);
+        } else {
+            sqes.set(JAVA_INT, at + 4, fd);
+        }
+    }
+
     private void prepRw(byte op, int fd, long address, int len, long userData) {
         long at = nextSqe();
         sqes.set(JAVA_BYTE, at, op);
-        sqes.set(JAVA_INT, at + 4, fd);
+        setFd(at, fd);
         sqes.set(JAVA_LONG, at + 8, -1L);
         sqes.set(JAVA_LONG, at + 16, address);
         sqes.set(JAVA_INT, at + 24, len);
@@ -317,7 +358,7 @@ final class IoUring implements AutoCloseable {
     void prepPoll(int fd, short events, long userData) {
         long at = nextSqe();
         sqes.set(JAVA_BYTE, at, OP_POLL_ADD);
-        sqes.set(JAVA_INT, at + 4, fd);
+        setFd(at, fd);
         sqes.set(JAVA_INT, at + 28, events & 0xffff); // poll32_events, little endian
         sqes.set(JAVA_LONG, at + 32, userData);
     }
@@ -326,8 +367,14 @@ final class IoUring implements AutoCloseable {
     void prepCancelFd(int fd, long userData) {
         long at = nextSqe();
         sqes.set(JAVA_BYTE, at, OP_ASYNC_CANCEL);
-        sqes.set(JAVA_INT, at + 4, fd);
-        sqes.set(JAVA_INT, at + 28, ASYNC_CANCEL_ALL | (1 << 1)); // IORING_ASYNC_CANCEL_FD = 1 << 1
+        if (fd == fixedFd) {
+            sqes.set(JAVA_INT, at + 4, 0);
+            // IORING_ASYNC_CANCEL_FD = 1 << 1, IORING_ASYNC_CANCEL_FD_FIXED = 1 << 3
+            sqes.set(JAVA_INT, at + 28, ASYNC_CANCEL_ALL | (1 << 1) | (1 << 3));
+        } else {
+            sqes.set(JAVA_INT, at + 4, fd);
+            sqes.set(JAVA_INT, at + 28, ASYNC_CANCEL_ALL | (1 << 1)); // IORING_ASYNC_CANCEL_FD = 1 << 1
+        }
         sqes.set(JAVA_LONG, at + 32, userData);
     }
 
@@ -386,9 +433,23 @@ final class IoUring implements AutoCloseable {
         INT.setRelease(cqRing, cqHead, localCqHead);
     }
 
-    /** Unmaps the rings and closes the ring fd (the kernel cancels what is still in flight). */
+    /**
+     * Unregisters the registered file (at once: the ring's teardown after close runs in the background, and until
+     * then its file table would keep the TUN queue attached), unmaps the rings and closes the ring fd (the kernel
+     * cancels what is still in flight).
+     */
     @Override
     public void close() {
+        if (fixedFd >= 0) {
+            try {
+                long r = (long) SYSCALL4.invokeExact(cap, SYS_IO_URING_REGISTER, (long) ringFd, (long) UNREGISTER_FILES,
+                        0L, 0L);
+                if (r < 0) { /* closing anyway */ }
+            } catch (Throwable t) {
+                // closing anyway
+            }
+            fixedFd = -1;
+        }
         unmap(sqes.address(), sqes.byteSize());
         if (!singleMmap) unmap(cqRing.address(), cqRingLen);
         unmap(sqRing.address(), sqRingLen);

@@ -509,6 +509,7 @@ public final class TunWorker implements Runnable {
         slotWriteAddr = new long[slots];
         slotWriteLen = new int[slots];
         for (int i = 0; i < slots; i++) freeSlots[freeCount++] = slots - 1 - i;
+        ring.registerFile(arena, fd); // not essential: without it each request looks the fd up
         ring.prepPoll(stopFd.fd(), LinuxC.POLLIN, TAG_STOP);
         long failingSince = 0;
         long backoffMs = 10;

@@ -151,6 +151,16 @@ class TunWorkerTest {
         return -1;
     }
 
+    /**
+     * Waits (2 s at most) until the worker's counter reaches {@code want}: the "kernel" end may see a packet a moment
+     * before the worker counts it (io_uring: when it reaps the write's completion).
+     */
+    long awaitStat(TunStat s, long want) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (worker.stat(s) < want && System.nanoTime() < deadline) Thread.sleep(1);
+        return worker.stat(s);
+    }
+
     static byte[] echo4(int seq) {
         return PacketBuilder.ipv4("198.51.100.2", "192.0.2.2").echoRequest(7, seq).payload(56).build();
     }
@@ -168,7 +178,7 @@ class TunWorkerTest {
         }
         assertThat(c.get(Counter.XLAT_46_OK)).isEqualTo(200);
         assertThat(worker.stat(TunStat.RX_PACKETS)).isEqualTo(200);
-        assertThat(worker.stat(TunStat.TX_PACKETS)).isEqualTo(200);
+        assertThat(awaitStat(TunStat.TX_PACKETS, 200)).isEqualTo(200);
     }
 
     @Test
@@ -270,6 +280,10 @@ class TunWorkerTest {
         while (worker.stat(TunStat.RX_PACKETS) < n && System.nanoTime() < deadline) Thread.sleep(5);
         assertThat(worker.stat(TunStat.RX_PACKETS)).as("every packet read").isEqualTo(n);
         assertThat(worker.stat(TunStat.TX_DROP_QUEUE_FULL)).as("dropped on EAGAIN").isPositive();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2); // the last writes' completions may lag (io_uring)
+        while (worker.stat(TunStat.TX_PACKETS) + worker.stat(TunStat.TX_DROP_QUEUE_FULL) < n && System.nanoTime() < end) {
+            Thread.sleep(1);
+        }
         assertThat(worker.stat(TunStat.TX_PACKETS) + worker.stat(TunStat.TX_DROP_QUEUE_FULL)).isEqualTo(n);
     }
 

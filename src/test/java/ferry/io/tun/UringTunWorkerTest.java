@@ -51,7 +51,7 @@ class UringTunWorkerTest extends TunWorkerTest {
         }
         assertThat(worker.ioInUse()).isEqualTo(TunIo.URING);
         for (int i = 0; i < n; i++) assertThat(seqs.get(i)).as("position %d", i).isEqualTo(i);
-        assertThat(worker.stat(TunStat.TX_PACKETS)).isEqualTo(n);
+        assertThat(awaitStat(TunStat.TX_PACKETS, n)).isEqualTo(n);
         assertThat(worker.stat(TunStat.TX_COPIED)).as("translated in place: zero copy").isZero();
     }
 
@@ -90,7 +90,7 @@ class UringTunWorkerTest extends TunWorkerTest {
             assertThat(receive()).as("input %d first", i).isEqualTo(p);
             assertThat(receive()).as("then the handler's own packet").isEqualTo(extra);
         }
-        assertThat(worker.stat(TunStat.TX_PACKETS)).isEqualTo(60);
+        assertThat(awaitStat(TunStat.TX_PACKETS, 60)).isEqualTo(60);
     }
 
     /**
@@ -125,7 +125,7 @@ class UringTunWorkerTest extends TunWorkerTest {
             assertThat(second).isNotNull().hasSize(p.length);
             assertThat(java.util.Arrays.copyOf(second, 8)).containsOnly((byte) 0xee);
         }
-        assertThat(worker.stat(TunStat.TX_PACKETS)).isEqualTo(100);
+        assertThat(awaitStat(TunStat.TX_PACKETS, 100)).isEqualTo(100);
     }
 
     @Test
