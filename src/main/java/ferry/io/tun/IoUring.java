@@ -104,6 +104,9 @@ final class IoUring implements AutoCloseable {
         }
     }
 
+    /** Tests set a reason here to make {@link #open} fail as on a host without io_uring; null otherwise. */
+    static volatile String unavailableForTest;
+
     private final MemorySegment cap;
     private final int ringFd;
     private final MemorySegment sqRing;
@@ -167,6 +170,8 @@ final class IoUring implements AutoCloseable {
      * when allowed as far as the file says, else the reason.
      */
     static String disabledReason() {
+        String forced = unavailableForTest;
+        if (forced != null) return forced;
         Path p = Path.of("/proc/sys/kernel/io_uring_disabled");
         try {
             if (!Files.exists(p)) return null; // older kernels: no switch

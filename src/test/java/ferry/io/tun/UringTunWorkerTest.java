@@ -35,6 +35,27 @@ class UringTunWorkerTest extends TunWorkerTest {
     }
 
     @Test
+    void whereIoUringIsRefusedTheWorkerSaysSoAndUsesReadAndWrite() throws Throwable {
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        IoUring.unavailableForTest = "kernel.io_uring_disabled=2 (test)";
+        try {
+            System.setErr(new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+            start(false, translating(new Counters()), 10_000);
+            send(echo4(1));
+            assertThat(receive()).as("the packet, through read/write").isNotNull();
+        } finally {
+            System.setErr(old);
+            IoUring.unavailableForTest = null;
+        }
+        assertThat(worker.ioInUse()).isEqualTo(TunIo.SYSCALLS);
+        assertThat(log.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("event=tun_io_uring_unavailable queue=0")
+                .contains("kernel.io_uring_disabled=2 (test)").contains("action=using_read_write");
+        assertThat(worker.stat(TunStat.URING_ENTERS)).isZero();
+    }
+
+    @Test
     void theWorkerRunsOnTheRingAndABurstLeavesCompleteAndInOrder() throws Throwable {
         Counters c = new Counters();
         start(false, translating(c), 10_000);
