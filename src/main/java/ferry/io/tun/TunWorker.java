@@ -460,6 +460,7 @@ public final class TunWorker implements Runnable {
     private static final long TAG_POLL = 3L << 32;
     private static final long TAG_STOP = 4L << 32;
     private static final long TAG_CANCEL = 5L << 32;
+    private static final long TAG_ARMED = 6L << 32;
     /** Reads posted after a wake-up, at least: a poll wake-up rarely finds more than a few packets. */
     private static final int MIN_READS = 4;
 
@@ -476,6 +477,8 @@ public final class TunWorker implements Runnable {
     private int inflightReads;
     private int inflightWrites;
     private boolean pollArmed;
+    private int armedSlot = -1; // the slot of the read parked on the fd while the queue is empty, -1: none
+    private boolean armedReads = true;
     // the input being handled: its slot (-1 outside a handle call), the sends it made, its queued zero-copy write
     private int curSlot = -1;
     private int curSends;
@@ -492,8 +495,10 @@ public final class TunWorker implements Runnable {
      * The ring loop. Reads and writes carry {@code RWF_NOWAIT}: each runs inline in the {@code io_uring_enter} that
      * submits it and completes at once, a read with a packet or EAGAIN (the queue is drained), a write with EAGAIN
      * when the queue is full (dropped and counted) — nothing is parked on the fd or handed to an io-wq thread.
-     * One enter submits the writes of the last batch and the reads of the next; after an EAGAIN the loop polls the
-     * fd ({@code POLL_ADD}, with the stop eventfd's) and sleeps in {@code io_uring_enter} until it is readable.
+     * One enter submits the writes of the last batch and the reads of the next; after an EAGAIN the loop posts one
+     * read without the flag, which the kernel parks on the queue until a packet comes, and sleeps in
+     * {@code io_uring_enter} until it (or the stop eventfd's poll) completes: a wake-up arrives with its packet
+     * read. Where a kernel fails that read with EAGAIN instead, the loop polls the fd ({@code POLL_ADD}).
      * Without the flag (a file without {@code FMODE_NOWAIT} answers EOPNOTSUPP), reads stay posted and armed on
      * the fd's wait queue by the kernel, and writes are issued without it.
      */
@@ -518,6 +523,7 @@ public final class TunWorker implements Runnable {
         boolean block = false;
         while (!stop) {
             refreshHandler(); // also before the first packet: idle() needs a handler
+            int queuedWrites = ring.pending(); // only writes wait in the SQ between rounds
             if (!needPoll) {
                 int k = Math.min(Math.min(freeCount, want - inflightReads), ring.sqSpace() - 2);
                 for (int i = 0; i < k; i++) {
@@ -526,16 +532,29 @@ public final class TunWorker implements Runnable {
                             readNowait ? IoUring.RWF_NOWAIT : 0);
                     inflightReads++;
                 }
-            } else if (!pollArmed) {
-                ring.prepPoll(fd, LinuxC.POLLIN, TAG_POLL);
-                pollArmed = true;
+            } else if (armedSlot < 0 && !pollArmed) {
+                if (armedReads && freeCount > 0) {
+                    // drained: one read without RWF_NOWAIT, which the kernel parks on the queue's wait queue and
+                    // completes with the next packet (one wake-up, packet already read; one read, so no herd)
+                    int slot = freeSlots[--freeCount];
+                    ring.prepRead(fd, rxAddr + slot * slotSize + readAt - vhs, MAX_PACKET + vhs, TAG_ARMED | slot, 0);
+                    inflightReads++;
+                    armedSlot = slot;
+                } else {
+                    ring.prepPoll(fd, LinuxC.POLLIN, TAG_POLL);
+                    pollArmed = true;
+                }
             }
             int timeout = -1;
             if (block) {
                 PacketHandler h = handler;
                 timeout = h == null ? -1 : h.idleMillis();
             }
-            int e = ring.enter(block ? 1 : 0, timeout);
+            // the writes' completions are reaped (and counted) within 1 ms even when no packet follows
+            if (block && queuedWrites > 0) timeout = timeout < 0 ? 1 : Math.min(timeout, 1);
+            // waiting: the queued writes complete inline in this call, so wait for one completion more (the parked
+            // read, the poll, the stop eventfd) and the writes and the wait share one io_uring_enter
+            int e = ring.enter(block ? 1 + queuedWrites : 0, timeout);
             stats[TunStat.URING_ENTERS.ordinal()]++;
             if (e < 0 && e != -LinuxC.EINTR && e != -IoUring.ETIME && e != -IoUring.EBUSY) {
                 throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-e));
@@ -561,7 +580,13 @@ public final class TunWorker implements Runnable {
                 int res = ring.result(i);
                 int slot = (int) ud;
                 long tag = ud & 0xffffffff00000000L;
-                if (tag == TAG_READ) {
+                if (tag == TAG_ARMED) {
+                    armedSlot = -1;
+                    needPoll = false;
+                    // a kernel that fails a parked read with EAGAIN instead (O_NONBLOCK): poll from now on
+                    if (res == -LinuxC.EAGAIN) armedReads = false;
+                }
+                if (tag == TAG_READ || tag == TAG_ARMED) {
                     inflightReads--;
                     if (res >= 0) {
                         got++;
@@ -597,7 +622,7 @@ public final class TunWorker implements Runnable {
                 // TAG_STOP: stop() set the flag before signalling; TAG_CANCEL: nothing to do
             }
             ring.consume(n);
-            block = n == 0;
+            block = n == 0 || needPoll; // nothing came, or the queue is drained and a parked read/poll waits
             if (got > 0) {
                 failingSince = 0;
                 backoffMs = 10;
@@ -717,7 +742,7 @@ public final class TunWorker implements Runnable {
                 int n = ring.ready();
                 for (int i = 0; i < n; i++) {
                     long tag = ring.userData(i) & 0xffffffff00000000L;
-                    if (tag == TAG_READ) inflightReads--;
+                    if (tag == TAG_READ || tag == TAG_ARMED) inflightReads--;
                     else if (tag == TAG_WRITE) inflightWrites--;
                     else if (tag == TAG_POLL) pollArmed = false;
                 }
