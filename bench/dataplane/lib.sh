@@ -90,13 +90,15 @@ EOT
       ns $X ip -6 route add 2001:db8:100::/40 dev tayga0
       bg xlat_pid "$work/tayga.log" $X tayga -c "$work/tayga.conf" -n
       TARGET=$V4_AS_V6; SERVER=198.51.100.2 ;;
-    ferry|ferry-csum)
-      local vnet=false; [ $mode = ferry-csum ] && vnet=true
+    ferry|ferry-csum|ferry-uring|ferry-csum-uring)
+      local vnet=false io=syscalls
+      case $mode in ferry-csum*) vnet=true;; esac
+      case $mode in *-uring) io=uring;; esac
       cat > "$work/ferry.json" <<EOT
 { "global": { "pool6": "2001:db8:100::/40" },
   "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
   "ferry": { "ipv4-address": "203.0.113.1", "ipv6-address": "2001:db8:ff::1" },
-  "tun": { "device": "ferry0", "queues": $FERRY_QUEUES, "vnet-header": $vnet,
+  "tun": { "device": "ferry0", "queues": $FERRY_QUEUES, "vnet-header": $vnet, "io": "$io",
            "routes": [ "2001:db8:100::/40", "192.0.2.0/24" ] } }
 EOT
       "$here/ferry" --version >/dev/null   # builds target/ferry.jar when it is missing or stale
@@ -148,21 +150,24 @@ PY
 
 rate_pps() { python3 -c "import sys; r=sys.argv[1].lower(); print(int(float(r[:-1])*1000 if r.endswith('k') else float(r)))" "$1"; }
 
-udp_run() { # total offered rate (packets/s) [secs] -> "delivered_pps loss_pct"
-  local rate=$1 secs=${2:-$SECS} per i s srvs=() outs=() w=()
+udp_run() { # total offered rate (packets/s) [secs] -> "delivered_pps loss_pct translator_cpu_s_per_million_packets"
+  local rate=$1 secs=${2:-$SECS} per i s srvs=() outs=() w=() t0 t1
   per=$(( $(rate_pps "$rate") / UDP_SENDERS ))
   [ -n "$RCVBUF" ] && w=(-w "$RCVBUF")
   for i in $(seq "$UDP_SENDERS"); do bg s /dev/null $V4 iperf3 -s -1 -p $((5300+i)); srvs+=($s); done
   sleep 0.3
+  t0=$(cpu_ticks)
   for i in $(seq "$UDP_SENDERS"); do
     ( ns $V6 iperf3 -c $TARGET -p $((5300+i)) -u -l 64 -b $((per*64*8)) "${w[@]}" -t "$secs" -J >"$work/udp$i.json" 2>/dev/null || true ) &
     outs+=($!)
   done
   for o in "${outs[@]}"; do wait "$o" || true; done
+  t1=$(cpu_ticks)
   for s in "${srvs[@]}"; do stop "$s"; done
-  python3 - "$work" "$UDP_SENDERS" "$secs" <<'PY'
+  python3 - "$work" "$UDP_SENDERS" "$secs" "$t0" "$t1" "$HZ" <<'PY'
 import json, sys, os
 work, n, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+t0, t1, hz = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 sent = lost = 0
 for i in range(1, n + 1):
     try:
@@ -170,7 +175,10 @@ for i in range(1, n + 1):
         sent += e["packets"]; lost += e["lost_packets"]
     except Exception:
         pass
-print(f"{(sent - lost) / secs:.0f} {100.0 * lost / sent if sent else 100.0:.2f}")
+# translator CPU (all its threads: /proc/PID/stat utime+stime, io_uring workers included) per million packets
+# delivered; nan for the kernel modes (no translator process)
+cpm = (t1 - t0) / hz / ((sent - lost) / 1e6) if sent > lost and t1 > t0 else float("nan")
+print(f"{(sent - lost) / secs:.0f} {100.0 * lost / sent if sent else 100.0:.2f} {cpm:.2f}")
 PY
 }
 

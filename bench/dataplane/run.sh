@@ -6,6 +6,7 @@
 #   tayga       TAYGA (Debian's tayga package), the userspace baseline
 #   ferry       ferry run (vnet headers off)
 #   ferry-csum  ferry run with vnet headers: partial checksums, TSO4/TSO6 and USO super-packets translated whole
+#   ferry-uring, ferry-csum-uring  the same two with "io": "uring" (reads and writes batched through io_uring)
 # with iperf3: TCP 1 and 4 streams (IPv6 host -> IPv4 host), UDP 64-byte datagrams at rising offered loads from
 # several senders (delivered packets/s and loss), translator CPU seconds per gigabit, and ferry's resident memory
 # (idle, and after the load). Median of RUNS runs each; before each run it waits (up to IDLE_WAIT s) until the
@@ -42,15 +43,15 @@ for mode in $MODES; do
     R[$mode,tcp$streams]=$(median "${g[@]}"); R[$mode,cpg$streams]=$(median "${c[@]}")
   done
   for rate in $UDP_RATES; do
-    d=(); l=()
+    d=(); l=(); cm=()
     for r in $(seq "$RUNS"); do
       wait_idle; read -r rb0 tx0 < <(udp_where $mode)
-      read -r pps loss < <(udp_run $rate); d+=($pps); l+=($loss)
+      read -r pps loss cpm < <(udp_run $rate); d+=($pps); l+=($loss); cm+=($cpm)
       read -r rb1 tx1 < <(udp_where $mode)
-      echo "  udp 64B offered $rate/s run $r: $pps pps delivered, $loss% lost (receiver RcvbufErrors +$((rb1-rb0)),"\
-           "xlat egress TX dropped +$((tx1-tx0)); load $(loadavg))" >&2
+      echo "  udp 64B offered $rate/s run $r: $pps pps delivered, $loss% lost, translator $cpm CPU s per million"\
+           "packets (receiver RcvbufErrors +$((rb1-rb0)), xlat egress TX dropped +$((tx1-tx0)); load $(loadavg))" >&2
     done
-    R[$mode,udp$rate]=$(median "${d[@]}"); R[$mode,loss$rate]=$(median "${l[@]}")
+    R[$mode,udp$rate]=$(median "${d[@]}"); R[$mode,loss$rate]=$(median "${l[@]}"); R[$mode,cpm$rate]=$(median "${cm[@]}")
   done
   [ -n "$xlat_pid" ] && R[$mode,rss_load]=$(( $(rss_kib) / 1024 ))
   stop_mode $mode
@@ -66,16 +67,30 @@ for mode in $MODES; do
     "${idle:--}" "${load:--}"
   for rate in $UDP_RATES; do printf " %16s" "${R[$mode,udp$rate]}/${R[$mode,loss$rate]}%"; done; echo
 done
+echo
+printf "%-16s" "CPU s/Mpkt"; for rate in $UDP_RATES; do printf " %9s" "UDP@$rate"; done; echo
+for mode in $MODES; do
+  printf "%-16s" $mode; for rate in $UDP_RATES; do printf " %9s" "${R[$mode,cpm$rate]}"; done; echo
+done
 ratio() { python3 -c 'import sys
 try: a,b=float(sys.argv[1]),float(sys.argv[2]); print(f"{a/b:.2f}" if b else "nan")
 except ValueError: print("-")' "$1" "$2"; }
 echo
-for m in ferry ferry-csum; do
+for m in ferry ferry-csum ferry-uring ferry-csum-uring; do
   case " $MODES " in *" $m "*) ;; *) continue;; esac
   for base in tayga kernel kernel-nogso; do
     case " $MODES " in *" $base "*) ;; *) continue;; esac
     printf "%s/%s: TCPx1 %s  TCPx4 %s" $m $base "$(ratio "${R[$m,tcp1]:-}" "${R[$base,tcp1]:-}")" "$(ratio "${R[$m,tcp4]:-}" "${R[$base,tcp4]:-}")"
     for rate in $UDP_RATES; do printf "  UDP@%s %s" $rate "$(ratio "${R[$m,udp$rate]}" "${R[$base,udp$rate]}")"; done; echo
+  done
+done
+for m in ferry ferry-csum ferry-uring ferry-csum-uring; do
+  case " $MODES " in *" $m "*) ;; *) continue;; esac
+  for base in tayga ferry ferry-csum; do
+    [ $base = $m ] && continue
+    case " $MODES " in *" $base "*) ;; *) continue;; esac
+    printf "CPU per packet %s/%s:" $m $base
+    for rate in $UDP_RATES; do printf "  UDP@%s %s" $rate "$(ratio "${R[$m,cpm$rate]}" "${R[$base,cpm$rate]}")"; done; echo
   done
 done
 echo
@@ -92,7 +107,7 @@ for mode in $MODES; do
   elif [ "$k" = "$top" ]; then echo "$mode: highest UDP load under 1% loss: $k packets/s or more (the highest offered)"
   else echo "$mode: highest UDP load under 1% loss: $k packets/s"; fi
 done
-for m in ferry ferry-csum; do
+for m in ferry ferry-csum ferry-uring ferry-csum-uring; do
   case " $MODES " in *" $m "*) ;; *) continue;; esac
   case " $MODES " in *" tayga "*) ;; *) continue;; esac
   [ -n "${KNEE[$m]}" ] && [ -n "${KNEE[tayga]}" ] || { echo "$m/tayga knee ratio: n/a (a mode lost >= 1% at every load)"; continue; }

@@ -202,12 +202,13 @@ final class RunInstance {
         // the workers read the (volatile) current configuration between packets
         // a device ferry created is re-created (and set up again) when it is removed under it
         plane = TunDataplane.start(dev, Translator.HEADROOM, current::get, (q, m) -> fatal.accept(this, m),
-                options.giveUpAfter(), TimeUnit.SECONDS, setup, line -> Log.raw(line + " instance=" + Log.quote(name)));
+                options.giveUpAfter(), TimeUnit.SECONDS, setup, line -> Log.raw(line + " instance=" + Log.quote(name)),
+                ferry.io.tun.TunIo.of(tun.io()));
         if (ops != null) ops.tunStats(plane::stats);
         if (clat != null) clat.start(dev.name(), counters);
         startDns64IfConfigured();
         List<Object> kv = new ArrayList<>(List.of("mode", cfg.ferry().mode().jsonName(), "device", dev.name(),
-                "created", dev.created(), "queues", counters.length, "vnet_header", dev.vnetHeader() ? "on" : "off"));
+                "created", dev.created(), "queues", counters.length, "vnet_header", dev.vnetHeader() ? "on" : "off", "io", tun.io()));
         if (dev.vnetHeader()) kv.addAll(List.of("offload", "csum,tso4,tso6"
                 + ((dev.offload() & TunDevice.OFFLOAD_USO) != 0 ? ",uso" : " (no USO: kernel < 6.2)")));
         if (clat != null) kv.addAll(List.of(clat.readyFields()));

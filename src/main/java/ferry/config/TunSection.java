@@ -18,6 +18,7 @@ import java.util.TreeSet;
  *   "mtu": 1500,                        // set with `ip link`; absent: left as it is
  *   "queues": 2,                        // 1..256; absent: one per available processor
  *   "vnet-header": false,               // IFF_VNET_HDR, TUN_F_CSUM + TSO4/TSO6 + USO offloads
+ *   "io": "syscalls",                   // "syscalls": read(2)/write(2) per packet; "uring": batched io_uring
  *   "addresses": ["192.0.2.1/24", "2001:db8::1/64"],   // `ip addr add ... dev DEVICE`
  *   "routes": ["198.51.100.0/24", "64:ff9b::/96"]       // `ip route add ... dev DEVICE`
  * }
@@ -29,12 +30,25 @@ import java.util.TreeSet;
  * @param vnetHeader open the queues with vnet headers, partial checksums and TCP segmentation offload
  * @param addresses  interface addresses (address/prefix length, IPv4 or IPv6), in file order
  * @param routes     prefixes routed into the device, in file order
+ * @param io         how the workers move packets: {@code "syscalls"} (one read and one write per packet) or
+ *                   {@code "uring"} (reads and writes batched through io_uring; read/write when the kernel
+ *                   refuses io_uring)
  */
 public record TunSection(String device, int mtu, int queues, boolean vnetHeader, List<Address> addresses,
-                         List<Route> routes) {
+                         List<Route> routes, String io) {
+    /** The values of {@code "io"}. */
+    public static final List<String> IO_MODES = List.of("syscalls", "uring");
+
     public TunSection {
         addresses = List.copyOf(addresses);
         routes = List.copyOf(routes);
+        if (!IO_MODES.contains(io)) throw new IllegalArgumentException("tun.io: " + io);
+    }
+
+    /** With the default I/O mode ({@code "syscalls"}). */
+    public TunSection(String device, int mtu, int queues, boolean vnetHeader, List<Address> addresses,
+                      List<Route> routes) {
+        this(device, mtu, queues, vnetHeader, addresses, routes, "syscalls");
     }
 
     /** An interface address as written ({@code text}, e.g. "2001:db8::1/64") and whether it is IPv6. */
@@ -52,7 +66,7 @@ public record TunSection(String device, int mtu, int queues, boolean vnetHeader,
 
 
     private static final Set<String> KEYS = new TreeSet<>(
-            List.of("device", "mtu", "queues", "vnet-header", "addresses", "routes"));
+            List.of("device", "mtu", "queues", "vnet-header", "io", "addresses", "routes"));
 
     /** Parses the {@code "tun"} object, reporting every problem to {@code errors}; never throws. */
     static TunSection parse(Json.Node node, Sections.Errors errors) {
@@ -65,6 +79,7 @@ public record TunSection(String device, int mtu, int queues, boolean vnetHeader,
         int mtu = 0;
         int queues = 0;
         boolean vnet = false;
+        String io = d.io();
         List<Address> addresses = new ArrayList<>();
         List<Route> routes = new ArrayList<>();
         Set<String> seen = new TreeSet<>();
@@ -91,6 +106,10 @@ public record TunSection(String device, int mtu, int queues, boolean vnetHeader,
                 case "vnet-header" -> {
                     if (v instanceof Json.Bool b) vnet = b.value();
                     else errors.error(path, v, "expected true or false, got " + v.show());
+                }
+                case "io" -> {
+                    if (v instanceof Json.Str str && IO_MODES.contains(str.value())) io = str.value();
+                    else errors.error(path, v, "expected \"syscalls\" or \"uring\", got " + v.show());
                 }
                 case "addresses" -> {
                     if (!(v instanceof Json.Arr a)) {
@@ -121,7 +140,7 @@ public record TunSection(String device, int mtu, int queues, boolean vnetHeader,
                 default -> errors.error(path, v, Sections.unknownKey(m, KEYS));
             }
         }
-        return new TunSection(device, mtu, queues, vnet, addresses, routes);
+        return new TunSection(device, mtu, queues, vnet, addresses, routes, io);
     }
 
     private static boolean validName(String s) {

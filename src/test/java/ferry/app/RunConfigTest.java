@@ -32,6 +32,28 @@ class RunConfigTest {
         assertThat(c.tun().vnetHeader()).isFalse();
         assertThat(c.tun().addresses()).isEmpty();
         assertThat(c.tun().routes()).isEmpty();
+        assertThat(c.tun().io()).as("one read and one write per packet unless asked").isEqualTo("syscalls");
+    }
+
+    @Test
+    void theIoKeySelectsIoUringOrSyscalls() throws Exception {
+        assertThat(ConfigParser.parse("{ \"tun\": { \"io\": \"uring\" } }", "t").tun().io()).isEqualTo("uring");
+        assertThat(ConfigParser.parse("{ \"tun\": { \"io\": \"syscalls\" } }", "t").tun().io())
+                .isEqualTo("syscalls");
+        assertThat(ferry.io.tun.TunIo.of("uring")).isEqualTo(ferry.io.tun.TunIo.URING);
+        assertThat(ferry.io.tun.TunIo.of("syscalls")).isEqualTo(ferry.io.tun.TunIo.SYSCALLS);
+    }
+
+    @Test
+    void runWithAnUnknownIoModeExitsTwoNamingTheKeyAndTheValue() throws Exception {
+        Path f = dir.resolve("io.json");
+        Files.writeString(f, "{ \"tun\": { \"io\": \"epoll\" } }");
+        E2e.Run r = E2e.main("run", "--config", f.toString());
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(2);
+        assertThat(r.stderr()).contains("tun.io").contains("epoll").contains("uring").doesNotContain("event=ready");
+        ConfigException e = catchThrowableOfType(ConfigException.class,
+                () -> ConfigParser.parse("{ \"tun\": { \"io\": true } }", "t"));
+        assertThat(e.errors()).extracting(ConfigError::path).containsExactly("tun.io");
     }
 
     @Test

@@ -100,6 +100,11 @@ class RunEndToEndTest extends NetnsHarness {
         return config(ipv4Address, vnet, "ferry0", 2);
     }
 
+    /** The {@code "tun"} section's {@code "io"} ({@link RunEndToEndUringTest} runs every test here with "uring"). */
+    String io() {
+        return "syscalls";
+    }
+
     String config(String ipv4Address, boolean vnet, String device, int queues) {
         return """
                 {
@@ -107,10 +112,10 @@ class RunEndToEndTest extends NetnsHarness {
                   "eamt": [ { "ipv6 prefix": "2001:db8:6::/120", "ipv4 prefix": "192.0.2.0/24" } ],
                   "ferry": { "ipv4-address": "%s", "ipv6-address": "2001:db8:ff::1" },
                   "tun": { "device": "%s", "mtu": %d, "queues": %d, "vnet-header": %s, "addresses": %s,
-                           "routes": [ "2001:db8:100::/40", "192.0.2.0/24" ] }
+                           "routes": [ "2001:db8:100::/40", "192.0.2.0/24" ], "io": "%s" }
                 }
                 """.formatted(ipv4Address, device, device.equals("ferry0") ? 1500 : 1400, queues, vnet,
-                device.equals("ferry0") ? "[]" : "[ \"203.0.113.254/32\", \"2001:db8:ff::fe/128\" ]");
+                device.equals("ferry0") ? "[]" : "[ \"203.0.113.254/32\", \"2001:db8:ff::fe/128\" ]", io());
     }
 
     // (NetnsHarness removes the namespaces, the processes started and the folder afterwards, also after a failure)

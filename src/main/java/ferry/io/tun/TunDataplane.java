@@ -34,6 +34,7 @@ public final class TunDataplane {
     private final int headroom;
     private final Supplier<PacketHandler.Factory> factories;
     private final TunWorker.FailureListener onFailure;
+    private TunIo io = TunIo.SYSCALLS; // set before the first launch, read under the plane's lock
     private final long giveUpNanos;
     private final Setup setup;
     private final Consumer<String> log;
@@ -78,8 +79,19 @@ public final class TunDataplane {
     public static TunDataplane start(TunDevice device, int headroom, Supplier<PacketHandler.Factory> factories,
                                      TunWorker.FailureListener onFailure, long giveUpAfter, TimeUnit unit,
                                      Setup setup, Consumer<String> log) throws TunException {
+        return start(device, headroom, factories, onFailure, giveUpAfter, unit, setup, log, TunIo.SYSCALLS);
+    }
+
+    /**
+     * As above, with the workers' I/O mode ({@link TunIo#URING} falls back to read/write per worker, with a log
+     * line, where the kernel refuses io_uring).
+     */
+    public static TunDataplane start(TunDevice device, int headroom, Supplier<PacketHandler.Factory> factories,
+                                     TunWorker.FailureListener onFailure, long giveUpAfter, TimeUnit unit,
+                                     Setup setup, Consumer<String> log, TunIo io) throws TunException {
         TunDataplane plane = new TunDataplane(device, headroom, factories, onFailure, unit.toNanos(giveUpAfter),
                 setup, log);
+        plane.io = io;
         synchronized (plane) {
             plane.current = plane.launch(device);
         }
@@ -95,7 +107,7 @@ public final class TunDataplane {
         long giveUpMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(giveUpNanos));
         for (int q = 0; q < n; q++) {
             workers[q] = new TunWorker(q, device.fd(q), device.vnetHeader(), headroom, stopFd, factories, onFailure,
-                    giveUpMs, TimeUnit.MILLISECONDS);
+                    giveUpMs, TimeUnit.MILLISECONDS, io);
             if (setup != null) workers[q].onDeviceRemoved(this::deviceRemoved);
             threads[q] = Thread.ofPlatform().name("ferry-tun-q" + q).daemon(true).unstarted(workers[q]);
         }

@@ -20,6 +20,8 @@ public enum TunStat {
     RX_CSUM_COMPLETED("tun_rx_csum_completed",
             "partial checksums finished in software (not TCP/UDP right after the IP header, or may be fragmented)"),
     RX_DROP_BAD_VNET("tun_rx_drop_bad_vnet", "vnet header with csum_start/csum_offset outside the packet"),
+    URING_ENTERS("tun_uring_enters", "io_uring_enter calls of workers with \"io\": \"uring\" (reads, writes and"
+            + " waits of a batch share one; packets per call = tun_rx_packets / this)"),
     HANDLER_EXCEPTION("tun_handler_exception", "an exception escaped the packet handler (counted; worker went on)");
 
     private final String id;

@@ -36,6 +36,8 @@ public final class TunWorker implements Runnable {
 
     /** Largest packet read or written: an IPv6 super-packet may total 65536 bytes (GSO_LEGACY_MAX_SIZE), plus slack. */
     private static final int MAX_PACKET = 65536 + 64;
+    /** Read slots of an io_uring worker without vnet headers (half that with them). */
+    static final int URING_SLOTS = 32;
 
     private final int queue;
     private final int fd;
@@ -46,6 +48,9 @@ public final class TunWorker implements Runnable {
     private final Supplier<PacketHandler.Factory> factories;
     private final FailureListener onFailure;
     private final long giveUpNanos;
+    private final TunIo io;
+    private final int slots;
+    private volatile TunIo ioInUse;
     private final long[] stats = new long[TunStat.values().length];
     private volatile boolean stop;
     private volatile boolean finished;
@@ -57,6 +62,8 @@ public final class TunWorker implements Runnable {
     private MemorySegment tx;
     private long rxAddr;
     private long txAddr;
+    /** Offset of the packet in flight in {@code rx} (its slot's read offset with io_uring). */
+    private long at;
     private PacketHandler.Factory factory;
     private PacketHandler handler;
     private final PacketOutput output = this::send;
@@ -80,6 +87,18 @@ public final class TunWorker implements Runnable {
     public TunWorker(int queue, int fd, boolean vnet, int headroom, EventFd stopFd,
                      Supplier<PacketHandler.Factory> factories, FailureListener onFailure, long giveUpAfter,
                      TimeUnit unit) {
+        this(queue, fd, vnet, headroom, stopFd, factories, onFailure, giveUpAfter, unit, TunIo.SYSCALLS);
+    }
+
+    /**
+     * As above, with the I/O mode: {@link TunIo#URING} keeps {@value #URING_SLOTS} reads (16 with vnet headers,
+     * whose super-packets fill a slot) posted on the queue fd, each into its own slot of {@code headroom} + 64 KiB.
+     */
+    public TunWorker(int queue, int fd, boolean vnet, int headroom, EventFd stopFd,
+                     Supplier<PacketHandler.Factory> factories, FailureListener onFailure, long giveUpAfter,
+                     TimeUnit unit, TunIo io) {
+        this.io = io;
+        this.slots = vnet ? URING_SLOTS / 2 : URING_SLOTS;
         this.queue = queue;
         this.fd = fd;
         this.vnet = vnet;
@@ -115,10 +134,44 @@ public final class TunWorker implements Runnable {
         return stats[s.ordinal()];
     }
 
+    /** io_uring writes still carry RWF_NOWAIT (false once the file refused it with EOPNOTSUPP). */
+    boolean writesNowait() {
+        return writeNowait;
+    }
+
+    /** The I/O mode the worker runs with (set when it starts: {@link TunIo#URING} may have fallen back). */
+    public TunIo ioInUse() {
+        return ioInUse;
+    }
+
     @Override
     public void run() {
         try (Arena arena = Arena.ofConfined()) {
             cap = LinuxC.captureSegment(arena);
+            if (io == TunIo.URING) {
+                IoUring r = null;
+                try {
+                    r = IoUring.open(arena, Integer.highestOneBit(2 * slots + 8) * 2);
+                } catch (IoUring.Unavailable u) {
+                    // one key=value event (the app's log format), once per worker at start
+                    System.err.println("ts=" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                            + " level=warn event=tun_io_uring_unavailable queue=" + queue + " reason=\""
+                            + u.getMessage() + "\" action=using_read_write");
+                }
+                if (r != null) {
+                    ioInUse = TunIo.URING;
+                    try {
+                        uringLoop(arena, r);
+                    } finally {
+                        quiesce();
+                        ring = null;
+                        r.close();
+                    }
+                    return;
+                }
+            }
+            ioInUse = TunIo.SYSCALLS;
+            at = readAt;
             rx = arena.allocate(readAt + MAX_PACKET + 4096L, 64);
             tx = arena.allocate(VnetHeader.SIZE + MAX_PACKET + 64L, 64);
             rxAddr = rx.address();
@@ -247,22 +300,22 @@ public final class TunWorker implements Runnable {
         gsoType = 0;
         if (vnet && !prepareVnet(len)) return;
         try {
-            if (gsoType == 0) handler.handle(rx, readAt, len);
-            else if (!handler.handleGso(rx, readAt, len, segmentLength(len))) stats[TunStat.RX_DROP_GSO.ordinal()]++;
+            if (gsoType == 0) handler.handle(rx, at, len);
+            else if (!handler.handleGso(rx, at, len, segmentLength(len))) stats[TunStat.RX_DROP_GSO.ordinal()]++;
         } catch (Throwable t) {
             stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
         }
     }
 
-    /** Reads the vnet header of the packet at {@code readAt}; false when the packet is dropped. */
+    /** Reads the vnet header of the packet at {@code at}; false when the packet is dropped. */
     private boolean prepareVnet(int len) {
-        long h = readAt - VnetHeader.SIZE;
+        long h = at - VnetHeader.SIZE;
         int gso = VnetHeader.gsoType(rx, h);
         boolean partial = (VnetHeader.flags(rx, h) & VnetHeader.F_NEEDS_CSUM) != 0;
         if (gso != VnetHeader.GSO_NONE) return prepareGso(len, h, gso, partial);
         if (!partial) return true;
         int csumOff = VnetHeader.csumOffset(rx, h);
-        int r = VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff);
+        int r = VnetChecksum.prepare(rx, at, len, VnetHeader.csumStart(rx, h), csumOff);
         if (r == VnetChecksum.BAD) {
             stats[TunStat.RX_DROP_BAD_VNET.ordinal()]++;
             return false;
@@ -284,13 +337,13 @@ public final class TunWorker implements Runnable {
      */
     private boolean prepareGso(int len, long h, int gso, boolean partial) {
         int base = gso & ~VnetHeader.GSO_ECN;
-        int version = len > 0 ? (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0xff) >>> 4 : 0;
+        int version = len > 0 ? (rx.get(ValueLayout.JAVA_BYTE, at) & 0xff) >>> 4 : 0;
         boolean udp = base == VnetHeader.GSO_UDP_L4 && (version == 4 || version == 6);
         boolean ok = partial && VnetHeader.gsoSize(rx, h) > 0 && (udp
                 || base == VnetHeader.GSO_TCPV4 && version == 4 || base == VnetHeader.GSO_TCPV6 && version == 6);
         int csumOff = VnetHeader.csumOffset(rx, h);
         int want = udp ? VnetChecksum.PROTO_UDP : VnetChecksum.PROTO_TCP;
-        if (ok && VnetChecksum.prepare(rx, readAt, len, VnetHeader.csumStart(rx, h), csumOff, true) == want) {
+        if (ok && VnetChecksum.prepare(rx, at, len, VnetHeader.csumStart(rx, h), csumOff, true) == want) {
             partialProto = want;
             partialCsumOffset = csumOff;
             gsoType = gso;
@@ -304,58 +357,78 @@ public final class TunWorker implements Runnable {
 
     /** IP + TCP/UDP header + gso_size: the size of each segment the kernel would cut the super-packet into. */
     private int segmentLength(int len) {
-        int l4 = (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0xf0) == 0x40
-                ? (rx.get(ValueLayout.JAVA_BYTE, readAt) & 0x0f) * 4 : 40;
+        int l4 = (rx.get(ValueLayout.JAVA_BYTE, at) & 0xf0) == 0x40
+                ? (rx.get(ValueLayout.JAVA_BYTE, at) & 0x0f) * 4 : 40;
         if (partialProto == VnetChecksum.PROTO_UDP) return l4 + 8 + gsoSize;
-        int tcpHeader = l4 + 13 <= len ? ((rx.get(ValueLayout.JAVA_BYTE, readAt + l4 + 12) & 0xf0) >>> 2) : 20;
+        int tcpHeader = l4 + 13 <= len ? ((rx.get(ValueLayout.JAVA_BYTE, at + l4 + 12) & 0xf0) >>> 2) : 20;
         return l4 + tcpHeader + gsoSize;
     }
 
-    /** {@link PacketOutput#send}: one write per packet; never blocks. */
+    /**
+     * {@link PacketOutput#send}: one write per packet; never blocks. With io_uring, the first packet a handler sends
+     * from inside the input's own slot is queued as a ring write and leaves with the next {@code io_uring_enter}
+     * (zero copy: the slot is not read into again until that write completes); everything else (a second packet
+     * from the same input, packets from a handler's own buffers, packets sent from {@code idle()}) is written at once
+     * with {@code write(2)}, after the queued ring writes so nothing is reordered.
+     */
     private void send(MemorySegment buf, long off, int len) {
         if (len <= 0 || len > MAX_PACKET) {
             stats[TunStat.TX_ERROR.ordinal()]++;
             return;
         }
         try {
-            if (vnet) sendVnet(buf, off, len);
-            else if (buf.isNative()) write(buf.address() + off, len);
-            else {
-                MemorySegment.copy(buf, off, tx, 0, len);
-                stats[TunStat.TX_COPIED.ordinal()]++;
-                write(txAddr, len);
-            }
+            if (ring != null) sendUring(buf, off, len);
+            else sendNow(buf, off, len);
         } catch (Throwable t) {
             stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
+        }
+    }
+
+    private void sendNow(MemorySegment buf, long off, int len) throws Throwable {
+        if (vnet) sendVnet(buf, off, len);
+        else if (buf.isNative()) write(buf.address() + off, len);
+        else {
+            MemorySegment.copy(buf, off, tx, 0, len);
+            stats[TunStat.TX_COPIED.ordinal()]++;
+            write(txAddr, len);
         }
     }
 
     private void sendVnet(MemorySegment buf, long off, int len) throws Throwable {
         boolean inPlace = buf.isNative() && off >= VnetHeader.SIZE;
         MemorySegment s;
-        long at;
+        long p;
         if (inPlace) {
             s = buf;
-            at = off;
+            p = off;
         } else {
             MemorySegment.copy(buf, off, tx, VnetHeader.SIZE, len);
             stats[TunStat.TX_COPIED.ordinal()]++;
             s = tx;
-            at = VnetHeader.SIZE;
+            p = VnetHeader.SIZE;
         }
-        long h = at - VnetHeader.SIZE;
+        long h = p - VnetHeader.SIZE;
         // the handler may still need the bytes before this packet (fragments built one after the other): keep them
         long saved8 = s.get(ValueLayout.JAVA_LONG_UNALIGNED, h);
         short saved2 = s.get(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8);
-        int l4 = partialProto == 0 ? -1 : VnetChecksum.finish(s, at, len, partialProto, partialCsumOffset);
+        putVnetHeader(s, p, len);
+        write(s.address() + h, len + VnetHeader.SIZE);
+        s.set(ValueLayout.JAVA_LONG_UNALIGNED, h, saved8);
+        s.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8, saved2);
+    }
+
+    /** Writes the vnet header of the translated packet {@code s[p, p+len)} into the 10 bytes before it. */
+    private void putVnetHeader(MemorySegment s, long p, int len) {
+        long h = p - VnetHeader.SIZE;
+        int l4 = partialProto == 0 ? -1 : VnetChecksum.finish(s, p, len, partialProto, partialCsumOffset);
         if (l4 >= 0 && gsoType != 0) {
             // the translated super-packet: GSO type of its new family (ECN bit kept), same gso_size (the TCP payload
             // per segment does not change), hdr_len and csum_start moved by the header-size difference
             // (UDP_L4 serves both families)
             boolean udp = partialProto == VnetChecksum.PROTO_UDP;
-            int type = udp ? VnetHeader.GSO_UDP_L4 : ((s.get(ValueLayout.JAVA_BYTE, at) & 0xf0) == 0x40
+            int type = udp ? VnetHeader.GSO_UDP_L4 : ((s.get(ValueLayout.JAVA_BYTE, p) & 0xf0) == 0x40
                     ? VnetHeader.GSO_TCPV4 : VnetHeader.GSO_TCPV6) | (gsoType & VnetHeader.GSO_ECN);
-            int l4Header = udp ? 8 : (s.get(ValueLayout.JAVA_BYTE, at + l4 + 12) & 0xf0) >>> 2;
+            int l4Header = udp ? 8 : (s.get(ValueLayout.JAVA_BYTE, p + l4 + 12) & 0xf0) >>> 2;
             VnetHeader.put(s, h, VnetHeader.F_NEEDS_CSUM, type, l4 + l4Header, gsoSize, l4, partialCsumOffset);
             partialProto = 0;
         } else if (l4 >= 0) {
@@ -365,9 +438,6 @@ public final class TunWorker implements Runnable {
         } else {
             VnetHeader.putNone(s, h);
         }
-        write(s.address() + h, len + VnetHeader.SIZE);
-        s.set(ValueLayout.JAVA_LONG_UNALIGNED, h, saved8);
-        s.set(ValueLayout.JAVA_SHORT_UNALIGNED, h + 8, saved2);
     }
 
     private void write(long address, int len) throws Throwable {
@@ -379,5 +449,307 @@ public final class TunWorker implements Runnable {
         int e = LinuxC.errno(cap);
         if (e == LinuxC.EAGAIN) stats[TunStat.TX_DROP_QUEUE_FULL.ordinal()]++;
         else stats[TunStat.TX_ERROR.ordinal()]++;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // io_uring: N read slots posted on the queue fd, completions reaped in batches, writes queued and submitted
+    // together with the next reads, one io_uring_enter per batch.
+
+    private static final long TAG_READ = 1L << 32;
+    private static final long TAG_WRITE = 2L << 32;
+    private static final long TAG_POLL = 3L << 32;
+    private static final long TAG_STOP = 4L << 32;
+    private static final long TAG_CANCEL = 5L << 32;
+    private static final long TAG_ARMED = 6L << 32;
+    /** Reads posted after a wake-up, at least: a poll wake-up rarely finds more than a few packets. */
+    private static final int MIN_READS = 4;
+
+    private IoUring ring;
+    private long slotSize;
+    private int[] freeSlots;
+    private int freeCount;
+    private boolean[] slotWriting;
+    private long[] slotWriteAddr;
+    private int[] slotWriteLen;
+    private boolean writeNowait = true;
+    private boolean readNowait = true;
+    private static final int EOPNOTSUPP = 95;
+    private int inflightReads;
+    private int inflightWrites;
+    private boolean pollArmed;
+    private int armedSlot = -1; // the slot of the read parked on the fd while the queue is empty, -1: none
+    private boolean armedReads = true;
+    // the input being handled: its slot (-1 outside a handle call), the sends it made, its queued zero-copy write
+    private int curSlot = -1;
+    private int curSends;
+    private long inputEnd;
+    private boolean curDeferred;
+    private long defAddr;
+    private int defLen;
+    private MemorySegment defBuf;
+    private long defH;
+    private long defSaved8;
+    private short defSaved2;
+
+    /**
+     * The ring loop. Reads and writes carry {@code RWF_NOWAIT}: each runs inline in the {@code io_uring_enter} that
+     * submits it and completes at once, a read with a packet or EAGAIN (the queue is drained), a write with EAGAIN
+     * when the queue is full (dropped and counted) — nothing is parked on the fd or handed to an io-wq thread.
+     * One enter submits the writes of the last batch and the reads of the next; after an EAGAIN the loop posts one
+     * read without the flag, which the kernel parks on the queue until a packet comes, and sleeps in
+     * {@code io_uring_enter} until it (or the stop eventfd's poll) completes: a wake-up arrives with its packet
+     * read. Where a kernel fails that read with EAGAIN instead, the loop polls the fd ({@code POLL_ADD}).
+     * Without the flag (a file without {@code FMODE_NOWAIT} answers EOPNOTSUPP), reads stay posted and armed on
+     * the fd's wait queue by the kernel, and writes are issued without it.
+     */
+    private void uringLoop(Arena arena, IoUring r) throws Throwable {
+        ring = r;
+        slotSize = ((long) readAt + MAX_PACKET + 4096L + 4095L) & ~4095L;
+        rx = arena.allocate(slotSize * slots, 4096);
+        tx = arena.allocate(VnetHeader.SIZE + MAX_PACKET + 64L, 64);
+        rxAddr = rx.address();
+        txAddr = tx.address();
+        freeSlots = new int[slots];
+        slotWriting = new boolean[slots];
+        slotWriteAddr = new long[slots];
+        slotWriteLen = new int[slots];
+        for (int i = 0; i < slots; i++) freeSlots[freeCount++] = slots - 1 - i;
+        ring.registerFile(arena, fd); // not essential: without it each request looks the fd up
+        ring.prepPoll(stopFd.fd(), LinuxC.POLLIN, TAG_STOP);
+        long failingSince = 0;
+        long backoffMs = 10;
+        int want = MIN_READS;
+        boolean needPoll = false; // reads complete with EAGAIN on this fd: poll before reading again
+        boolean block = false;
+        while (!stop) {
+            refreshHandler(); // also before the first packet: idle() needs a handler
+            int queuedWrites = ring.pending(); // only writes wait in the SQ between rounds
+            if (!needPoll) {
+                int k = Math.min(Math.min(freeCount, want - inflightReads), ring.sqSpace() - 2);
+                for (int i = 0; i < k; i++) {
+                    int slot = freeSlots[--freeCount];
+                    ring.prepRead(fd, rxAddr + slot * slotSize + readAt - vhs, MAX_PACKET + vhs, TAG_READ | slot,
+                            readNowait ? IoUring.RWF_NOWAIT : 0);
+                    inflightReads++;
+                }
+            } else if (armedSlot < 0 && !pollArmed) {
+                if (armedReads && freeCount > 0) {
+                    // drained: one read without RWF_NOWAIT, which the kernel parks on the queue's wait queue and
+                    // completes with the next packet (one wake-up, packet already read; one read, so no herd)
+                    int slot = freeSlots[--freeCount];
+                    ring.prepRead(fd, rxAddr + slot * slotSize + readAt - vhs, MAX_PACKET + vhs, TAG_ARMED | slot, 0);
+                    inflightReads++;
+                    armedSlot = slot;
+                } else {
+                    ring.prepPoll(fd, LinuxC.POLLIN, TAG_POLL);
+                    pollArmed = true;
+                }
+            }
+            int timeout = -1;
+            if (block) {
+                PacketHandler h = handler;
+                timeout = h == null ? -1 : h.idleMillis();
+            }
+            // the writes' completions are reaped (and counted) within 1 ms even when no packet follows
+            if (block && queuedWrites > 0) timeout = timeout < 0 ? 1 : Math.min(timeout, 1);
+            // waiting: the queued writes complete inline in this call, so wait for one completion more (the parked
+            // read, the poll, the stop eventfd) and the writes and the wait share one io_uring_enter
+            int e = ring.enter(block ? 1 + queuedWrites : 0, timeout);
+            stats[TunStat.URING_ENTERS.ordinal()]++;
+            if (e < 0 && e != -LinuxC.EINTR && e != -IoUring.ETIME && e != -IoUring.EBUSY) {
+                throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-e));
+            }
+            int n = ring.ready();
+            // a wait that ends with nothing ready timed out (with SQEs submitted, enter returns their count instead)
+            if (block && timeout >= 0 && n == 0 && (e == -IoUring.ETIME || e >= 0)) {
+                PacketHandler h = handler;
+                if (h != null) {
+                    try {
+                        h.idle();
+                    } catch (Throwable t) {
+                        stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
+                    }
+                }
+                continue;
+            }
+            int got = 0;
+            int failed = 0;
+            int lastErrno = 0;
+            for (int i = 0; i < n; i++) {
+                long ud = ring.userData(i);
+                int res = ring.result(i);
+                int slot = (int) ud;
+                long tag = ud & 0xffffffff00000000L;
+                if (tag == TAG_ARMED) {
+                    armedSlot = -1;
+                    needPoll = false;
+                    // a kernel that fails a parked read with EAGAIN instead (O_NONBLOCK): poll from now on
+                    if (res == -LinuxC.EAGAIN) armedReads = false;
+                }
+                if (tag == TAG_READ || tag == TAG_ARMED) {
+                    inflightReads--;
+                    if (res >= 0) {
+                        got++;
+                        handleSlot(slot, res);
+                        if (!slotWriting[slot]) freeSlots[freeCount++] = slot;
+                    } else {
+                        freeSlots[freeCount++] = slot;
+                        if (res == -LinuxC.EAGAIN) needPoll = true;
+                        else if (res == -EOPNOTSUPP && readNowait) readNowait = false; // no FMODE_NOWAIT: armed reads
+                        else if (res != -LinuxC.EINTR && res != -IoUring.ECANCELED) {
+                            failed++;
+                            lastErrno = -res;
+                        }
+                    }
+                } else if (tag == TAG_WRITE) {
+                    if (res == -EOPNOTSUPP && writeNowait) {
+                        writeNowait = false; // the file has no FMODE_NOWAIT: write this one again without the flag
+                        if (ring.sqSpace() > 0) {
+                            ring.prepWrite(fd, slotWriteAddr[slot], slotWriteLen[slot], TAG_WRITE | slot, 0);
+                            continue;
+                        }
+                    }
+                    inflightWrites--;
+                    slotWriting[slot] = false;
+                    freeSlots[freeCount++] = slot;
+                    if (res >= 0) stats[TunStat.TX_PACKETS.ordinal()]++;
+                    else if (res == -LinuxC.EAGAIN) stats[TunStat.TX_DROP_QUEUE_FULL.ordinal()]++;
+                    else stats[TunStat.TX_ERROR.ordinal()]++;
+                } else if (tag == TAG_POLL) {
+                    pollArmed = false;
+                    needPoll = false;
+                }
+                // TAG_STOP: stop() set the flag before signalling; TAG_CANCEL: nothing to do
+            }
+            ring.consume(n);
+            block = n == 0 || needPoll; // nothing came, or the queue is drained and a parked read/poll waits
+            if (got > 0) {
+                failingSince = 0;
+                backoffMs = 10;
+                // every posted read found a packet: post more; else keep about twice what came
+                want = got >= want ? Math.min(slots, want * 2) : Math.max(MIN_READS, Math.min(slots, got * 2));
+            }
+            if (failed > 0 && got == 0) {
+                stats[TunStat.RX_ERROR.ordinal()] += failed;
+                Runnable removed = onRemoved;
+                if (lastErrno == LinuxC.EBADFD && removed != null) {
+                    removed.run();
+                    return;
+                }
+                long now = System.nanoTime(); // error path only
+                if (failingSince == 0) {
+                    failingSince = now;
+                    System.err.println("ts=" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                            + " level=warn event=tun_read_failed queue=" + queue + " errno="
+                            + LinuxC.errnoName(lastErrno) + " io=uring action=retrying_with_backoff");
+                } else if (now - failingSince > giveUpNanos) {
+                    onFailure.failed(queue, "TUN queue " + queue + ": read keeps failing with "
+                            + LinuxC.errnoName(lastErrno) + " for "
+                            + TimeUnit.NANOSECONDS.toSeconds(now - failingSince) + " s"
+                            + (lastErrno == LinuxC.EBADFD ? " (the device was removed)" : "") + "; giving up");
+                    return;
+                }
+                // back off without spinning; the stop eventfd's poll completes the wait at once when stopped
+                int w = ring.enter(1, (int) backoffMs);
+                if (w < 0 && w != -LinuxC.EINTR && w != -IoUring.ETIME) {
+                    throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-w));
+                }
+                backoffMs = Math.min(backoffMs * 2, 1000);
+                want = 1;
+                block = false;
+            }
+        }
+    }
+
+    /** Handles the packet a ring read put into {@code slot}. */
+    private void handleSlot(int slot, int n) {
+        at = slot * slotSize + readAt;
+        inputEnd = rxAddr + at + n - vhs;
+        curSlot = slot;
+        curSends = 0;
+        curDeferred = false;
+        refreshHandler();
+        onPacket(n);
+        curSlot = -1;
+    }
+
+    private void sendUring(MemorySegment buf, long off, int len) throws Throwable {
+        curSends++;
+        int slot = curSlot;
+        if (slot >= 0 && curSends == 1 && buf.isNative() && ring.sqSpace() > 0) {
+            long a = buf.address() + off;
+            if (a - vhs >= rxAddr + slot * slotSize && a + len == inputEnd) {
+                if (vnet) {
+                    // kept in case a second packet follows and the first must be written at once after all
+                    defH = off - VnetHeader.SIZE;
+                    defSaved8 = buf.get(ValueLayout.JAVA_LONG_UNALIGNED, defH);
+                    defSaved2 = buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, defH + 8);
+                    putVnetHeader(buf, off, len);
+                }
+                ring.prepWrite(fd, a - vhs, len + vhs, TAG_WRITE | slot, writeNowait ? IoUring.RWF_NOWAIT : 0);
+                slotWriteAddr[slot] = a - vhs;
+                slotWriteLen[slot] = len + vhs;
+                inflightWrites++;
+                slotWriting[slot] = true;
+                curDeferred = true;
+                defBuf = buf;
+                defAddr = a - vhs;
+                defLen = len + vhs;
+                return;
+            }
+        }
+        if (curDeferred) {
+            // a second packet from the same input (fragments, an error after a packet): the handler may now write
+            // over the first one's bytes, so the first leaves at once, in order, with write(2)
+            ring.unprepareLast();
+            inflightWrites--;
+            slotWriting[slot] = false;
+            curDeferred = false;
+            flushQueued();
+            write(defAddr, defLen);
+            if (vnet) {
+                defBuf.set(ValueLayout.JAVA_LONG_UNALIGNED, defH, defSaved8);
+                defBuf.set(ValueLayout.JAVA_SHORT_UNALIGNED, defH + 8, defSaved2);
+            }
+            defBuf = null;
+        } else {
+            flushQueued();
+        }
+        sendNow(buf, off, len);
+    }
+
+    /** Submits the queued ring writes (so a packet written now with write(2) does not overtake them). */
+    private void flushQueued() throws Throwable {
+        if (ring.pending() == 0) return;
+        int e = ring.enter(0, -1);
+        stats[TunStat.URING_ENTERS.ordinal()]++;
+        if (e < 0 && e != -LinuxC.EINTR && e != -IoUring.EBUSY) {
+            throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-e));
+        }
+    }
+
+    /**
+     * Before the buffers go: cancels what is still in flight on the queue fd (reads, writes, the poll) and waits
+     * (1 s at most) until no ring request can touch the buffers or hold the queue's file: a poll left armed would
+     * keep the queue attached after its fd is closed, until the kernel tears the ring down in the background.
+     */
+    private void quiesce() {
+        try {
+            if (inflightReads + inflightWrites == 0 && !pollArmed) return;
+            if (ring.sqSpace() > 0) ring.prepCancelFd(fd, TAG_CANCEL);
+            for (int round = 0; round < 20 && (inflightReads + inflightWrites > 0 || pollArmed); round++) {
+                ring.enter(1, 50);
+                int n = ring.ready();
+                for (int i = 0; i < n; i++) {
+                    long tag = ring.userData(i) & 0xffffffff00000000L;
+                    if (tag == TAG_READ || tag == TAG_ARMED) inflightReads--;
+                    else if (tag == TAG_WRITE) inflightWrites--;
+                    else if (tag == TAG_POLL) pollArmed = false;
+                }
+                ring.consume(n);
+            }
+        } catch (Throwable t) {
+            // closing anyway
+        }
     }
 }
