@@ -5,11 +5,7 @@
 # Usage: bench/nat64-cputime.sh [rounds] [packets] [case name filter]
 # Extra JVM options: FERRY_BENCH_JVM_OPTS, e.g. FERRY_BENCH_JVM_OPTS=-XX:+UseTransparentHugePages (THP, madvise mode)
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$here/scripts/jdk.sh"
-ferry_find_jdk || exit 1
-cd "$here"
-mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test >&2
-cp="target/test-classes:target/classes:$(cat target/test.classpath)"
+. "$(dirname "${BASH_SOURCE[0]}")/classpath.sh"
+ferry_bench_classpath -o
 # shellcheck disable=SC2086
 exec "$JAVA_HOME/bin/java" -Xmx3g -XX:+UseSerialGC ${FERRY_BENCH_JVM_OPTS:-} --enable-native-access=ALL-UNNAMED -cp "$cp" ferry.bench.Nat64LookupCpu "$@"

@@ -7,12 +7,8 @@
 #   e.g. bench/nat64-jmh.sh -p sessions=1000000 'Nat64Benchmark.established' 'TranslateBenchmark'
 # Memory per session: bench/nat64-memory.sh
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$here/scripts/jdk.sh"
-ferry_find_jdk || exit 1
-cd "$here"
-mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/test.classpath -Dmdep.includeScope=test >&2
-cp="target/test-classes:target/classes:$(cat target/test.classpath)"
+. "$(dirname "${BASH_SOURCE[0]}")/classpath.sh"
+ferry_bench_classpath -o
 if [ $# -eq 0 ]; then set -- -f 1 -wi 2 -w 2s -i 3 -r 2s 'ferry.bench.Nat64Benchmark' 'ferry.bench.TranslateBenchmark'; fi
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main \
   -jvmArgs -Xmx2g -p packet=udp64_6to4 -prof gc "$@"
