@@ -8,7 +8,9 @@
 # one server thread (server pinned to CPU 0, dnsperf to CPU 1), then all cores (no pinning). Each mix of each round
 # measures throughput (dnsperf at full load) and p99 latency (a second dnsperf run at a fixed rate, -v, per-query
 # latencies sorted; dnsperf 2.10 prints no percentiles), alternating ferry and unbound REPS times, and prints the
-# medians, ferry's as a ratio to unbound's from the same run.
+# medians, ferry's as a ratio to unbound's from the same run, and the p99 of all the REPS latency runs' answers
+# together (pool_*99; each run's p50/p90/p99/p99.9/max go to stderr: a run's p99 moves 2-3x run to run for both
+# servers on this machine, so the pooled figure is the steadier one).
 # Warm-up, the same for both servers before anything is measured: WARMUP seconds of the query mix at full load
 # (fills the cache; gives the JIT its work), then 5 s at RATE qps, discarded (the latency runs' own code path:
 # blocking receives, one query at a time). Without it ferry's first latency runs paid for JIT warm-up.
@@ -17,7 +19,8 @@
 # and --cache-size CACHE (default 16m, the default of ferry dns64; unbound gets msg-cache-size 16m + rrset 32m).
 #
 # Usage: bench/dns64/run.sh [MIX...]   (mixes: synth real a all; default: synth real a)
-#        env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, REPS=3, WARMUP=10 seconds at
+#        env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, P99_SECONDS=5 per latency run,
+#             QPS_RUNS=0 to skip the full-load runs (latency only), REPS=3, WARMUP=10 seconds at
 #             full load before measuring, FERRY_JAVA_OPTS, CACHE=16m, FERRY_CLASSES (another ferry build's
 #             target/classes, e.g. to measure the code before a change in the same conditions; CACHE=10000 for builds
 #             whose --cache-size counted answers)
@@ -30,10 +33,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$here"
 DURATION=${DURATION:-10}
 RATE=${RATE:-10000}
+P99_SECONDS=${P99_SECONDS:-5}
+QPS_RUNS=${QPS_RUNS:-1}
 REPS=${REPS:-3}
 WARMUP=${WARMUP:-10}
 AUTH_PORT=${AUTH_PORT:-25353}
 FERRY_PORT=${FERRY_PORT:-25354}
+export FERRY_PORT
 UNBOUND_PORT=${UNBOUND_PORT:-25355}
 CORES=$(nproc)
 CACHE=${CACHE:-16m}
@@ -184,9 +190,12 @@ qps() { # $1 port, $2 dnsperf threads, $3 cpu list or "", $4 query file
 p99() { # $1 port, $2 cpu list or "", $3 query file: latency at a fixed rate, 99th percentile in ms
   local pin=()
   [ -n "$2" ] && pin=(taskset -c "$2")
-  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$3" -l 5 -Q "$RATE" -c 10 -v 2>/dev/null \
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$3" -l "$P99_SECONDS" -Q "$RATE" -c 10 -v 2>/dev/null \
     | awk '/^> / {print $NF}' | sort -g >"$tmp/lat.txt"
+  cat "$tmp/lat.txt" >>"$tmp/pool-$1"
   awk '{a[NR]=$1} END {if (NR == 0) {print "nan"; exit} i=int(NR*0.99); if (i < 1) i=1; printf "%.3f\n", a[i]*1000}' "$tmp/lat.txt"
+  awk -v port="$1" 'function q(p) {i=int(NR*p); if (i < 1) i=1; return a[i]*1000}
+    {a[NR]=$1} END {if (NR > 0) printf "      %s p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f ms, %d answers\n", (port == ENVIRON["FERRY_PORT"] ? "ferry  " : "unbound"), q(0.5), q(0.9), q(0.99), q(0.999), a[NR]*1000, NR}' "$tmp/lat.txt" >&2
 }
 
 warm() { # $1 port, $2 dnsperf threads, $3 cpu list or "": the same for both servers, nothing recorded
@@ -202,6 +211,13 @@ rss_kb() { ps -o rss= -p "$1" | tr -d ' ' || echo 0; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+pooled() { # $1 port: the 99th percentile (ms) of every latency of the mix's REPS runs together; $2 = all: more
+  sort -g "$tmp/pool-$1" | awk -v all="${2:-}" 'function q(p) {i=int(NR*p); if (i < 1) i=1; return a[i]*1000}
+    {a[NR]=$1} END {if (NR == 0) {print "nan"; exit}
+      if (all == "") printf "%.3f\n", q(0.99)
+      else printf "p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f ms (%d answers)\n", q(0.5), q(0.9), q(0.99), q(0.999), NR}'
+}
 
 scrape() { # ferry's cache gauges, if it serves metrics: "entries bytes"
   curl -s "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null \
@@ -257,10 +273,11 @@ if [ "${MIXES[0]}" = distinct ]; then distinct; exit 0; fi
 
 echo
 echo "ferry dns64 vs unbound $(unbound -V | head -1 | awk '{print $2}') (dns64 module), dnsperf $(dnsperf -h 2>&1 | awk '/Version/ {print $2}'), $CORES cores,"
-echo "median of $REPS alternating runs: ${DURATION}s at full load for qps, 5s at ${RATE} qps for p99;"
+echo "median of $REPS alternating runs: ${DURATION}s at full load for qps, ${P99_SECONDS}s at ${RATE} qps for p99;"
 echo "each server warmed first with ${WARMUP}s at full load + 5s at ${RATE} qps; ferry JVM options: ${JOPTS[*]:-none}, --cache-size $CACHE"
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-10s %-6s %10s %10s %6s %9s %9s %6s %9s %9s\n" round mix ferry_qps unb_qps ratio ferry_p99 unb_p99 ratio ferry_rss unb_rss
+printf "%-10s %-6s %10s %10s %6s %9s %9s %6s %9s %9s %6s %9s %9s\n" round mix ferry_qps unb_qps ratio ferry_p99 unb_p99 ratio \
+  pool_f99 pool_u99 ratio ferry_rss unb_rss
 for round in 1 "$CORES"; do
   if [ "$round" = 1 ]; then srv_cpu=0; cli_cpu=1; cli_threads=1; else srv_cpu=""; cli_cpu=""; cli_threads=$CORES; fi
   start_ferry "$round" "$srv_cpu"
@@ -269,21 +286,26 @@ for round in 1 "$CORES"; do
   warm "$UNBOUND_PORT" "$cli_threads" "$cli_cpu"
   for mix in "${MIXES[@]}"; do
     f="$tmp/$mix.txt"
-    : >"$tmp/fq"; : >"$tmp/uq"; : >"$tmp/fp"; : >"$tmp/up"
+    : >"$tmp/fq"; : >"$tmp/uq"; : >"$tmp/fp"; : >"$tmp/up"; : >"$tmp/pool-$FERRY_PORT"; : >"$tmp/pool-$UNBOUND_PORT"
     for _ in $(seq 1 "$REPS"); do # alternate, so drift in the machine's load hits both alike
-      qps "$FERRY_PORT" "$cli_threads" "$cli_cpu" "$f" >>"$tmp/fq"
-      qps "$UNBOUND_PORT" "$cli_threads" "$cli_cpu" "$f" >>"$tmp/uq"
+      if [ "$QPS_RUNS" = 1 ]; then
+        qps "$FERRY_PORT" "$cli_threads" "$cli_cpu" "$f" >>"$tmp/fq"
+        qps "$UNBOUND_PORT" "$cli_threads" "$cli_cpu" "$f" >>"$tmp/uq"
+      else echo 0 >>"$tmp/fq"; echo 0 >>"$tmp/uq"; fi
       p99 "$FERRY_PORT" "$cli_cpu" "$f" >>"$tmp/fp"
       p99 "$UNBOUND_PORT" "$cli_cpu" "$f" >>"$tmp/up"
     done
     fq=$(median <"$tmp/fq"); uq=$(median <"$tmp/uq"); fp=$(median <"$tmp/fp"); up=$(median <"$tmp/up")
+    pf=$(pooled "$FERRY_PORT"); pu=$(pooled "$UNBOUND_PORT")
+    echo "    $mix all answers of the $REPS runs: ferry $(pooled "$FERRY_PORT" all) | unbound $(pooled "$UNBOUND_PORT" all)" >&2
     echo "    $mix runs: ferry qps $(tr '\n' ' ' <"$tmp/fq")| unbound qps $(tr '\n' ' ' <"$tmp/uq")| ferry p99 $(tr '\n' ' ' <"$tmp/fp")| unbound p99 $(tr '\n' ' ' <"$tmp/up")" >&2
     frss=$(rss_kb "$FERRY_PID"); urss=$(rss_kb "$UNBOUND_PID")
-    printf "%-10s %-6s %10.0f %10.0f %6s %7sms %7sms %6s %7sMB %7sMB\n" "threads=$round" "$mix" "$fq" "$uq" "$(ratio "$fq" "$uq")" \
-      "$fp" "$up" "$(ratio "$fp" "$up")" $((frss / 1024)) $((urss / 1024))
+    printf "%-10s %-6s %10.0f %10.0f %6s %7sms %7sms %6s %7sms %7sms %6s %7sMB %7sMB\n" "threads=$round" "$mix" "$fq" "$uq" \
+      "$(ratio "$fq" "$uq")" "$fp" "$up" "$(ratio "$fp" "$up")" "$pf" "$pu" "$(ratio "$pf" "$pu")" $((frss / 1024)) $((urss / 1024))
   done
   stop "$FERRY_PID"
   stop "$UNBOUND_PID"
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "(qps ratio > 1 and p99 ratio < 1 favour ferry; rss after each mix)"
+echo "(qps ratio > 1 and p99 ratio < 1 favour ferry; ferry_p99/unb_p99: median of the runs' p99; pool_*99: p99 of all"
+echo " answers of the REPS runs together; rss after each mix)"
