@@ -9,14 +9,21 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import ferry.metrics.Counter;
 import ferry.metrics.Counters;
 import java.io.IOException;
+import static ferry.sys.Libc.CAPTURE;
+import static ferry.sys.Libc.SENDTO;
+import static ferry.sys.Libc.SOCKET;
+import static ferry.sys.Libc.closeQuietly;
+import static ferry.sys.Libc.downcall;
+import static ferry.sys.Libc.downcallNoErrno;
+import static ferry.sys.Libc.errno;
+import static ferry.sys.Libc.errnoText;
+import static ferry.sys.Libc.intValue;
+import static ferry.sys.Libc.setsockopt;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -42,26 +49,10 @@ public final class RaSocket implements RaReceiver {
     static final int IPPROTO_ICMPV6 = 58, ICMP6_FILTER = 1;
     static final int EAGAIN = 11, EINTR = 4;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
-    private static final MethodHandle SOCKET = handle("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = handle("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECVMSG = handle("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SENDTO = handle("sendto",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle IF_NAMETOINDEX = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("if_nametoindex").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle RECVMSG = downcall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle IF_NAMETOINDEX = downcallNoErrno("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     private static final int BUF = 2048, NAME = 28, CONTROL = 64, MSGHDR = 56;
-
-    private static MethodHandle handle(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name)), fd, ERRNO_OPT);
-    }
 
     private final int fd;
     private final Arena arena = Arena.ofShared();
@@ -91,8 +82,8 @@ public final class RaSocket implements RaReceiver {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cap = a.allocate(CAPTURE);
             fd = (int) SOCKET.invokeExact(cap, AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-            if (fd < 0) throw new IOException("socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6): " + errno(cap)
-                    + ((int) ERRNO.get(cap, 0L) == 1 ? " (needs CAP_NET_RAW)" : ""));
+            if (fd < 0) throw new IOException("socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6): " + errnoText(cap)
+                    + (errno(cap) == 1 ? " (needs CAP_NET_RAW)" : ""));
             try {
                 // RFC 3542 §3.2 ICMP6_FILTER: a set bit blocks its type; pass only Router Advertisements
                 MemorySegment filter = a.allocate(32, 4);
@@ -109,7 +100,7 @@ public final class RaSocket implements RaReceiver {
                     setsockopt(a, fd, SOL_SOCKET, SO_BINDTODEVICE, n, "SO_BINDTODEVICE " + ifnameOrNull);
                 }
             } catch (IOException e) {
-                closeFd(fd);
+                closeQuietly(fd);
                 throw e;
             }
         } catch (IOException e) {
@@ -118,32 +109,6 @@ public final class RaSocket implements RaReceiver {
             throw new IOException("raw ICMPv6 socket: " + t, t);
         }
         return new RaSocket(fd);
-    }
-
-    private static MemorySegment intValue(Arena a, int v) {
-        MemorySegment s = a.allocate(4, 4);
-        s.set(JAVA_INT, 0, v);
-        return s;
-    }
-
-    private static void setsockopt(Arena a, int fd, int level, int opt, MemorySegment value, String what)
-            throws Throwable {
-        MemorySegment cap = a.allocate(CAPTURE);
-        int r = (int) SETSOCKOPT.invokeExact(cap, fd, level, opt, value, (int) value.byteSize());
-        if (r < 0) throw new IOException("setsockopt " + what + ": " + errno(cap));
-    }
-
-    private static String errno(MemorySegment cap) {
-        return "errno " + (int) ERRNO.get(cap, 0L);
-    }
-
-    private static void closeFd(int fd) {
-        try (Arena a = Arena.ofConfined()) {
-            int r = (int) CLOSE.invokeExact(a.allocate(CAPTURE), fd);
-            if (r < 0) { /* nothing to do */ }
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
     }
 
     @Override
@@ -165,7 +130,7 @@ public final class RaSocket implements RaReceiver {
             throw new IOException("recvmsg: " + t, t);
         }
         if (n < 0) {
-            int e = (int) ERRNO.get(capture, 0L);
+            int e = errno(capture);
             if (e == EAGAIN || e == EINTR) return null; // the one-second timeout
             throw new IOException("recvmsg on the raw ICMPv6 socket: errno " + e);
         }
@@ -207,7 +172,7 @@ public final class RaSocket implements RaReceiver {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        closeFd(fd);
+        closeQuietly(fd);
         // the caller stops the receiving thread first (PlatDiscovery joins it); a receive() still running would fail
         // with an IllegalStateException, which its loop treats as the end
         try {
@@ -233,7 +198,7 @@ public final class RaSocket implements RaReceiver {
             int index = (int) IF_NAMETOINDEX.invokeExact(a.allocateFrom(ifname, StandardCharsets.US_ASCII));
             if (index == 0) throw new IOException("no interface " + ifname);
             int fd = (int) SOCKET.invokeExact(cap, AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-            if (fd < 0) throw new IOException("socket: " + errno(cap));
+            if (fd < 0) throw new IOException("socket: " + errnoText(cap));
             try {
                 setsockopt(a, fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, intValue(a, hopLimit), "IPV6_MULTICAST_HOPS");
                 setsockopt(a, fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, intValue(a, index), "IPV6_MULTICAST_IF");
@@ -246,9 +211,9 @@ public final class RaSocket implements RaReceiver {
                 MemorySegment data = a.allocate(icmp.length, 8);
                 MemorySegment.copy(icmp, 0, data, JAVA_BYTE, 0, icmp.length);
                 long n = (long) SENDTO.invokeExact(cap, fd, data, (long) icmp.length, 0, to, NAME);
-                if (n != icmp.length) throw new IOException("sendto ff02::1%" + ifname + ": " + errno(cap));
+                if (n != icmp.length) throw new IOException("sendto ff02::1%" + ifname + ": " + errnoText(cap));
             } finally {
-                closeFd(fd);
+                closeQuietly(fd);
             }
         } catch (IOException e) {
             throw e;

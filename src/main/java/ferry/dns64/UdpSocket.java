@@ -7,14 +7,21 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
+import static ferry.sys.Libc.CAPTURE;
+import static ferry.sys.Libc.SENDTO;
+import static ferry.sys.Libc.SOCKET;
+import static ferry.sys.Libc.closeQuietly;
+import static ferry.sys.Libc.downcall;
+import static ferry.sys.Libc.downcallNoErrno;
+import static ferry.sys.Libc.errno;
+import static ferry.sys.Libc.errnoText;
+import static ferry.sys.Libc.intValue;
+import static ferry.sys.Libc.setsockopt;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -47,18 +54,9 @@ final class UdpSocket implements AutoCloseable {
     /** The largest UDP payload (65535 - 8 - 20, or - 40 over IPv6: 65507/65487) fits. */
     static final int MAX_DATAGRAM = 65535;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
-    private static final MethodHandle SOCKET = handle("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = handle("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle BIND = handle("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKNAME = handle("getsockname",
+    private static final MethodHandle BIND = downcall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle GETSOCKNAME = downcall("getsockname",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SENDTO = handle("sendto",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     /*
      * The receive loop's calls, without errno capture: a capturing downcall slices its capture segment on each call,
      * an allocation that only disappears once the JIT has inlined the call into a compiled caller; the receive loop
@@ -66,17 +64,11 @@ final class UdpSocket implements AutoCloseable {
      * no errno: a failed recvfrom is retried (SO_RCVTIMEO's EAGAIN, EINTR; the loop ends when the server closes),
      * a failed sendto is an answer not sent, as for a client that went away.
      */
-    private static final MethodHandle RECVFROM_NO_ERRNO = LINKER.downcallHandle(LINKER.defaultLookup().find("recvfrom").orElseThrow(),
+    private static final MethodHandle RECVFROM_NO_ERRNO = downcallNoErrno("recvfrom",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SENDTO_NO_ERRNO = LINKER.downcallHandle(LINKER.defaultLookup().find("sendto").orElseThrow(),
+    private static final MethodHandle SENDTO_NO_ERRNO = downcallNoErrno("sendto",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = handle("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-
-    private static MethodHandle handle(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name)), fd, ERRNO_OPT);
-    }
+    private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     private final int fd;
     private final InetSocketAddress local;
@@ -98,7 +90,7 @@ final class UdpSocket implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cap = a.allocate(CAPTURE);
             int fd = (int) SOCKET.invokeExact(cap, v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-            if (fd < 0) throw new IOException("socket(" + (v6 ? "AF_INET6" : "AF_INET") + ", SOCK_DGRAM): " + errno(cap));
+            if (fd < 0) throw new IOException("socket(" + (v6 ? "AF_INET6" : "AF_INET") + ", SOCK_DGRAM): " + errnoText(cap));
             try {
                 if (reusePort) setsockopt(a, fd, SOL_SOCKET, SO_REUSEPORT, intValue(a, 1), "SO_REUSEPORT");
                 setsockopt(a, fd, SOL_SOCKET, SO_RCVBUF, intValue(a, 1 << 21), "SO_RCVBUF");
@@ -109,15 +101,15 @@ final class UdpSocket implements AutoCloseable {
                 MemorySegment sa = a.allocate(SOCKADDR, 8);
                 int salen = encode(at, sa);
                 if ((int) BIND.invokeExact(cap, fd, sa, salen) < 0) {
-                    int e = (int) ERRNO.get(cap, 0L);
+                    int e = errno(cap);
                     throw new IOException("bind " + at + ": errno " + e + (e == 98 ? " (address in use)" : ""));
                 }
                 MemorySegment len = a.allocate(JAVA_INT);
                 len.set(JAVA_INT, 0, SOCKADDR);
-                if ((int) GETSOCKNAME.invokeExact(cap, fd, sa, len) < 0) throw new IOException("getsockname: " + errno(cap));
+                if ((int) GETSOCKNAME.invokeExact(cap, fd, sa, len) < 0) throw new IOException("getsockname: " + errnoText(cap));
                 return new UdpSocket(fd, decode(sa));
             } catch (IOException | RuntimeException | Error e) {
-                closeFd(fd);
+                closeQuietly(fd);
                 throw e;
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -150,7 +142,7 @@ final class UdpSocket implements AutoCloseable {
         if (fdClosed) return;
         fdClosed = true;
         closed = true;
-        closeFd(fd);
+        closeQuietly(fd);
     }
 
     /**
@@ -290,31 +282,6 @@ final class UdpSocket implements AutoCloseable {
         byte[] b = new byte[4];
         MemorySegment.copy(sa, JAVA_BYTE, 4, b, 0, 4);
         return new InetSocketAddress(Inet4Address.getByAddress(b), port);
-    }
-
-    private static MemorySegment intValue(Arena a, int v) {
-        MemorySegment s = a.allocate(JAVA_INT);
-        s.set(JAVA_INT, 0, v);
-        return s;
-    }
-
-    private static void setsockopt(Arena a, int fd, int level, int opt, MemorySegment value, String what) throws Throwable {
-        MemorySegment cap = a.allocate(CAPTURE);
-        int r = (int) SETSOCKOPT.invokeExact(cap, fd, level, opt, value, (int) value.byteSize());
-        if (r < 0) throw new IOException("setsockopt " + what + ": " + errno(cap));
-    }
-
-    private static String errno(MemorySegment cap) {
-        return "errno " + (int) ERRNO.get(cap, 0L);
-    }
-
-    private static void closeFd(int fd) {
-        try (Arena a = Arena.ofConfined()) {
-            int r = (int) CLOSE.invokeExact(a.allocate(CAPTURE), fd);
-            if (r < 0) { /* nothing to do */ }
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
     }
 
     @Override

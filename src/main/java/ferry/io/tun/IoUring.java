@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import ferry.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -69,29 +70,23 @@ final class IoUring implements AutoCloseable {
     private static final int MAP_SHARED = 1;
     private static final int MAP_POPULATE = 0x8000;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final Linker.Option ERRNO = Libc.ERRNO_OPT;
     /** {@code long syscall(long number, ...)} with two arguments (io_uring_setup). */
-    private static final MethodHandle SYSCALL2 = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1),
-            ERRNO);
+    private static final MethodHandle SYSCALL2 = Libc.downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), ERRNO);
     /** {@code long syscall(long number, ...)} with six arguments (io_uring_enter). */
-    private static final MethodHandle SYSCALL6 = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("syscall").orElseThrow(),
+    private static final MethodHandle SYSCALL6 = Libc.downcall("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                     JAVA_LONG), Linker.Option.firstVariadicArg(1), ERRNO);
     /** {@code void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)}. */
-    private static final MethodHandle MMAP = LINKER.downcallHandle(LINKER.defaultLookup().find("mmap").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
-    /** {@code int munmap(void *addr, size_t len)}. */
-    private static final MethodHandle MUNMAP = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("munmap").orElseThrow(),
+    private static final MethodHandle MMAP = Libc.downcall("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    /** {@code int munmap(void *addr, size_t len)}, no errno. */
+    private static final MethodHandle MUNMAP = Libc.downcallNoErrno("munmap",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
 
     /** {@code long syscall(long number, ...)} with four arguments (io_uring_register). */
-    private static final MethodHandle SYSCALL4 = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("syscall").orElseThrow(),
+    private static final MethodHandle SYSCALL4 = Libc.downcall("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(1), ERRNO);
 

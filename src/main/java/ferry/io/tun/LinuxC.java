@@ -4,15 +4,13 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import ferry.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * The few libc calls of the TUN data plane, as FFM downcall handles (no JNI). Every handle that can fail captures
@@ -76,44 +74,34 @@ final class LinuxC {
     static final int ENETDOWN = 100;
     static final int ENOBUFS = 105;
 
-    static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
+    static final StructLayout CAPTURE_LAYOUT = Libc.CAPTURE;
+    private static final Linker.Option ERRNO_OPT = Libc.ERRNO_OPT;
 
     /** {@code int open(const char *path, int flags, ...)}. */
-    static final MethodHandle OPEN = handle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
+    static final MethodHandle OPEN = Libc.downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
             Linker.Option.firstVariadicArg(2), ERRNO_OPT);
     /** {@code int ioctl(int fd, unsigned long request, void *arg)}. */
-    static final MethodHandle IOCTL_PTR = handle("ioctl",
+    static final MethodHandle IOCTL_PTR = Libc.downcall("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2),
             ERRNO_OPT);
     /** {@code int ioctl(int fd, unsigned long request, unsigned long arg)}: the argument by value. */
-    static final MethodHandle IOCTL_VALUE = handle("ioctl",
+    static final MethodHandle IOCTL_VALUE = Libc.downcall("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2),
             ERRNO_OPT);
     /** {@code ssize_t read(int fd, void *buf, size_t count)}, buf as an address. */
-    static final MethodHandle READ = handle("read",
+    static final MethodHandle READ = Libc.downcall("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_OPT);
     /** {@code ssize_t write(int fd, const void *buf, size_t count)}, buf as an address. */
-    static final MethodHandle WRITE = handle("write",
+    static final MethodHandle WRITE = Libc.downcall("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO_OPT);
     /** {@code int poll(struct pollfd *fds, nfds_t nfds, int timeout)}, fds as an address. */
-    static final MethodHandle POLL = handle("poll",
+    static final MethodHandle POLL = Libc.downcall("poll",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), ERRNO_OPT);
     /** {@code int eventfd(unsigned int initval, int flags)}. */
-    static final MethodHandle EVENTFD = handle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT),
+    static final MethodHandle EVENTFD = Libc.downcall("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT),
             ERRNO_OPT);
     /** {@code int close(int fd)}. */
-    static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO_OPT);
-
-    private static MethodHandle handle(String name, FunctionDescriptor fd, Linker.Option... options) {
-        MemorySegment sym = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        return LINKER.downcallHandle(sym, fd, options);
-    }
+    static final MethodHandle CLOSE = Libc.CLOSE;
 
     /** A capture segment for one thread's calls. */
     static MemorySegment captureSegment(Arena arena) {
@@ -121,18 +109,12 @@ final class LinuxC {
     }
 
     static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
+        return Libc.errno(capture);
     }
 
     /** Closes a file descriptor, ignoring errors (used on shutdown and failure paths). */
     static void closeQuietly(int fd) {
-        if (fd < 0) return;
-        try (Arena a = Arena.ofConfined()) {
-            int r = (int) CLOSE.invokeExact(captureSegment(a), fd);
-            if (r < 0) { /* nothing to do: the fd is gone either way (close(2): do not retry) */ }
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        Libc.closeQuietly(fd);
     }
 
     /** The symbolic name of an errno value, with its number ("EAGAIN (11)"). */
