@@ -191,46 +191,76 @@ public final class TunWorker implements Runnable {
     }
 
     private void loop(MemorySegment pfds) throws Throwable {
-        long failingSince = 0;
-        long backoffMs = 10;
+        ReadFailures failures = new ReadFailures(null);
         while (!stop) {
             readOk = false;
             int e = readBurst();
-            if (readOk) {
-                failingSince = 0;
-                backoffMs = 10;
-            }
+            if (readOk) failures.ok();
             if (e == 0) continue; // stopped
             if (e == LinuxC.EAGAIN) {
                 waitReadable(pfds);
                 continue;
             }
             stats[TunStat.RX_ERROR.ordinal()]++;
+            if (failures.failed(e)) return;
+            // Back off without spinning, but wake at once when stopped: poll only the stop eventfd.
+            pfds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+            int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address() + 8, 1L, failures.backoff());
+            if (r < 0 && LinuxC.errno(cap) != LinuxC.EINTR) {
+                throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
+            }
+        }
+    }
+
+    /**
+     * What both I/O modes do when reads fail (error path only): a removed device (EBADFD with an {@code onRemoved}
+     * action) ends the worker at once; otherwise one warning event when the failures start, a wait that doubles from
+     * 10 ms to 1 s between attempts, and the worker gives up ({@code onFailure}) once reads have failed for
+     * {@code giveUpNanos}. A successful read starts over.
+     */
+    private final class ReadFailures {
+        private final String io;
+        private long failingSince;
+        private long backoffMs = 10;
+
+        /** @param io the I/O mode named in the warning event ({@code io=...}), or null for read/write calls */
+        ReadFailures(String io) {
+            this.io = io;
+        }
+
+        void ok() {
+            failingSince = 0;
+            backoffMs = 10;
+        }
+
+        /** A read failed with {@code errno}: true when the worker must end now. */
+        boolean failed(int errno) {
             Runnable removed = onRemoved;
-            if (e == LinuxC.EBADFD && removed != null) {
+            if (errno == LinuxC.EBADFD && removed != null) {
                 removed.run();
-                return;
+                return true;
             }
             long now = System.nanoTime(); // error path only
             if (failingSince == 0) {
                 failingSince = now;
                 // one key=value event (the app's log format; io cannot see ferry.app.Log), error path only
                 System.err.println("ts=" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
-                        + " level=warn event=tun_read_failed queue=" + queue + " errno=" + LinuxC.errnoName(e)
-                        + " action=retrying_with_backoff");
+                        + " level=warn event=tun_read_failed queue=" + queue + " errno=" + LinuxC.errnoName(errno)
+                        + (io == null ? "" : " io=" + io) + " action=retrying_with_backoff");
             } else if (now - failingSince > giveUpNanos) {
-                onFailure.failed(queue, "TUN queue " + queue + ": read keeps failing with " + LinuxC.errnoName(e)
+                onFailure.failed(queue, "TUN queue " + queue + ": read keeps failing with " + LinuxC.errnoName(errno)
                         + " for " + TimeUnit.NANOSECONDS.toSeconds(now - failingSince) + " s"
-                        + (e == LinuxC.EBADFD ? " (the device was removed)" : "") + "; giving up");
-                return;
+                        + (errno == LinuxC.EBADFD ? " (the device was removed)" : "") + "; giving up");
+                return true;
             }
-            // Back off without spinning, but wake at once when stopped: poll only the stop eventfd.
-            pfds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
-            int r = (int) LinuxC.POLL.invokeExact(cap, pfds.address() + 8, 1L, (int) backoffMs);
-            if (r < 0 && LinuxC.errno(cap) != LinuxC.EINTR) {
-                throw new IllegalStateException("poll failed: " + LinuxC.errnoName(LinuxC.errno(cap)));
-            }
+            return false;
+        }
+
+        /** Milliseconds to wait before the next attempt (doubling up to one second). */
+        int backoff() {
+            int b = (int) backoffMs;
             backoffMs = Math.min(backoffMs * 2, 1000);
+            return b;
         }
     }
 
@@ -516,8 +546,7 @@ public final class TunWorker implements Runnable {
         for (int i = 0; i < slots; i++) freeSlots[freeCount++] = slots - 1 - i;
         ring.registerFile(arena, fd); // not essential: without it each request looks the fd up
         ring.prepPoll(stopFd.fd(), LinuxC.POLLIN, TAG_STOP);
-        long failingSince = 0;
-        long backoffMs = 10;
+        ReadFailures failures = new ReadFailures("uring");
         int want = MIN_READS;
         boolean needPoll = false; // reads complete with EAGAIN on this fd: poll before reading again
         boolean block = false;
@@ -624,37 +653,18 @@ public final class TunWorker implements Runnable {
             ring.consume(n);
             block = n == 0 || needPoll; // nothing came, or the queue is drained and a parked read/poll waits
             if (got > 0) {
-                failingSince = 0;
-                backoffMs = 10;
+                failures.ok();
                 // every posted read found a packet: post more; else keep about twice what came
                 want = got >= want ? Math.min(slots, want * 2) : Math.max(MIN_READS, Math.min(slots, got * 2));
             }
             if (failed > 0 && got == 0) {
                 stats[TunStat.RX_ERROR.ordinal()] += failed;
-                Runnable removed = onRemoved;
-                if (lastErrno == LinuxC.EBADFD && removed != null) {
-                    removed.run();
-                    return;
-                }
-                long now = System.nanoTime(); // error path only
-                if (failingSince == 0) {
-                    failingSince = now;
-                    System.err.println("ts=" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
-                            + " level=warn event=tun_read_failed queue=" + queue + " errno="
-                            + LinuxC.errnoName(lastErrno) + " io=uring action=retrying_with_backoff");
-                } else if (now - failingSince > giveUpNanos) {
-                    onFailure.failed(queue, "TUN queue " + queue + ": read keeps failing with "
-                            + LinuxC.errnoName(lastErrno) + " for "
-                            + TimeUnit.NANOSECONDS.toSeconds(now - failingSince) + " s"
-                            + (lastErrno == LinuxC.EBADFD ? " (the device was removed)" : "") + "; giving up");
-                    return;
-                }
+                if (failures.failed(lastErrno)) return;
                 // back off without spinning; the stop eventfd's poll completes the wait at once when stopped
-                int w = ring.enter(1, (int) backoffMs);
+                int w = ring.enter(1, failures.backoff());
                 if (w < 0 && w != -LinuxC.EINTR && w != -IoUring.ETIME) {
                     throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-w));
                 }
-                backoffMs = Math.min(backoffMs * 2, 1000);
                 want = 1;
                 block = false;
             }
