@@ -119,22 +119,7 @@ class RealTunIoTest {
             must("ip", "-n", NS, "addr", "add", "198.51.100.1/24", "dev", DEV);
             must("ip", "-n", NS, "route", "add", "192.0.2.0/24", "dev", DEV);
             stopFd = EventFd.create();
-            Counters c = new Counters();
-            PacketHandler.Factory f = (queue, out) -> {
-                Translator t = TunWorkerTest.translator(c);
-                ferry.translate.PacketSink sink = out::send;
-                return new PacketHandler() {
-                    @Override
-                    public void handle(MemorySegment buf, long off, int len) {
-                        t.translate(buf, off, len, sink);
-                    }
-
-                    @Override
-                    public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
-                        return false;
-                    }
-                };
-            };
+            PacketHandler.Factory f = TunWorkerTest.translatingOnce(new Counters());
             worker = new TunWorker(0, dev.fd(0), false, Translator.HEADROOM, stopFd, () -> f, (q, m) -> { },
                     10, TimeUnit.SECONDS, io);
             thread = Thread.ofPlatform().name("tun-" + io.id()).start(worker);

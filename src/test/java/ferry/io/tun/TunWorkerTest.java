@@ -83,6 +83,28 @@ class TunWorkerTest {
         arena.close();
     }
 
+    /**
+     * Handlers that translate with {@link #translator} (no GSO), their sink made once per handler as ferry.app's
+     * handler does, so a test measures the worker loop and the translator, not a lambda per packet.
+     */
+    static PacketHandler.Factory translatingOnce(Counters c) {
+        return (queue, out) -> {
+            Translator t = translator(c);
+            ferry.translate.PacketSink sink = out::send;
+            return new PacketHandler() {
+                @Override
+                public void handle(MemorySegment buf, long off, int len) {
+                    t.translate(buf, off, len, sink);
+                }
+
+                @Override
+                public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
+                    return false;
+                }
+            };
+        };
+    }
+
     static Translator translator(Counters counters) {
         return translator(counters, 1500);
     }
@@ -360,23 +382,7 @@ class TunWorkerTest {
 
     @Test
     void theWorkerLoopWithTheRealTranslatorAllocatesNothingPerPacket() throws Throwable {
-        Counters c = new Counters();
-        // a handler without the test's lambda sink: the sink is made once, as ferry.app's handler does
-        PacketHandler.Factory f = (queue, out) -> {
-            Translator t = translator(c);
-            ferry.translate.PacketSink sink = out::send;
-            return new PacketHandler() {
-                @Override
-                public void handle(MemorySegment buf, long off, int len) {
-                    t.translate(buf, off, len, sink);
-                }
-
-                @Override
-                public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
-                    return false;
-                }
-            };
-        };
+        PacketHandler.Factory f = translatingOnce(new Counters());
         start(false, f, 10_000);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         byte[][] packets = {echo4(1),
