@@ -11,6 +11,7 @@ import ferry.translate.IpTranslator;
 import ferry.translate.PacketSink;
 import ferry.translate.Translator;
 import ferry.translate.TranslatorSettings;
+import ferry.translate.Verdict;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -188,6 +189,10 @@ final class RunTranslators implements PacketHandler.Factory {
         private final boolean stateful;
         /** This worker drives the NAT64 timers when idle (queue 0 only; see {@link #idleMillis()}). */
         private final boolean timers;
+        /** nat64: the translator looks flows up ahead, so the worker hands packets over in batches. */
+        private final boolean batches;
+        /** The verdicts of a batch (made once, only when batching; the worker discards them, the counters tell). */
+        private Verdict[] verdicts;
 
         Handler(Translator t, Translator gso, PacketOutput out, TranslatorSettings settings, boolean stateful) {
             this(t, gso, out, settings, stateful, -1);
@@ -206,6 +211,8 @@ final class RunTranslators implements PacketHandler.Factory {
             this.ipv4Mtu = settings.ipv4Mtu();
             this.ipv6Mtu = settings.ipv6Mtu();
             this.lowestIpv6Mtu = settings.lowestIpv6Mtu();
+            this.batches = stateful && t.batches();
+            this.verdicts = batches ? new Verdict[PacketHandler.MAX_BATCH] : null;
         }
 
         @Override
@@ -213,6 +220,28 @@ final class RunTranslators implements PacketHandler.Factory {
             // nat64: the time of the packet is the cached clock (a volatile read, no clock call per packet)
             if (stateful) t.translate(buf, off, len, CachedClock.now, sink);
             else t.translate(buf, off, len, sink);
+        }
+
+        /** True in nat64 mode (the translator's mapper looks ahead); SIIT and CLAT take packets one at a time. */
+        @Override
+        public boolean batches() {
+            return batches;
+        }
+
+        /**
+         * nat64: one call of the translator's batch API ({@link Translator#translate(MemorySegment[], long[], int[],
+         * int, long, PacketSink, Verdict[])}), which looks the packets' flows up ahead before translating them one by
+         * one, at one cached-clock time for the whole batch. The translator never throws (a failing packet is counted
+         * as {@code drop_internal_error} and dropped), so no packet of the batch is lost to another's failure.
+         */
+        @Override
+        public void handleBatch(MemorySegment[] bufs, long[] offs, int[] lens, int n) {
+            if (!batches) {
+                PacketHandler.super.handleBatch(bufs, offs, lens, n);
+                return;
+            }
+            if (n > verdicts.length) verdicts = new Verdict[n]; // never from a TunWorker (MAX_BATCH)
+            t.translate(bufs, offs, lens, n, CachedClock.now, sink, verdicts);
         }
 
         /** How often an idle queue-0 worker runs the NAT64 timers: a held SYN is answered at most this late. */

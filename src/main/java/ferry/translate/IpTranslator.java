@@ -95,6 +95,12 @@ public final class IpTranslator implements Translator {
         }
     }
 
+    /** True with a mapper that looks flows up ahead ({@link AddressMapper#looksAhead}: NAT64). */
+    @Override
+    public boolean batches() {
+        return looksAhead;
+    }
+
     /**
      * The first look-ahead step of one packet: its flow key as the mapper will see it (IPv6: source address and
      * source port or Echo identifier; IPv4: destination address and destination port or Echo identifier), for

@@ -42,6 +42,15 @@ public interface Translator {
     }
 
     /**
+     * True when the batch call above does better than one call per packet (a stateful mapper that looks its flows up
+     * ahead: NAT64), so a caller that can gather packets (a TUN worker) should hand them over in batches. The
+     * default: false (the batch call would only loop).
+     */
+    default boolean batches() {
+        return false;
+    }
+
+    /**
      * Called by the I/O loop when no packet has come for a while (a TUN worker whose poll timed out), at time
      * {@code now}: a stateful mode fires the timers that would otherwise wait for the next packet (RFC 6146
      * §3.5.2.2: an IPv4 SYN held 6 s is answered with ICMP 3/3; expired sessions and fragments are freed) and sends

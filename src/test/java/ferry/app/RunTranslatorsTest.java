@@ -163,6 +163,107 @@ class RunTranslatorsTest {
         assertThat(handler.idleMillis()).isEqualTo(-1); // siit: no timers
     }
 
+    static final String NAT64 = """
+            { "ferry": { "mode": "nat64" }, "global": { "pool6": "64:ff9b::/96" },
+              "pool4": [ { "protocol": "UDP", "prefix": "203.0.113.1/32" },
+                         { "protocol": "ICMP", "prefix": "203.0.113.1/32" } ] }
+            """;
+
+    @Test
+    void onlyANat64HandlerAsksForBatchesSiitAndClatHandlersTakeOnePacketAtATime() throws Exception {
+        RunTranslators n = new RunTranslators(ConfigParser.parse(NAT64, "t"), new Counters[] {new Counters()});
+        assertThat(n.newHandler(0, (b, o, l) -> { }).batches()).as("nat64").isTrue();
+        assertThat(handler.batches()).as("siit").isFalse();
+        RunTranslators clat = new RunTranslators(ConfigParser.parse("""
+                {"ferry": {"mode": "clat"}, "clat": {"ipv6-address": "2001:db8:1::c1a7", "plat-prefix": "64:ff9b::/96"}}
+                """, "t"), new Counters[] {new Counters()});
+        assertThat(clat.newHandler(0, (b, o, l) -> { }).batches()).as("clat").isFalse();
+    }
+
+    /** Each packet in its own buffer at {@link #OFF} (the worker's layout), as a batch's arrays. */
+    record Batch(MemorySegment[] bufs, long[] offs, int[] lens) {
+    }
+
+    Batch batch(List<byte[]> packets) {
+        int n = packets.size();
+        Batch b = new Batch(new MemorySegment[n], new long[n], new int[n]);
+        for (int i = 0; i < n; i++) {
+            b.bufs[i] = place(packets.get(i));
+            b.offs[i] = OFF;
+            b.lens[i] = packets.get(i).length;
+        }
+        return b;
+    }
+
+    /**
+     * The packet with an IPv4 header's Identification and header checksum zeroed: RFC 7915 §5.1 has the translator
+     * generate the Identification (random here), so two translations of one packet differ only there.
+     */
+    static byte[] withoutIdentification(byte[] p) {
+        byte[] q = p.clone();
+        if (q.length >= 20 && (q[0] & 0xf0) == 0x40) {
+            q[4] = q[5] = 0;
+            q[10] = q[11] = 0;
+        }
+        return q;
+    }
+
+    @Test
+    void aNat64BatchEmitsThePacketsAndCountsOfOneCallPerPacketInTheSameOrder() throws Exception {
+        Counters c = new Counters();
+        RunTranslators n = new RunTranslators(ConfigParser.parse(NAT64, "t"), new Counters[] {c});
+        List<byte[]> got = new ArrayList<>();
+        PacketHandler h = n.newHandler(0, (b, o, l) -> got.add(b.asSlice(o, l).toArray(ValueLayout.JAVA_BYTE)));
+        // six IPv6 hosts open UDP flows and one pings, towards 198.51.100.7 (64:ff9b::c633:6407)
+        List<byte[]> out6 = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            out6.add(PacketBuilder.ipv6("2001:db8::" + i, "64:ff9b::c633:6407").udp(40000 + i, 53).payload(20 + i).build());
+        }
+        out6.add(PacketBuilder.ipv6("2001:db8::9", "64:ff9b::c633:6407").echoRequest(77, 1).payload(16).build());
+        for (byte[] p : out6) h.handle(place(p), OFF, p.length);
+        assertThat(got).as("every flow created").hasSize(out6.size());
+        // the answers, to the pool4 ports the flows got
+        List<byte[]> replies = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            int port = Bytes.u16(MemorySegment.ofArray(got.get(i)), 20);
+            replies.add(PacketBuilder.ipv4("198.51.100.7", "203.0.113.1").udp(53, port).payload(40 + i).build());
+        }
+        int id = Bytes.u16(MemorySegment.ofArray(got.get(6)), 24);
+        replies.add(PacketBuilder.ipv4("198.51.100.7", "203.0.113.1").echoReply(id, 1).payload(16).build());
+        // established packets both ways, interleaved, a datagram to a port nobody bound, and a truncated packet
+        List<byte[]> mix = new ArrayList<>();
+        for (int i = 0; i < out6.size(); i++) {
+            mix.add(out6.get(i));
+            mix.add(replies.get(i));
+        }
+        mix.add(7, PacketBuilder.ipv4("198.51.100.7", "203.0.113.1").udp(53, 1).payload(8).build());
+        mix.add(3, new byte[] {0x45, 0});
+
+        got.clear();
+        java.util.Map<Counter, Long> c0 = c.snapshot();
+        for (byte[] p : mix) h.handle(place(p), OFF, p.length);
+        List<byte[]> one = new ArrayList<>(got);
+        java.util.Map<Counter, Long> c1 = c.snapshot();
+
+        got.clear();
+        Batch b = batch(mix);
+        h.handleBatch(b.bufs(), b.offs(), b.lens(), mix.size());
+        java.util.Map<Counter, Long> c2 = c.snapshot();
+
+        assertThat(one).as("established packets translated").hasSizeGreaterThanOrEqualTo(14);
+        assertThat(got).as("the same packets in the same order").hasSameSizeAs(one);
+        for (int i = 0; i < one.size(); i++) {
+            assertThat(withoutIdentification(got.get(i))).as("packet %d", i).isEqualTo(withoutIdentification(one.get(i)));
+        }
+        for (Counter k : Counter.values()) {
+            long d1 = c1.getOrDefault(k, 0L) - c0.getOrDefault(k, 0L);
+            long d2 = c2.getOrDefault(k, 0L) - c1.getOrDefault(k, 0L);
+            assertThat(d2).as("%s in a batch", k).isEqualTo(d1);
+        }
+        assertThat(c2.getOrDefault(Counter.XLAT_64_OK, 0L) - c1.getOrDefault(Counter.XLAT_64_OK, 0L)).isEqualTo(7);
+        assertThat(c2.getOrDefault(Counter.XLAT_46_OK, 0L) - c1.getOrDefault(Counter.XLAT_46_OK, 0L)).isEqualTo(7);
+    }
+
     @Test
     void changingOnlyNat64LogOrNat64AllowKeepsTheTablesAndAppliesTheNewSinkInPlace() throws Exception {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("ferry-rt");

@@ -24,6 +24,60 @@ public interface PacketHandler {
      */
     boolean handleGso(MemorySegment buf, long off, int len, int segmentLength);
 
+    /** The most packets a worker hands to one {@link #handleBatch} call. */
+    int MAX_BATCH = 32;
+
+    /**
+     * True when this handler does better with several packets at once than one {@link #handle} call each (NAT64: the
+     * translator looks the packets' flows up ahead, overlapping their cache misses): a worker with read/write I/O
+     * then reads up to {@link #MAX_BATCH} packets before it hands them over in one {@link #handleBatch} call. Asked
+     * once per batch, so the answer may change only with a new handler. The default: false (one at a time).
+     */
+    default boolean batches() {
+        return false;
+    }
+
+    /**
+     * Handles {@code n} (1 to {@link #MAX_BATCH}) ordinary packets (no GSO, no partial checksum) read one after the
+     * other: packet {@code i} is {@code bufs[i][offs[i], offs[i]+lens[i])}, each with the worker's headroom before it
+     * and its own buffer after it. Exactly as {@code n} calls of {@link #handle} in this order would, including what
+     * goes out through the {@link PacketOutput} and in which order; the arrays are the worker's, valid only during the
+     * call. A packet whose handling throws must not cost the others: the default handles each packet on its own and,
+     * when some threw, throws {@link BatchFailures} with their number after the last one; a handler that overrides
+     * this keeps the same promise.
+     */
+    default void handleBatch(MemorySegment[] bufs, long[] offs, int[] lens, int n) {
+        int failed = 0;
+        Throwable first = null;
+        for (int i = 0; i < n; i++) {
+            try {
+                handle(bufs[i], offs[i], lens[i]);
+            } catch (Throwable t) {
+                failed++;
+                if (first == null) first = t;
+            }
+        }
+        if (failed > 0) throw new BatchFailures(failed, first);
+    }
+
+    /**
+     * Thrown by {@link #handleBatch} after the whole batch when the handling of {@link #failed()} of its packets threw
+     * (the other packets were handled); the worker counts each of them as a handler exception. Error path only.
+     */
+    final class BatchFailures extends RuntimeException {
+        private final int failed;
+
+        public BatchFailures(int failed, Throwable first) {
+            super(failed + " packet(s) of a batch failed", first, false, false);
+            this.failed = failed;
+        }
+
+        /** How many packets of the batch failed (at least 1). */
+        public int failed() {
+            return failed;
+        }
+    }
+
     /**
      * How long (ms) the worker may wait for a packet before calling {@link #idle()}; -1 (the default): wait for
      * ever, no idle calls. A handler with timers that must fire without traffic returns a positive value.

@@ -22,6 +22,8 @@ public enum TunStat {
     RX_DROP_BAD_VNET("tun_rx_drop_bad_vnet", "vnet header with csum_start/csum_offset outside the packet"),
     URING_ENTERS("tun_uring_enters", "io_uring_enter calls of workers with \"io\": \"uring\" (reads, writes and"
             + " waits of a batch share one; packets per call = tun_rx_packets / this)"),
+    RX_BATCHES("tun_rx_batches", "batches of packets handed to the handler in one call (nat64 workers with read/write"
+            + " I/O; packets per batch ~ tun_rx_packets / this)"),
     HANDLER_EXCEPTION("tun_handler_exception", "an exception escaped the packet handler (counted; worker went on)");
 
     private final String id;

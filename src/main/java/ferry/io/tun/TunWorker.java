@@ -26,6 +26,14 @@ import java.util.function.Supplier;
  * kept), the same {@code gso_size}, and {@code hdr_len}/{@code csum_start} moved by the header-size difference: it
  * is never segmented in userspace. UDP super-packets (USO, {@code GSO_UDP_L4}) likewise. Other GSO packets (UFO,
  * other protocols, and those the handler cannot translate whole) are dropped and counted.
+ *
+ * <p>Batches: with read/write I/O (the default) and a handler that {@link PacketHandler#batches() batches} (NAT64),
+ * the worker reads up to {@link PacketHandler#MAX_BATCH} packets, each into its own receive buffer (made once, when
+ * the first such handler comes: SIIT and CLAT workers keep their one buffer), until {@code EAGAIN}, a stop, or the
+ * first packet that must go alone (a vnet header with GSO or a partial checksum, whose sends need its vnet state);
+ * the ordinary packets go to {@link PacketHandler#handleBatch} in one call, then the one that ended the reads to the
+ * usual per-packet path, so no packet overtakes an earlier one of its queue. Writes stay one per output packet, sent
+ * at once. With io_uring the worker hands each completed read to {@link PacketHandler#handle} on its own.
  */
 public final class TunWorker implements Runnable {
     /** Called once when a worker gives up on its queue (persistent read errors). */
@@ -52,11 +60,17 @@ public final class TunWorker implements Runnable {
     private final int slots;
     private volatile TunIo ioInUse;
     private final long[] stats = new long[TunStat.values().length];
+    /** The receive buffers of a batch (read/write I/O with a batching handler), slot 0 being {@code rx}; else null. */
+    private MemorySegment[] batchBufs;
+    private long[] batchAddrs;
+    private long[] batchOffs;
+    private int[] batchLens;
     private volatile boolean stop;
     private volatile boolean finished;
     private volatile Runnable onRemoved;
 
     // worker-thread state
+    private Arena arena;
     private MemorySegment cap;
     private MemorySegment rx;
     private MemorySegment tx;
@@ -134,6 +148,11 @@ public final class TunWorker implements Runnable {
         return stats[s.ordinal()];
     }
 
+    /** The worker made the receive buffers of batches (read after the worker ended, for tests). */
+    boolean hasBatchBuffers() {
+        return batchBufs != null;
+    }
+
     /** io_uring writes still carry RWF_NOWAIT (false once the file refused it with EOPNOTSUPP). */
     boolean writesNowait() {
         return writeNowait;
@@ -147,6 +166,7 @@ public final class TunWorker implements Runnable {
     @Override
     public void run() {
         try (Arena arena = Arena.ofConfined()) {
+            this.arena = arena;
             cap = LinuxC.captureSegment(arena);
             if (io == TunIo.URING) {
                 IoUring r = null;
@@ -172,7 +192,7 @@ public final class TunWorker implements Runnable {
             }
             ioInUse = TunIo.SYSCALLS;
             at = readAt;
-            rx = arena.allocate(readAt + MAX_PACKET + 4096L, 64);
+            rx = arena.allocate(RX_SIZE + readAt, 64);
             tx = arena.allocate(VnetHeader.SIZE + MAX_PACKET + 64L, 64);
             rxAddr = rx.address();
             txAddr = tx.address();
@@ -276,6 +296,11 @@ public final class TunWorker implements Runnable {
     private int readBurst() throws Throwable {
         while (!stop) {
             refreshHandler();
+            if (handler.batches()) {
+                int e = readBatch();
+                if (e != 0) return e;
+                continue;
+            }
             long n = (long) LinuxC.READ.invokeExact(cap, fd, rxAddr + readAt - vhs, (long) (MAX_PACKET + vhs));
             if (n >= 0) {
                 readOk = true;
@@ -286,6 +311,96 @@ public final class TunWorker implements Runnable {
             if (e != LinuxC.EINTR) return e;
         }
         return 0;
+    }
+
+    /** Bytes of a receive buffer after {@code readAt}: the largest packet with its vnet header, plus slack. */
+    private static final long RX_SIZE = MAX_PACKET + 4096L;
+
+    /**
+     * A batching handler's turn (read/write I/O): reads up to {@link PacketHandler#MAX_BATCH} packets, each into its
+     * own buffer, until a read fails (EAGAIN: the queue is empty), the worker is stopped, or a packet must go alone
+     * (a vnet header with GSO or {@code NEEDS_CSUM}: its sends need its vnet state, which a batch cannot carry); then
+     * hands the ordinary packets to {@link PacketHandler#handleBatch} in one call and the one that ended the reads to
+     * {@link #onPacket} after them, so arrival order holds. Runts are counted and skipped as before.
+     *
+     * @return 0 to read on (the batch was full, a packet went alone, or stopped), else the errno of the read that
+     *         ended it, after its packets were handled
+     */
+    private int readBatch() throws Throwable {
+        if (batchBufs == null) allocateBatch();
+        int k = 0;
+        int alone = -1;
+        int e = 0;
+        while (k < PacketHandler.MAX_BATCH && !stop) {
+            long n = (long) LinuxC.READ.invokeExact(cap, fd, batchAddrs[k] + readAt - vhs, (long) (MAX_PACKET + vhs));
+            if (n < 0) {
+                int err = LinuxC.errno(cap);
+                if (err == LinuxC.EINTR) continue;
+                e = err;
+                break;
+            }
+            readOk = true;
+            if (n < vhs) {
+                stats[TunStat.RX_RUNT.ordinal()]++;
+                continue;
+            }
+            if (vnet && (VnetHeader.gsoType(batchBufs[k], readAt - VnetHeader.SIZE) != VnetHeader.GSO_NONE
+                    || (VnetHeader.flags(batchBufs[k], readAt - VnetHeader.SIZE) & VnetHeader.F_NEEDS_CSUM) != 0)) {
+                alone = (int) n;
+                break;
+            }
+            stats[TunStat.RX_PACKETS.ordinal()]++;
+            batchLens[k++] = (int) n - vhs;
+        }
+        if (k > 0) handleBatch(k);
+        if (alone >= 0) {
+            MemorySegment own = rx;
+            rx = batchBufs[k]; // onPacket and the vnet code read the packet in flight at rx[at]; at == readAt
+            try {
+                onPacket(alone);
+            } finally {
+                rx = own;
+            }
+        }
+        return e;
+    }
+
+    /** The batch's receive buffers: slot 0 is {@code rx}, the others are made once (first batching handler). */
+    private void allocateBatch() {
+        int b = PacketHandler.MAX_BATCH;
+        long slot = (readAt + RX_SIZE + 63) & ~63L;
+        MemorySegment more = arena.allocate(slot * (b - 1), 64);
+        MemorySegment[] bufs = new MemorySegment[b];
+        long[] addrs = new long[b];
+        long[] offs = new long[b];
+        bufs[0] = rx;
+        for (int i = 1; i < b; i++) bufs[i] = more.asSlice((i - 1) * slot, readAt + RX_SIZE);
+        for (int i = 0; i < b; i++) {
+            addrs[i] = bufs[i].address();
+            offs[i] = readAt;
+        }
+        batchLens = new int[b];
+        batchOffs = offs;
+        batchAddrs = addrs;
+        batchBufs = bufs;
+    }
+
+    /**
+     * Hands {@code k} ordinary packets (no vnet state: their outputs leave with all-zero vnet headers) to the handler
+     * at once. Packets whose handling threw are counted ({@link PacketHandler.BatchFailures}: each of them; another
+     * exception: one, and what the handler had not handled yet is lost with it).
+     */
+    private void handleBatch(int k) {
+        partialProto = 0;
+        gsoType = 0;
+        stats[TunStat.RX_BATCHES.ordinal()]++;
+        try {
+            handler.handleBatch(batchBufs, batchOffs, batchLens, k);
+        } catch (PacketHandler.BatchFailures f) {
+            stats[TunStat.HANDLER_EXCEPTION.ordinal()] += f.failed();
+        } catch (Throwable t) {
+            stats[TunStat.HANDLER_EXCEPTION.ordinal()]++;
+        }
     }
 
     /**
@@ -671,7 +786,11 @@ public final class TunWorker implements Runnable {
         }
     }
 
-    /** Handles the packet a ring read put into {@code slot}. */
+    /**
+     * Handles the packet a ring read put into {@code slot}: one {@link PacketHandler#handle} call per packet, also
+     * for a batching handler (the ring's completions are already handled in batches of system calls; handing them to
+     * {@link PacketHandler#handleBatch} would need the zero-copy write bookkeeping per packet of a batch).
+     */
     private void handleSlot(int slot, int n) {
         at = slot * slotSize + readAt;
         inputEnd = rxAddr + at + n - vhs;

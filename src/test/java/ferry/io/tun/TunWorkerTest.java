@@ -88,13 +88,32 @@ class TunWorkerTest {
      * handler does, so a test measures the worker loop and the translator, not a lambda per packet.
      */
     static PacketHandler.Factory translatingOnce(Counters c) {
+        return translatingOnce(c, false);
+    }
+
+    /**
+     * As {@link #translatingOnce(Counters)}; with {@code batching} the handler asks for batches and hands each to the
+     * translator's batch call, its verdicts array made once, as ferry.app's NAT64 handler does.
+     */
+    static PacketHandler.Factory translatingOnce(Counters c, boolean batching) {
         return (queue, out) -> {
             Translator t = translator(c);
             ferry.translate.PacketSink sink = out::send;
+            ferry.translate.Verdict[] verdicts = new ferry.translate.Verdict[PacketHandler.MAX_BATCH];
             return new PacketHandler() {
                 @Override
                 public void handle(MemorySegment buf, long off, int len) {
                     t.translate(buf, off, len, sink);
+                }
+
+                @Override
+                public boolean batches() {
+                    return batching;
+                }
+
+                @Override
+                public void handleBatch(MemorySegment[] bufs, long[] offs, int[] lens, int n) {
+                    t.translate(bufs, offs, lens, n, 0L, sink, verdicts);
                 }
 
                 @Override
@@ -118,12 +137,28 @@ class TunWorkerTest {
                         Prefix4.parse("192.0.2.0/24")))), Denylist4.EMPTY, true), counters);
     }
 
-    /** A handler around a translator; packets whose first byte is 0x00 make it throw. */
+    /**
+     * A handler around a translator; packets whose first byte is 0x00 make it throw. It asks for batches when
+     * {@link #batching()} (and takes them with the default {@link PacketHandler#handleBatch}, one packet after the
+     * other); {@link #batchSizes} records each batch's size.
+     */
     PacketHandler.Factory translating(Counters counters) {
+        boolean batching = batching();
         return (queue, out) -> {
             Translator t = translator(counters);
             Translator whole = translator(counters, 65535); // super-packets: no MTU rule on their length
             return new PacketHandler() {
+                @Override
+                public boolean batches() {
+                    return batching;
+                }
+
+                @Override
+                public void handleBatch(MemorySegment[] bufs, long[] offs, int[] lens, int n) {
+                    batchSizes.add(n);
+                    PacketHandler.super.handleBatch(bufs, offs, lens, n);
+                }
+
                 @Override
                 public void handle(MemorySegment buf, long off, int len) {
                     if (buf.get(ValueLayout.JAVA_BYTE, off) == 0) throw new IllegalStateException("boom");
@@ -137,6 +172,14 @@ class TunWorkerTest {
                 }
             };
         };
+    }
+
+    /** The sizes of the batches {@link #translating} handlers were given, in order. */
+    final List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Handlers ask for batches ({@link BatchingTunWorkerTest} runs every test here again with them). */
+    boolean batching() {
+        return false;
     }
 
     /** The I/O mode under test ({@link UringTunWorkerTest} runs every test here again with io_uring). */
@@ -209,7 +252,8 @@ class TunWorkerTest {
         send(new byte[] {0, 1, 2, 3});
         send(echo4(1));
         assertThat(receive()).as("the packet after the failing one").isNotNull();
-        assertThat(worker.stat(TunStat.HANDLER_EXCEPTION)).isEqualTo(1);
+        // a batch's failures are counted after the batch, when its other packets may have left already
+        assertThat(awaitStat(TunStat.HANDLER_EXCEPTION, 1)).isEqualTo(1);
         assertThat(worker.finished()).isFalse();
     }
 
@@ -381,8 +425,22 @@ class TunWorkerTest {
     }
 
     @Test
+    void batchBuffersAreMadeOnlyForAHandlerThatBatchesOnReadAndWrite() throws Throwable {
+        start(false, translating(new Counters()), 10_000);
+        send(echo4(1));
+        assertThat(receive()).isNotNull();
+        worker.stop();
+        stopFd.signal();
+        thread.join(5000);
+        assertThat(thread.isAlive()).isFalse();
+        // SIIT (no batches) keeps its one receive buffer; io_uring hands packets over one at a time
+        assertThat(worker.hasBatchBuffers()).isEqualTo(batching() && worker.ioInUse() == TunIo.SYSCALLS);
+        worker = null;
+    }
+
+    @Test
     void theWorkerLoopWithTheRealTranslatorAllocatesNothingPerPacket() throws Throwable {
-        PacketHandler.Factory f = translatingOnce(new Counters());
+        PacketHandler.Factory f = translatingOnce(new Counters(), batching());
         start(false, f, 10_000);
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         byte[][] packets = {echo4(1),

@@ -76,6 +76,42 @@ class UringTunWorkerTest extends TunWorkerTest {
         assertThat(worker.stat(TunStat.TX_COPIED)).as("translated in place: zero copy").isZero();
     }
 
+    @Test
+    void aHandlerThatAsksForBatchesIsStillHandedOnePacketAtATimeOnTheRing() throws Throwable {
+        List<Integer> singles = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger batchCalls = new java.util.concurrent.atomic.AtomicInteger();
+        PacketHandler.Factory f = (queue, out) -> new PacketHandler() {
+            @Override
+            public void handle(MemorySegment buf, long off, int len) {
+                singles.add(len);
+                out.send(buf, off, len);
+            }
+
+            @Override
+            public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
+                return false;
+            }
+
+            @Override
+            public boolean batches() {
+                return true;
+            }
+
+            @Override
+            public void handleBatch(MemorySegment[] bufs, long[] offs, int[] lens, int n) {
+                batchCalls.incrementAndGet();
+                PacketHandler.super.handleBatch(bufs, offs, lens, n);
+            }
+        };
+        for (int i = 0; i < 20; i++) send(echo4(i));
+        start(false, f, 10_000);
+        for (int i = 0; i < 20; i++) assertThat(receive()).as("packet %d", i).isEqualTo(echo4(i));
+        assertThat(worker.ioInUse()).isEqualTo(TunIo.URING);
+        assertThat(singles).hasSize(20);
+        assertThat(batchCalls.get()).isZero();
+        assertThat(worker.stat(TunStat.RX_BATCHES)).isZero();
+    }
+
     /** The packet queued at the "kernel" end, waiting while the socket's queue towards the worker is full. */
     void sendRetrying(byte[] p) throws Throwable {
         MemorySegment.copy(p, 0, io, ValueLayout.JAVA_BYTE, 0, p.length);
