@@ -49,6 +49,10 @@ class Nat64IslandEndToEndTest extends Nat64LineHarness {
     void theIpv6HostPingsTheIpv4DeviceAtItsEmbeddedAddress() throws Exception {
         Result r = in(nsV6, 30, "ping", "-6", "-c", "3", "-i", "0.2", "-W", "2", DEVICE_AS_V6);
         assertThat(r.exit()).as(r.out() + "\nferry:\n" + ferryErr).isZero();
+        // nat64 workers (read/write I/O) hand what they read to the translator's batch call: counted per call
+        awaitCounter("tun_rx_batches", v -> v >= 1);
+        assertThat(counter("tun_rx_batches")).as("at most one call per packet read")
+                .isLessThanOrEqualTo(counter("tun_rx_packets"));
     }
 
     @Test
