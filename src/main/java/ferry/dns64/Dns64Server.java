@@ -191,11 +191,16 @@ public final class Dns64Server implements AutoCloseable {
                     workers.execute(() -> {
                         try {
                             byte[] rr = slow(copy, len, qc, true, now);
-                            // a downcall pins a virtual thread (sendto may block on a full socket buffer):
-                            // platform threads send
-                            if (rr != DROP) sender.execute(() -> {
-                                if (sock.sendTo(rr, rr.length, to)) sent(rr, qc, now);
-                            });
+                            // Sent from here, without blocking (MSG_DONTWAIT): a hand-off to another thread cost
+                            // each miss one more wake-up (up to 0.8 ms measured with the JVM on one CPU). Only
+                            // when the socket's send buffer is full does a platform thread send, blocking: a
+                            // blocking downcall would pin this virtual thread (and its carrier) meanwhile.
+                            if (rr != DROP) {
+                                if (sock.trySendTo(rr, rr.length, to)) sent(rr, qc, now);
+                                else sender.execute(() -> {
+                                    if (sock.sendTo(rr, rr.length, to)) sent(rr, qc, now);
+                                });
+                            }
                         } catch (Throwable t) {
                             counters.inc(Dns64Counter.INTERNAL_ERROR);
                         } finally {
