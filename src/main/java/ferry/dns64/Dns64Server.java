@@ -403,9 +403,8 @@ public final class Dns64Server implements AutoCloseable {
         AnswerCache.Key k = AnswerCache.Key.ofRaw(b, q.qnameEnd, q.qtype, q.qclass, q.dnssecOk, q.cd);
         AnswerCache.Entry e = cache.get(k, now);
         if (e == null) return null;
-        if (e.prefetchDue(now)) startPrefetch(e, b, q);
         byte[] r = new byte[e.wire().length + Wire.OPT_LEN];
-        int n = hitInto(b, q, udp, now, k, r);
+        int n = hitInto(b, q, udp, now, k, r); // through lookup: starts the prefetch when due
         if (n < 0) return null; // expired in between
         return n == r.length ? r : Arrays.copyOf(r, n);
     }
