@@ -21,7 +21,8 @@
 # Usage: bench/dns64/run.sh [MIX...]   (mixes: synth real a all; default: synth real a)
 #        env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, P99_SECONDS=5 per latency run,
 #             QPS_RUNS=0 to skip the full-load runs (latency only), REPS=3, WARMUP=10 seconds at
-#             full load before measuring, FERRY_JAVA_OPTS, CACHE=16m, FERRY_CLASSES (another ferry build's
+#             full load before measuring, FERRY_JAVA_OPTS, CACHE=16m, FERRY_PREFETCH (ferry's --prefetch, e.g. off;
+#             unset: ferry's default, 2:9; builds before prefetch have no such option), FERRY_CLASSES (another ferry build's
 #             target/classes, e.g. to measure the code before a change in the same conditions; CACHE=10000 for builds
 #             whose --cache-size counted answers)
 #        bench/dns64/run.sh distinct   resident memory while DISTINCT (default 100000) distinct names pass through
@@ -132,7 +133,8 @@ start_ferry() { # $1 threads, $2 cpu list or "", $3 cache size (default $CACHE)
   [ -n "$2" ] && pin=(taskset -c "$2")
   # ferry's JVM threads (GC, JIT) share the pinned core like everything else; in round 1 the JVM sees one CPU
   "${pin[@]}" env MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA" "${JOPTS[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" \
-    --upstream "127.0.0.1:$AUTH_PORT" --prefix 64:ff9b::/96 --threads "$1" --cache-size "${3:-$CACHE}" >"$tmp/ferry.log" 2>&1 &
+    --upstream "127.0.0.1:$AUTH_PORT" --prefix 64:ff9b::/96 --threads "$1" --cache-size "${3:-$CACHE}" \
+    ${FERRY_PREFETCH:+--prefetch "$FERRY_PREFETCH"} >"$tmp/ferry.log" 2>&1 &
   FERRY_PID=$!
   pids+=($FERRY_PID)
   wait_port "$FERRY_PORT"

@@ -68,6 +68,10 @@ public final class Dns64Command implements Callable<Integer> {
             description = "never synthesize non-global IPv4 under 64:ff9b::/96 (RFC 6052 §3.1; default on)")
     boolean wkpStrict;
 
+    @Option(names = "--prefetch", paramLabel = "TRIGGER:ELIGIBILITY|off",
+            description = "a cache hit on an answer with at most TRIGGER seconds of TTL left, cached with a TTL of at least ELIGIBILITY seconds, refreshes it from the upstream in the background (BIND's prefetch; default 2:9; off: answers expire and the next query waits for the upstream)")
+    String prefetch;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "UDP receive threads per listen address (0 = one per core)")
     int threads;
 
@@ -102,9 +106,10 @@ public final class Dns64Command implements Callable<Integer> {
         for (String x : upstream) u.add(Dns64Settings.parseSocketAddress("--upstream", x));
         List<Dns64Settings.PrefixRule> p = new ArrayList<>();
         for (String x : prefixes) p.add(Dns64Settings.PrefixRule.parse(x));
+        int[] pf = prefetch == null ? new int[] {s.prefetchTrigger(), s.prefetchMinTtl()} : Dns64Settings.parsePrefetch("--prefetch", prefetch);
         return new Dns64Settings(l.isEmpty() ? s.listen() : l, u.isEmpty() ? s.upstream() : u, p.isEmpty() ? s.prefixes() : p,
                 s.exclude(), s.parallelQueries() || parallel, s.cacheSize(), s.timeoutMs(), s.retries(), s.maxInflight(),
-                s.wkpStrict(), threads, s.clientBudgetMs());
+                s.wkpStrict(), threads, s.clientBudgetMs(), pf[0], pf[1]);
     }
 
     /** The server settings of a configuration's "dns64" section (and ferry.wkp-strict); ferry run serves them too. */
@@ -134,10 +139,14 @@ public final class Dns64Command implements Callable<Integer> {
                 throw new IllegalArgumentException("--exclude: '" + s + "': " + e.getMessage(), e);
             }
         }
+        int[] pf = prefetch == null
+                ? new int[] {Dns64Settings.DEFAULT_PREFETCH_TRIGGER, Dns64Settings.DEFAULT_PREFETCH_MIN_TTL}
+                : Dns64Settings.parsePrefetch("--prefetch", prefetch);
         return Dns64Settings.of(l, u, p)
                 .withExclude(ex.isEmpty() ? Dns64Settings.DEFAULT_EXCLUDE : ex)
                 .withParallelQueries(parallel).withCacheSize(Dns64Settings.parseSize("--cache-size", cacheSize)).withTimeout(timeoutMs, retries)
-                .withMaxInflight(maxInflight).withWkpStrict(wkpStrict).withUdpThreads(threads);
+                .withMaxInflight(maxInflight).withWkpStrict(wkpStrict).withUdpThreads(threads)
+                .withPrefetch(pf[0], pf[1]);
     }
 
     /** The --metrics value as a loopback socket address; the error names the option and the value. */

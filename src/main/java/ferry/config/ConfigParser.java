@@ -1034,6 +1034,7 @@ public final class ConfigParser {
             List<Prefix6> exclude = new ArrayList<>(List.of(Prefix6.parse("::ffff:0:0/96")));
             boolean[] parallel = {false};
             int[] cacheSize = {16 << 20}, timeoutMs = {2000}, retries = {2}, maxInflight = {1024};
+            int[] prefetch = {2, 9}; // BIND's "prefetch 2 9"
 
             Map<String, Handler> h = new LinkedHashMap<>();
             h.put("listen", (p, v) -> {
@@ -1070,13 +1071,31 @@ public final class ConfigParser {
             h.put("timeout-ms", (p, v) -> { Long l = integer(p, v, 1, 60_000); if (l != null) timeoutMs[0] = l.intValue(); });
             h.put("retries", (p, v) -> { Long l = integer(p, v, 0, 10); if (l != null) retries[0] = l.intValue(); });
             h.put("max-inflight", (p, v) -> { Long l = integer(p, v, 1, 1_000_000); if (l != null) maxInflight[0] = l.intValue(); });
+            h.put("prefetch", (p, v) -> {
+                String text;
+                if (v instanceof Json.Bool b) {
+                    if (b.value()) { error(p, v, "true is not a prefetch setting: write \"TRIGGER:ELIGIBILITY\" (e.g. \"2:9\") or false"); return; }
+                    text = "off";
+                } else {
+                    text = string(p, v);
+                    if (text == null) return;
+                }
+                try {
+                    int[] pf = Dns64Section.parsePrefetch(p, text);
+                    prefetch[0] = pf[0];
+                    prefetch[1] = pf[1];
+                } catch (IllegalArgumentException e) { // the error names the path itself
+                    String m = e.getMessage();
+                    error(p, v, m.startsWith(p + ": ") ? m.substring(p.length() + 2) : m);
+                }
+            });
             Map<String, Json.Member> seen = object(node, "dns64", h, Map.of());
             if (node instanceof Json.Obj && !seen.containsKey("upstream"))
                 error("dns64", node, "the dns64 section needs \"upstream\": the resolvers to ask, e.g. [\"192.0.2.53\"]");
             if (!prefixesGiven[0])
                 prefixes.add(new Dns64Prefix(pool6 != null ? pool6 : Rfc6052.of(Rfc6052.WELL_KNOWN), List.of()));
             return new Dns64Section(listen, upstream, prefixes, exclude, parallel[0], cacheSize[0], timeoutMs[0],
-                    retries[0], maxInflight[0]);
+                    retries[0], maxInflight[0], prefetch[0], prefetch[1]);
         }
 
         Dns64Prefix dns64Prefix(String path, Json.Node n) {

@@ -17,14 +17,68 @@ import java.util.List;
  * @param timeoutMs       {@code timeout-ms}: per upstream query, default 2000
  * @param retries         {@code retries}: default 2
  * @param maxInflight     {@code max-inflight}: queries in flight upstream at once, default 1024
+ * @param prefetchTrigger {@code prefetch} "TRIGGER:ELIGIBILITY" (or "off"/false): a cache hit on an answer with at
+ *                        most TRIGGER seconds of TTL left refreshes it in the background; 0 = off; default 2
+ * @param prefetchMinTtl  ... only for answers whose TTL was at least ELIGIBILITY seconds; default 9 (BIND's
+ *                        {@code prefetch 2 9})
  */
 public record Dns64Section(List<InetSocketAddress> listen, List<InetSocketAddress> upstream,
                            List<Dns64Prefix> prefixes, List<Prefix6> exclude, boolean parallelQueries,
-                           int cacheSize, int timeoutMs, int retries, int maxInflight) {
+                           int cacheSize, int timeoutMs, int retries, int maxInflight,
+                           int prefetchTrigger, int prefetchMinTtl) {
+    /** Largest prefetch trigger, in seconds. */
+    public static final int MAX_PREFETCH_TRIGGER = 3600;
+    /** Largest prefetch eligibility, in seconds (the cache keeps nothing longer than a day). */
+    public static final int MAX_PREFETCH_MIN_TTL = 86400;
+
     public Dns64Section {
         listen = List.copyOf(listen);
         upstream = List.copyOf(upstream);
         prefixes = List.copyOf(prefixes);
         exclude = List.copyOf(exclude);
+        checkPrefetch("dns64.prefetch", prefetchTrigger, prefetchMinTtl);
+    }
+
+    /**
+     * Checks a prefetch setting: trigger 0 (off), or 1..{@value #MAX_PREFETCH_TRIGGER} seconds with an eligibility
+     * greater than the trigger (else every entry would be due at once) and at most {@value #MAX_PREFETCH_MIN_TTL}.
+     *
+     * @throws IllegalArgumentException naming {@code field} and the values
+     */
+    public static void checkPrefetch(String field, int trigger, int minTtl) {
+        if (trigger == 0) return;
+        if (trigger < 0 || trigger > MAX_PREFETCH_TRIGGER)
+            throw new IllegalArgumentException(field + ": the trigger must be 0 (off) or 1.." + MAX_PREFETCH_TRIGGER
+                    + " seconds, got " + trigger);
+        if (minTtl <= trigger || minTtl > MAX_PREFETCH_MIN_TTL)
+            throw new IllegalArgumentException(field + ": the eligibility must be greater than the trigger (" + trigger
+                    + ") and at most " + MAX_PREFETCH_MIN_TTL + " seconds, got " + minTtl);
+    }
+
+    /**
+     * Parses a prefetch setting: "TRIGGER:ELIGIBILITY" in seconds (e.g. "2:9"), or "off" (also "0"); returns
+     * {trigger, eligibility}, {0, 0} for off.
+     *
+     * @throws IllegalArgumentException naming {@code field} and the value
+     */
+    public static int[] parsePrefetch(String field, String text) {
+        String t = text == null ? "" : text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("off") || t.equals("0")) return new int[] {0, 0};
+        int colon = t.indexOf(':');
+        int trigger, minTtl;
+        try {
+            if (colon < 0) throw new NumberFormatException();
+            trigger = Integer.parseInt(t.substring(0, colon));
+            minTtl = Integer.parseInt(t.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(field + ": '" + text
+                    + "' is not TRIGGER:ELIGIBILITY in seconds (e.g. 2:9) or off");
+        }
+        try {
+            checkPrefetch(field, trigger, minTtl);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (in '" + text + "')", e);
+        }
+        return new int[] {trigger, minTtl};
     }
 }

@@ -107,18 +107,96 @@ final class AnswerCache {
         }
     }
 
-    /** One answer: rendered with ID 0 and no OPT, TTL field offsets, when it was stored and expires, its cost. */
-    record Entry(byte[] wire, int[] ttlOffsets, long storedNanos, long expiresNanos, int cost) {}
+    /**
+     * One answer: rendered with ID 0 and no OPT, TTL field offsets, when it was stored and expires, its cost, and
+     * when a hit should start its prefetch ({@link #prefetchAtNanos()}; the expiry for an entry that is not eligible,
+     * so the hit path never sees it due). Immutable but for the one-shot prefetch claim.
+     */
+    static final class Entry {
+        private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<Entry> CLAIM =
+                java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(Entry.class, "prefetchClaimed");
+        private final byte[] wire;
+        private final int[] ttlOffsets;
+        private final long storedNanos, expiresNanos, prefetchAtNanos;
+        private final int cost;
+        @SuppressWarnings("unused") // through CLAIM
+        private volatile int prefetchClaimed;
+
+        Entry(byte[] wire, int[] ttlOffsets, long storedNanos, long expiresNanos, int cost) {
+            this(wire, ttlOffsets, storedNanos, expiresNanos, expiresNanos, cost);
+        }
+
+        Entry(byte[] wire, int[] ttlOffsets, long storedNanos, long expiresNanos, long prefetchAtNanos, int cost) {
+            this.wire = wire;
+            this.ttlOffsets = ttlOffsets;
+            this.storedNanos = storedNanos;
+            this.expiresNanos = expiresNanos;
+            this.prefetchAtNanos = prefetchAtNanos;
+            this.cost = cost;
+        }
+
+        byte[] wire() {
+            return wire;
+        }
+
+        int[] ttlOffsets() {
+            return ttlOffsets;
+        }
+
+        long storedNanos() {
+            return storedNanos;
+        }
+
+        long expiresNanos() {
+            return expiresNanos;
+        }
+
+        /** From this time on (until expiry) a hit starts this entry's prefetch; equals the expiry when never. */
+        long prefetchAtNanos() {
+            return prefetchAtNanos;
+        }
+
+        int cost() {
+            return cost;
+        }
+
+        /** True when {@code now} lies in this entry's prefetch window (one compare: the hit path's whole cost). */
+        boolean prefetchDue(long now) {
+            return now - prefetchAtNanos >= 0;
+        }
+
+        /** True for the one caller that may start this entry's prefetch; false for every later one. */
+        boolean claimPrefetch() {
+            return CLAIM.compareAndSet(this, 0, 1);
+        }
+
+        /** Gives the claim back (the refresh could not start): a later hit may start it. */
+        void unclaimPrefetch() {
+            prefetchClaimed = 0;
+        }
+    }
 
     private final long maxBytes;
+    private final long prefetchTriggerNanos, prefetchMinTtl;
     private final Dns64Counters counters;
     private final ConcurrentHashMap<Key, Entry> map;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicBoolean evicting = new AtomicBoolean();
 
-    /** A cache of at most {@code maxBytes} bytes (0 = no cache). */
+    /** A cache of at most {@code maxBytes} bytes (0 = no cache), without prefetch. */
     AnswerCache(long maxBytes, Dns64Counters counters) {
+        this(maxBytes, 0, 0, counters);
+    }
+
+    /**
+     * A cache of at most {@code maxBytes} bytes (0 = no cache) whose entries with an original TTL of at least
+     * {@code prefetchMinTtl} seconds become due for prefetch {@code prefetchTrigger} seconds before they expire
+     * (trigger 0: never).
+     */
+    AnswerCache(long maxBytes, int prefetchTrigger, int prefetchMinTtl, Dns64Counters counters) {
         this.maxBytes = maxBytes;
+        this.prefetchTriggerNanos = prefetchTrigger * 1_000_000_000L;
+        this.prefetchMinTtl = prefetchTrigger == 0 ? Long.MAX_VALUE : prefetchMinTtl;
         this.counters = counters;
         // a typical answer costs ~300-400 bytes: size the table for that, within reason
         this.map = new ConcurrentHashMap<>((int) Math.max(16, Math.min(maxBytes / 384, 1 << 20)));
@@ -136,18 +214,25 @@ final class AnswerCache {
         return e;
     }
 
-    /** Stores an answer for {@code ttlSeconds} (capped at {@link #MAX_TTL_SECONDS}); {@code k} must not be a probe. */
-    void put(Key k, byte[] wire, int[] ttlOffsets, long ttlSeconds, long now) {
-        if (maxBytes == 0 || ttlSeconds <= 0 || wire.length > MAX_ENTRY_BYTES || ttlOffsets == null) return;
+    /**
+     * Stores an answer for {@code ttlSeconds} (capped at {@link #MAX_TTL_SECONDS}); {@code k} must not be a probe.
+     * Returns false when the answer is not cached (no cache, TTL 0, too large).
+     */
+    boolean put(Key k, byte[] wire, int[] ttlOffsets, long ttlSeconds, long now) {
+        if (maxBytes == 0 || ttlSeconds <= 0 || wire.length > MAX_ENTRY_BYTES || ttlOffsets == null) return false;
         long ttl = Math.min(ttlSeconds, MAX_TTL_SECONDS);
         int cost = wire.length + 4 * ttlOffsets.length + k.nameLength() + ENTRY_OVERHEAD;
         if (cost > maxBytes) { // larger than the whole cache: dropped at once
             counters.inc(Dns64Counter.CACHE_EVICTED);
-            return;
+            return false;
         }
-        Entry e = new Entry(wire, ttlOffsets, now, now + ttl * 1_000_000_000L, cost);
+        long expires = now + ttl * 1_000_000_000L;
+        // prefetch (BIND's "prefetch 2 9", unbound's "prefetch: yes"): only answers that lived long enough
+        long prefetchAt = ttl >= prefetchMinTtl ? expires - prefetchTriggerNanos : expires;
+        Entry e = new Entry(wire, ttlOffsets, now, expires, prefetchAt, cost);
         Entry old = map.put(k, e);
         if (bytes.addAndGet(cost - (old == null ? 0 : old.cost)) > maxBytes) evict(now);
+        return true;
     }
 
     /** Answers cached now. */

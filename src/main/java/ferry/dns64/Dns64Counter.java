@@ -30,6 +30,10 @@ public enum Dns64Counter {
     CACHE_MISS("cache_miss", "queries not found in the cache"),
     CACHE_MISS_SHARED("cache_miss_shared",
             "cache misses answered with the lookup of an identical query already under way (no upstream query of their own)"),
+    CACHE_PREFETCH("cache_prefetch",
+            "cached answers refreshed from the upstream before they expired, started by a hit in the last seconds of their TTL"),
+    CACHE_PREFETCH_FAILED("cache_prefetch_failed",
+            "prefetches that brought no answer to cache (upstream failure, error rcode): the entry expires as it would have"),
     CACHE_EVICTED("cache_evicted", "cache entries dropped to keep the cache within its size"),
 
     // --- upstream ---

@@ -31,10 +31,20 @@ import java.util.List;
  * @param udpThreads      UDP receive threads per listen address (0 = one per core)
  * @param clientBudgetMs  the whole time allowed for answering one client query, upstream retries included; kept
  *                        below the usual stub timeout (5 s) so clients get SERVFAIL rather than silence
+ * @param prefetchTrigger seconds of TTL left at which a cache hit starts one background refresh of the answer (0 =
+ *                        no prefetch; default {@link #DEFAULT_PREFETCH_TRIGGER}); the hit is answered from the cache
+ * @param prefetchMinTtl  only answers cached with a TTL of at least this many seconds are prefetched (default
+ *                        {@link #DEFAULT_PREFETCH_MIN_TTL}); greater than the trigger
  */
 public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddress> upstream, List<PrefixRule> prefixes,
                             List<Prefix6> exclude, boolean parallelQueries, int cacheSize, int timeoutMs, int retries,
-                            int maxInflight, boolean wkpStrict, int udpThreads, int clientBudgetMs) {
+                            int maxInflight, boolean wkpStrict, int udpThreads, int clientBudgetMs,
+                            int prefetchTrigger, int prefetchMinTtl) {
+
+    /** Default prefetch trigger: BIND's {@code prefetch 2 9} (seconds of TTL left when a hit refreshes the entry). */
+    public static final int DEFAULT_PREFETCH_TRIGGER = 2;
+    /** Default prefetch eligibility: answers whose TTL was at least this many seconds are prefetched (BIND: 9). */
+    public static final int DEFAULT_PREFETCH_MIN_TTL = 9;
 
     /** The default cache size: 16 MiB (unbound's msg-cache-size defaults to 4 MiB, its rrset cache to 4 MiB). */
     public static final int DEFAULT_CACHE_BYTES = 16 << 20;
@@ -130,11 +140,13 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
         if (udpThreads < 0 || udpThreads > 256) throw new IllegalArgumentException("dns64 threads: must be 0..256, got " + udpThreads);
         if (clientBudgetMs < 100 || clientBudgetMs > 60_000)
             throw new IllegalArgumentException("dns64 client budget: must be 100..60000 ms, got " + clientBudgetMs);
+        Dns64Section.checkPrefetch("dns64.prefetch", prefetchTrigger, prefetchMinTtl);
     }
 
     /** Settings with the defaults for everything but the addresses and prefixes. */
     public static Dns64Settings of(List<InetSocketAddress> listen, List<InetSocketAddress> upstream, List<PrefixRule> prefixes) {
-        return new Dns64Settings(listen, upstream, prefixes, DEFAULT_EXCLUDE, false, DEFAULT_CACHE_BYTES, 1000, 1, 1024, true, 0, 4000);
+        return new Dns64Settings(listen, upstream, prefixes, DEFAULT_EXCLUDE, false, DEFAULT_CACHE_BYTES, 1000, 1, 1024, true, 0, 4000,
+                DEFAULT_PREFETCH_TRIGGER, DEFAULT_PREFETCH_MIN_TTL);
     }
 
     /**
@@ -147,43 +159,64 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
         for (Dns64Prefix p : d.prefixes()) rules.add(new PrefixRule(p.prefix(), p.ipv4()));
         return of(d.listen(), d.upstream(), rules)
                 .withExclude(d.exclude()).withParallelQueries(d.parallelQueries()).withCacheSize(d.cacheSize())
-                .withTimeout(d.timeoutMs(), d.retries()).withMaxInflight(d.maxInflight()).withWkpStrict(wkpStrict);
+                .withTimeout(d.timeoutMs(), d.retries()).withMaxInflight(d.maxInflight()).withWkpStrict(wkpStrict)
+                .withPrefetch(d.prefetchTrigger(), d.prefetchMinTtl());
     }
 
     public Dns64Settings withExclude(List<Prefix6> e) {
-        return new Dns64Settings(listen, upstream, prefixes, e, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs);
+        return new Dns64Settings(listen, upstream, prefixes, e, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
     }
 
     public Dns64Settings withParallelQueries(boolean p) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, p, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, p, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
     }
 
     public Dns64Settings withCacheSize(int c) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, c, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, c, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
     }
 
     public Dns64Settings withTimeout(int ms, int r) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, ms, r, maxInflight, wkpStrict, udpThreads, clientBudgetMs);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, ms, r, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
     }
 
     public Dns64Settings withMaxInflight(int m) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, m, wkpStrict, udpThreads, clientBudgetMs);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, m, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
     }
 
     public Dns64Settings withWkpStrict(boolean w) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, w, udpThreads, clientBudgetMs);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, w, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
     }
 
     public Dns64Settings withUdpThreads(int t) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, t, clientBudgetMs);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, t, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
     }
 
     public Dns64Settings withClientBudget(int ms) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, ms);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, ms, prefetchTrigger, prefetchMinTtl);
+    }
+
+    /** Prefetch {@code trigger} seconds before expiry for answers with a TTL of at least {@code minTtl} (0, 0: off). */
+    public Dns64Settings withPrefetch(int trigger, int minTtl) {
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, trigger, minTtl);
+    }
+
+    /**
+     * Parses "TRIGGER:ELIGIBILITY" (seconds, e.g. "2:9") or "off"; returns {trigger, eligibility} ({0, 0}: off).
+     *
+     * @param field the option's name, for the error message
+     * @throws IllegalArgumentException naming {@code field} and the value
+     */
+    public static int[] parsePrefetch(String field, String text) {
+        return Dns64Section.parsePrefetch(field, text);
+    }
+
+    /** True when cache hits refresh answers about to expire. */
+    public boolean prefetch() {
+        return prefetchTrigger > 0;
     }
 
     public Dns64Settings withListen(List<InetSocketAddress> l) {
-        return new Dns64Settings(l, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs);
+        return new Dns64Settings(l, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
     }
 
     /**

@@ -150,6 +150,21 @@ final class UdpSocket implements AutoCloseable {
      * it could not be sent. For answers that complete off the receive thread: allocates its native buffers.
      */
     boolean sendTo(byte[] data, int len, byte[] sockaddr) {
+        return sendTo(data, len, sockaddr, 0);
+    }
+
+    /** Linux's MSG_DONTWAIT: this one send does not block (EAGAIN instead when the socket buffer is full). */
+    static final int MSG_DONTWAIT = 0x40;
+
+    /**
+     * {@link #sendTo(byte[], int, byte[])} that never blocks: false at once when the socket's send buffer is full
+     * (or the send fails otherwise). Safe on a virtual thread: the downcall pins it only for the syscall itself.
+     */
+    boolean trySendTo(byte[] data, int len, byte[] sockaddr) {
+        return sendTo(data, len, sockaddr, MSG_DONTWAIT);
+    }
+
+    private boolean sendTo(byte[] data, int len, byte[] sockaddr, int flags) {
         if (closed) return false;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cap = a.allocate(CAPTURE);
@@ -157,7 +172,7 @@ final class UdpSocket implements AutoCloseable {
             MemorySegment.copy(data, 0, buf, JAVA_BYTE, 0, len);
             MemorySegment to = a.allocate(SOCKADDR, 8);
             MemorySegment.copy(sockaddr, 0, to, JAVA_BYTE, 0, sockaddr.length);
-            long n = (long) SENDTO.invokeExact(cap, fd, buf, (long) len, 0, to, sockaddr.length);
+            long n = (long) SENDTO.invokeExact(cap, fd, buf, (long) len, flags, to, sockaddr.length);
             return n == len;
         } catch (Throwable t) {
             return false;

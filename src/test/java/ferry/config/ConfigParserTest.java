@@ -557,6 +557,8 @@ class ConfigParserTest {
         assertThat(d.timeoutMs()).isEqualTo(2000);
         assertThat(d.retries()).isEqualTo(2);
         assertThat(d.maxInflight()).isEqualTo(1024);
+        assertThat(d.prefetchTrigger()).isEqualTo(2); // BIND's prefetch 2 9
+        assertThat(d.prefetchMinTtl()).isEqualTo(9);
 
         Config wkp = ok("{\"dns64\": {\"upstream\": [\"[2001:db8::53]\"]}}");
         assertThat(wkp.dns64().prefixes()).containsExactly(new Dns64Prefix(Rfc6052.parse("64:ff9b::/96"), List.of()));
@@ -573,7 +575,8 @@ class ConfigParserTest {
                   "prefixes": ["64:ff9b::/96",
                                {"prefix": "64:ff9b:1::/48", "ipv4": ["192.0.2.0/24", "198.51.100.0/24"]}],
                   "exclude": ["::ffff:0:0/96", "2001:db8:dead::/48"],
-                  "parallel-queries": true, "cache-size": 0, "timeout-ms": 500, "retries": 0, "max-inflight": 16
+                  "parallel-queries": true, "cache-size": 0, "timeout-ms": 500, "retries": 0, "max-inflight": 16,
+                  "prefetch": "3:20"
                 }}
                 """);
         Dns64Section d = c.dns64();
@@ -590,6 +593,22 @@ class ConfigParserTest {
         assertThat(d.timeoutMs()).isEqualTo(500);
         assertThat(d.retries()).isZero();
         assertThat(d.maxInflight()).isEqualTo(16);
+        assertThat(d.prefetchTrigger()).isEqualTo(3);
+        assertThat(d.prefetchMinTtl()).isEqualTo(20);
+    }
+
+    @Test
+    void dns64PrefetchOffAndItsErrorsNameTheValue() {
+        for (String off : new String[] {"\"off\"", "false", "\"0\""}) {
+            Dns64Section d = ok("{\"dns64\": {\"upstream\": [\"192.0.2.53\"], \"prefetch\": " + off + "}}").dns64();
+            assertThat(d.prefetchTrigger()).as(off).isZero();
+        }
+        for (String bad : new String[] {"\"2\"", "\"9:2\"", "\"soon\"", "true", "7"}) {
+            ConfigError e = onlyError("{\"dns64\": {\"upstream\": [\"192.0.2.53\"], \"prefetch\": " + bad + "}}");
+            assertThat(e.path()).as(bad).isEqualTo("dns64.prefetch");
+            assertThat(e.message()).as(bad).doesNotStartWith("dns64.prefetch").satisfiesAnyOf(
+                    m -> assertThat(m).contains(bad.replace("\"", "")), m -> assertThat(m).contains("TRIGGER:ELIGIBILITY"));
+        }
     }
 
     @Test

@@ -48,6 +48,12 @@ class Dns64CommandTest {
         assertThat(e3).contains("--prefix").contains("2001:db8::/33");
         assertThat(runCapturingErr(e4, "dns64", "--listen", "127.0.0.1:0", "--upstream", "[2001:db8::1]:99999")).isEqualTo(2);
         assertThat(e4).contains("--upstream").contains("99999");
+        for (String bad : new String[] {"2", "9:2", "soon"}) {
+            StringBuilder e5 = new StringBuilder();
+            assertThat(runCapturingErr(e5, "dns64", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:53", "--prefetch", bad))
+                    .as(bad).isEqualTo(2);
+            assertThat(e5).as(bad).contains("--prefetch").contains("'" + bad + "'");
+        }
     }
 
     @Test
@@ -78,7 +84,7 @@ class Dns64CommandTest {
                  "dns64": {"listen": ["127.0.0.1:5353", "[::1]:5353"], "upstream": ["192.0.2.53", "[2001:db8::53]:5300"],
                            "prefixes": ["64:ff9b::/96", {"prefix": "2001:db8:64::/48", "ipv4": ["198.51.100.0/24"]}],
                            "exclude": ["::ffff:0:0/96", "2001:db8:dead::/48"], "parallel-queries": true, "cache-size": 77,
-                           "timeout-ms": 700, "retries": 3, "max-inflight": 9}}
+                           "timeout-ms": 700, "retries": 3, "max-inflight": 9, "prefetch": "4:30"}}
                 """, "test.json");
         Dns64Settings s = Dns64Settings.fromConfig(c.dns64(), c.ferry().wkpStrict());
         assertThat(s.listen()).containsExactly(new InetSocketAddress("127.0.0.1", 5353), new InetSocketAddress("::1", 5353));
@@ -91,6 +97,8 @@ class Dns64CommandTest {
         assertThat(s.retries()).isEqualTo(3);
         assertThat(s.maxInflight()).isEqualTo(9);
         assertThat(s.wkpStrict()).isFalse();
+        assertThat(s.prefetchTrigger()).isEqualTo(4);
+        assertThat(s.prefetchMinTtl()).isEqualTo(30);
     }
 
     @Test

@@ -65,6 +65,12 @@ class UdpSocketTest {
                 got.clear();
                 a.read(got);
                 assertThat(got.get(0)).isEqualTo((byte) 7);
+                // the non-blocking send of the miss path (MSG_DONTWAIT) delivers the same way
+                assertThat(s.trySendTo(new byte[] {8, 6}, 2, peerA)).isTrue();
+                got.clear();
+                a.read(got);
+                assertThat(got.position()).isEqualTo(2);
+                assertThat(got.get(0)).isEqualTo((byte) 8);
             }
         }
     }
