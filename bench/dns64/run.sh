@@ -11,16 +11,20 @@
 # medians, ferry's as a ratio to unbound's from the same run, and the p99 of all the REPS latency runs' answers
 # together (pool_*99; each run's p50/p90/p99/p99.9/max go to stderr: a run's p99 moves 2-3x run to run for both
 # servers on this machine, so the pooled figure is the steadier one).
-# Warm-up, the same for both servers before anything is measured: WARMUP seconds of the query mix at full load
-# (fills the cache; gives the JIT its work), then 5 s at RATE qps, discarded (the latency runs' own code path:
-# blocking receives, one query at a time). Without it ferry's first latency runs paid for JIT warm-up.
+# Warm-up, the same for both servers before anything is measured: WARMUP seconds (default 40) of all the mixes at
+# full load, both servers at once (fills the caches; gives the JIT its work), then 5 s at RATE qps each, discarded
+# (the latency runs' own code path: blocking receives, one query at a time). 40 s covers one whole lifetime of the
+# mixes' shortest answers (TTL 30 s), so each server has refreshed (prefetch) or refetched (expiry) them once before
+# anything is measured, as a server that has run for a while has: in a fresh JVM the first expiry or prefetch takes
+# branches the JIT had never seen taken and deoptimizes the hit path once (README, "The refetch tail and prefetch").
+# Both servers prefetch (ferry by default, 2:9; unbound with "prefetch: yes"), as an operator would run them.
 # ferry runs with the launcher's JVM options for dns64 (FERRY_JAVA_OPTS if set, else FERRY_DNS64_JAVA_OPTS in ./ferry,
 # with its -Xmx rule for large caches, and MALLOC_ARENA_MAX=2)
 # and --cache-size CACHE (default 16m, the default of ferry dns64; unbound gets msg-cache-size 16m + rrset 32m).
 #
 # Usage: bench/dns64/run.sh [MIX...]   (mixes: synth real a all; default: synth real a)
 #        env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, P99_SECONDS=5 per latency run,
-#             QPS_RUNS=0 to skip the full-load runs (latency only), REPS=3, WARMUP=10 seconds at
+#             QPS_RUNS=0 to skip the full-load runs (latency only), REPS=3, WARMUP=40 seconds at
 #             full load before measuring, FERRY_JAVA_OPTS, CACHE=16m, FERRY_PREFETCH (ferry's --prefetch, e.g. off;
 #             unset: ferry's default, 2:9; builds before prefetch have no such option), FERRY_CLASSES (another ferry build's
 #             target/classes, e.g. to measure the code before a change in the same conditions; CACHE=10000 for builds
@@ -37,7 +41,7 @@ RATE=${RATE:-10000}
 P99_SECONDS=${P99_SECONDS:-5}
 QPS_RUNS=${QPS_RUNS:-1}
 REPS=${REPS:-3}
-WARMUP=${WARMUP:-10}
+WARMUP=${WARMUP:-40}
 AUTH_PORT=${AUTH_PORT:-25353}
 FERRY_PORT=${FERRY_PORT:-25354}
 export FERRY_PORT
@@ -162,6 +166,7 @@ server:
   module-config: "dns64 iterator"
   dns64-prefix: 64:ff9b::/96
   qname-minimisation: no
+  prefetch: yes
   msg-cache-size: 16m
   rrset-cache-size: 32m
   auto-trust-anchor-file: ""
@@ -200,12 +205,19 @@ p99() { # $1 port, $2 cpu list or "", $3 query file: latency at a fixed rate, 99
     {a[NR]=$1} END {if (NR > 0) printf "      %s p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f ms, %d answers\n", (port == ENVIRON["FERRY_PORT"] ? "ferry  " : "unbound"), q(0.5), q(0.9), q(0.99), q(0.999), a[NR]*1000, NR}' "$tmp/lat.txt" >&2
 }
 
-warm() { # $1 port, $2 dnsperf threads, $3 cpu list or "": the same for both servers, nothing recorded
+warm() { # $1 dnsperf threads, $2 cpu list or "": both servers at once, the same load, nothing recorded
   local pin=()
-  [ -n "$3" ] && pin=(taskset -c "$3")
-  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/all.txt" -l "$WARMUP" -T "$2" -c $((10 * $2)) -q $((100 * $2)) \
-    >/dev/null 2>&1 || true
-  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$tmp/all.txt" -l 5 -Q "$RATE" -c 10 >/dev/null 2>&1 || true
+  [ -n "$2" ] && pin=(taskset -c "$2")
+  local port ws=()
+  for port in "$FERRY_PORT" "$UNBOUND_PORT"; do # at once: neither sits idle while the other warms (answers expire)
+    "${pin[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$tmp/all.txt" -l "$WARMUP" -T "$1" -c $((10 * $1)) -q $((100 * $1)) \
+      >/dev/null 2>&1 &
+    ws+=($!)
+  done
+  wait "${ws[@]}" || true
+  for port in "$FERRY_PORT" "$UNBOUND_PORT"; do
+    "${pin[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$tmp/all.txt" -l 5 -Q "$RATE" -c 10 >/dev/null 2>&1 || true
+  done
 }
 
 rss_kb() { ps -o rss= -p "$1" | tr -d ' ' || echo 0; }
@@ -276,7 +288,7 @@ if [ "${MIXES[0]}" = distinct ]; then distinct; exit 0; fi
 echo
 echo "ferry dns64 vs unbound $(unbound -V | head -1 | awk '{print $2}') (dns64 module), dnsperf $(dnsperf -h 2>&1 | awk '/Version/ {print $2}'), $CORES cores,"
 echo "median of $REPS alternating runs: ${DURATION}s at full load for qps, ${P99_SECONDS}s at ${RATE} qps for p99;"
-echo "each server warmed first with ${WARMUP}s at full load + 5s at ${RATE} qps; ferry JVM options: ${JOPTS[*]:-none}, --cache-size $CACHE"
+echo "both servers warmed at once with ${WARMUP}s of all mixes at full load, then 5s at ${RATE} qps each; unbound with prefetch: yes; ferry JVM options: ${JOPTS[*]:-none}, --cache-size $CACHE"
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-10s %-6s %10s %10s %6s %9s %9s %6s %9s %9s %6s %9s %9s\n" round mix ferry_qps unb_qps ratio ferry_p99 unb_p99 ratio \
   pool_f99 pool_u99 ratio ferry_rss unb_rss
@@ -284,8 +296,7 @@ for round in 1 "$CORES"; do
   if [ "$round" = 1 ]; then srv_cpu=0; cli_cpu=1; cli_threads=1; else srv_cpu=""; cli_cpu=""; cli_threads=$CORES; fi
   start_ferry "$round" "$srv_cpu"
   start_unbound "$round" "$srv_cpu"
-  warm "$FERRY_PORT" "$cli_threads" "$cli_cpu"
-  warm "$UNBOUND_PORT" "$cli_threads" "$cli_cpu"
+  warm "$cli_threads" "$cli_cpu"
   for mix in "${MIXES[@]}"; do
     f="$tmp/$mix.txt"
     : >"$tmp/fq"; : >"$tmp/uq"; : >"$tmp/fp"; : >"$tmp/up"; : >"$tmp/pool-$FERRY_PORT"; : >"$tmp/pool-$UNBOUND_PORT"
