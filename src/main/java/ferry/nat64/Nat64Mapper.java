@@ -348,7 +348,7 @@ public final class Nat64Mapper implements AddressMapper {
             return b < 0 ? 0 : LA_BIB | (long) k << 60 | b;
         }
         int row = (int) token;
-        if (row < 0 || row >= (kind == LA_BIB ? tab.bibCap : tab.sessCap)) return 0;
+        if (row < 0 || row >= (kind == LA_BIB ? tab.bibCap : tab.sessIds)) return 0;
         if (kind == LA_BIB) {
             long r = tab.peekBib(row);
             return (int) r < 0 ? 0 : LA_SES | (long) k << 60 | (r & 0x0fffffff_ffffffffL);

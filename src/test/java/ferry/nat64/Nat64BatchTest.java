@@ -162,6 +162,10 @@ class Nat64BatchTest {
     void lookAheadWithAnyKeyOrTokenNeitherThrowsNorChangesTheTables() {
         Nat64Fixture f = new Nat64Fixture();
         List<Result> first = single(f, outbound(8));
+        // a second session for host 3's UDP BIB entry (another remote port): an ordinary session row, at the head of
+        // the entry's list; its first session lives in the BIB row (the home session)
+        assertThat(f.send(v6(host(3), Y4).udp(40003, 54).build())).isEqualTo(Verdict.EMIT);
+        f.only();
         int sessions = f.mapper.sessionCount(IpProto.UDP) + f.mapper.sessionCount(IpProto.TCP)
                 + f.mapper.sessionCount(IpProto.ICMP);
         SplittableRandom r = new SplittableRandom(5);
@@ -173,8 +177,8 @@ class Nat64BatchTest {
             f.mapper.lookAhead(f.mapper.lookAhead(r.nextLong()));
             f.mapper.lookAhead(f.mapper.lookAhead(t));
         }
-        // real keys: the first step names the index position, the next ones find the BIB row, then its session,
-        // then load it and end
+        // real keys: the first step names the index position, the next ones find the BIB row, then the first session
+        // of its list (an ordinary row), then load it and end
         long[] x = ferry.addr.Ipv6.parse(host(3));
         long position = f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40003);
         assertThat(position).isNotZero();
@@ -186,6 +190,11 @@ class Nat64BatchTest {
         assertThat(done).isBetween(0L, 1L);
         assertThat(f.mapper.lookAhead(done)).isZero();
         assertThat(f.mapper.lookAhead(f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40004))).as("no such flow").isZero();
+        // a BIB entry whose only session is its home session: loading the BIB row loads the session too, and ends
+        long[] y = ferry.addr.Ipv6.parse(host(4));
+        long bibRow4 = f.mapper.lookAhead(f.mapper.lookAhead64(IpProto.UDP, y[0], y[1], 40004));
+        assertThat(bibRow4).isNotZero().isNotEqualTo(bibRow);
+        assertThat(f.mapper.lookAhead(bibRow4)).isZero();
         int port4 = srcPort(first.get(3 * 4).emitted().get(0));
         long bib4 = f.mapper.lookAhead46(IpProto.UDP, ferry.addr.Ipv4.parse(T4), port4);
         assertThat(bib4).isEqualTo(bibRow);
