@@ -91,7 +91,13 @@ public final class IpTranslator implements Translator {
                     // a packet shorter than its buffer claims, say: the look-ahead is only a hint
                 }
             }
-            for (int i = from; i < to; i++) verdicts[i] = translate(bufs[i], offs[i], lens[i], now, sink);
+            for (int i = from; i < to; i++) {
+                // the look-ahead's last token goes to the mapper with the packet (Tuple.hint): NAT64 then need not
+                // hash the key and probe the index again for a flow the passes already found
+                xlat64.hint = looksAhead ? tokens[i - from] : 0;
+                verdicts[i] = translate(bufs[i], offs[i], lens[i], now, sink);
+                xlat64.hint = 0; // a packet that never reached the mapper leaves nothing for the next one
+            }
         }
     }
 
