@@ -9,11 +9,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * The BIB and session table of one protocol (RFC 6146 §3.1, §3.2), in primitive arrays allocated once, so creating,
  * finding, refreshing and expiring entries allocates nothing.
  *
- * <p><b>Layout.</b> A BIB entry (IPv6 address, port) ↔ pool4 slot, and its sessions (remote IPv4 address, remote
- * port, TCP state, expiry time), are rows of 4 longs each in two arrays (a row is one or two cache lines; the
- * field accessors at the end show the packing). Three indexes: the IPv6 side is a chained hash table over (IPv6
- * address, port); the IPv4 side is the pool4 slot's owner word (one lock-free read); a BIB's sessions
- * are a singly linked list from the BIB row.
+ * <p><b>Layout.</b> A BIB entry (IPv6 address, port) ↔ pool4 slot is a row of 8 longs: 4 for the entry, 4 for its
+ * <i>home session</i>, which holds the entry's first session (while it lives: a later first session takes it
+ * again), so an established flow of an entry with one session, the common case, reads its entry and session in
+ * one 64-byte row (one or two neighbouring cache lines, loaded together) instead of two unrelated rows. Its other
+ * sessions (remote IPv4 address, remote port, TCP state, expiry time) are rows of 4 longs in a second array; the
+ * field accessors at the end show the packing. Every session, home or not, holds one id of the second array, so
+ * {@code sessCap} bounds the sessions as before (a home session's id is its credit; that row stays unused). Three
+ * indexes: the IPv6 side is an open-addressed hash table over (IPv6 address, port); the IPv4 side is the pool4
+ * slot's owner word (one lock-free read); a BIB's sessions are a singly linked list from the BIB row.
  *
  * <p><b>Concurrency.</b> The table is split into {@link #STRIPES} stripes, each with its own lock. A BIB entry and
  * all its sessions belong to the stripe of the hash bucket of its IPv6 side, so every change to one flow takes
