@@ -6,9 +6,12 @@
 # Usage: bench/nat64-jmh.sh [JMH options...]
 #   e.g. bench/nat64-jmh.sh -p sessions=1000000 'Nat64Benchmark.established' 'TranslateBenchmark'
 # Memory per session: bench/nat64-memory.sh
+# The forked JVMs get `ferry run`'s options (scripts/jdk.sh ferry_java_opts run: what ships, transparent huge pages
+# included) with -Xmx2g, then FERRY_BENCH_JVM_OPTS.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/classpath.sh"
 ferry_bench_classpath -o
+ferry_java_env run
 if [ $# -eq 0 ]; then set -- -f 1 -wi 2 -w 2s -i 3 -r 2s 'ferry.bench.Nat64Benchmark' 'ferry.bench.TranslateBenchmark'; fi
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main \
-  -jvmArgs -Xmx2g -p packet=udp64_6to4 -prof gc "$@"
+  -jvmArgs "$(ferry_java_opts run) -Xmx2g ${FERRY_BENCH_JVM_OPTS:-}" -p packet=udp64_6to4 -prof gc "$@"

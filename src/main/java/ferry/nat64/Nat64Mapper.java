@@ -288,10 +288,12 @@ public final class Nat64Mapper implements AddressMapper {
 
     // ================================================================================================ look-ahead
 
-    // token: bits 62-63 what it names (1 an IPv6 index position, 2 a BIB row, 3 a session row), 60-61 the table
-    // (0 TCP, 1 UDP, 2 ICMP); a position: home slot in bits 32-59, hash code in bits 0-31; a row: its number in bits
-    // 0-31, and in bits 32-59 bits of a row just loaded (kept so that the load is not dead code)
-    private static final long LA_INDEX = 1L << 62, LA_BIB = 2L << 62, LA_SES = 3L << 62;
+    // token: bits 62-63 what it names (1 an IPv6 index position, 2 a BIB row, 3 a session row, 0 done), 60-61 the
+    // table (0 TCP, 1 UDP, 2 ICMP); a position: home slot in bits 32-59, hash code in bits 0-31; a BIB row: its number
+    // in bits 0-31; a session row: its number in bits 0-31 and its BIB row's in bits 32-59; done (bit 59 set): the BIB
+    // row found in bits 0-31 and bits of the rows just loaded in bits 32-46 (kept so that the loads are not dead
+    // code). The last token reaches map64 as Tuple.hint: a BIB row to try before hashing the key and probing the index.
+    private static final long LA_INDEX = 1L << 62, LA_BIB = 2L << 62, LA_SES = 3L << 62, LA_DONE = 1L << 59;
 
     private SessionTable tableOfIndex(int k) {
         return k == 0 ? tcp : k == 1 ? udp : icmp;
@@ -333,13 +335,14 @@ public final class Nat64Mapper implements AddressMapper {
     }
 
     /**
-     * Index position: loads the index line, returns the BIB row's token; BIB row: loads it, returns its first
-     * session's token; session: loads the row, returns 0 or 1 (done).
+     * Index position: loads the index line, returns the BIB row's token; BIB row: loads it (its home session with
+     * it), returns its first ordinary session's token, or done; session: loads the row, returns done. Done stays
+     * done. Done and session tokens name the BIB row (for {@link #map64}'s {@link Tuple#hint}).
      */
     @Override
     public long lookAhead(long token) {
         long kind = token & (3L << 62);
-        if (kind == 0) return 0;
+        if (kind == 0) return (token & LA_DONE) != 0 ? token : 0; // done stays done (naming its BIB row)
         int k = (int) (token >>> 60) & 3;
         SessionTable tab = tableOfIndex(k);
         if (tab == null) return 0;
@@ -348,12 +351,28 @@ public final class Nat64Mapper implements AddressMapper {
             return b < 0 ? 0 : LA_BIB | (long) k << 60 | b;
         }
         int row = (int) token;
-        if (row < 0 || row >= (kind == LA_BIB ? tab.bibCap : tab.sessCap)) return 0;
+        if (row < 0 || row >= (kind == LA_BIB ? tab.bibCap : tab.sessIds)) return 0;
         if (kind == LA_BIB) {
             long r = tab.peekBib(row);
-            return (int) r < 0 ? 0 : LA_SES | (long) k << 60 | (r & 0x0fffffff_ffffffffL);
+            int s = (int) r;
+            return s < 0 ? LA_DONE | (long) k << 60 | (r & 0x7fffL << 32) | row
+                    : LA_SES | (long) k << 60 | (long) row << 32 | s;
         }
-        return tab.peekSession(row) == 0x5e55_10_4L ? 1 : 0; // a value the caller keeps; 0 or 1: done
+        long b = token >>> 32 & 0x0fffffffL;
+        // a value the caller keeps (the load is not dead code), naming the BIB row
+        return LA_DONE | (long) k << 60 | (tab.peekSession(row) == 0x5e55_10_4L ? 1L << 32 : 0) | b;
+    }
+
+    /**
+     * The BIB row a look-ahead token (Tuple.hint) names in table {@code k}, or NIL: only a hint, which {@link
+     * #hitBib64} checks against the packet's key like any row the index names.
+     */
+    private static int hintedBib(long h, int k, SessionTable tab) {
+        if (((int) (h >>> 60) & 3) != k) return SessionTable.NIL;
+        long kind = h & (3L << 62);
+        int b = kind == 0 && (h & LA_DONE) != 0 ? (int) h : kind == LA_SES ? (int) (h >>> 32 & 0x0fffffffL)
+                : kind == LA_BIB ? (int) h : SessionTable.NIL;
+        return b >= 0 && b < tab.bibCap ? b : SessionTable.NIL;
     }
 
     // ================================================================================================ IPv6 -> IPv4
@@ -388,6 +407,10 @@ public final class Nat64Mapper implements AddressMapper {
         int port6 = t.srcPort; // TCP/UDP source port, or the ICMP identifier
         int remotePort = isIcmp ? 0 : t.dstPort;
         long now = t.now;
+        if (!t.fragmented && t.hint != 0) {
+            int hb = hintedBib(t.hint, indexOf(t.proto), tab);
+            if (hb >= 0 && hitBib64(tab, t, hb, port6, dst4, remotePort, now)) return null;
+        }
         int bucket = tab.bucket(t.srcHi, t.srcLo, port6);
         if (!t.fragmented && hit64(tab, t, bucket, port6, dst4, remotePort, now)) return null;
         int stripe = SessionTable.stripeOfBucket(bucket);
@@ -471,9 +494,16 @@ public final class Nat64Mapper implements AddressMapper {
      * lock (a new session, a TCP state change, a timer class change); the caller takes the locked path.
      */
     private boolean hit64(SessionTable tab, Tuple t, int bucket, int port6, int dst4, int remotePort, long now) {
-        int e = tab.epochBegin();
         int b = tab.find6Fast(bucket, t.srcHi, t.srcLo, port6);
-        if (b == SessionTable.NIL) return false;
+        return b != SessionTable.NIL && hitBib64(tab, t, b, port6, dst4, remotePort, now);
+    }
+
+    /**
+     * {@link #hit64} from BIB row {@code b}, found in the index or named by the look-ahead: the row's key is compared
+     * with the packet's inside the validated snapshot, so any row that is not this flow's is a miss, never a hit.
+     */
+    private boolean hitBib64(SessionTable tab, Tuple t, int b, int port6, int dst4, int remotePort, long now) {
+        int e = tab.epochBegin();
         int v = tab.readBegin(b);
         if (tab.bHi(b) != t.srcHi || tab.bLo(b) != t.srcLo || tab.bPort6(b) != port6) return false;
         int slot = tab.bSlot(b);

@@ -48,7 +48,7 @@ public interface AddressMapper {
     /**
      * Batch look-ahead, a further step: loads what a token of {@link #lookAhead64} / {@link #lookAhead46} (or of an
      * earlier step) points to and returns the next token (0: done). The caller keeps the last token it got (so no
-     * load is dead code).
+     * load is dead code) and hands it, when the packet is translated, to {@link #map64} in {@link Tuple#hint}.
      */
     default long lookAhead(long token) {
         return 0;

@@ -52,9 +52,14 @@ public final class IpTranslator implements Translator {
 
     @Override
     public Verdict translate(MemorySegment buf, long off, int len, long now, PacketSink sink) {
-        Verdict v = translate1(buf, off, len, now, sink);
+        return translate(buf, off, len, now, sink, true);
+    }
+
+    /** One packet, and the fragments it released; the mapper's timers first when {@code timers}. */
+    private Verdict translate(MemorySegment buf, long off, int len, long now, PacketSink sink, boolean timers) {
+        Verdict v = translate1(buf, off, len, now, sink, timers);
         // fragments the mapper kept until their first fragment came (this packet, perhaps) go out after it
-        for (int n; (n = takeReady()) > 0; ) translate1(ready, HEADROOM, n, now, sink);
+        for (int n; (n = takeReady()) > 0; ) translate1(ready, HEADROOM, n, now, sink, false);
         return v;
     }
 
@@ -91,7 +96,16 @@ public final class IpTranslator implements Translator {
                     // a packet shorter than its buffer claims, say: the look-ahead is only a hint
                 }
             }
-            for (int i = from; i < to; i++) verdicts[i] = translate(bufs[i], offs[i], lens[i], now, sink);
+            for (int i = from; i < to; i++) {
+                // the look-ahead's last token goes to the mapper with the packet (Tuple.hint): NAT64 then need not
+                // hash the key and probe the index again for a flow the passes already found
+                xlat64.hint = looksAhead ? tokens[i - from] : 0;
+                // the mapper's timers once per batch: every packet of it has the same time, so after the first
+                // packet's run there is nothing due that a later packet's run would find (a SYN held by a packet of
+                // this batch is due seconds later)
+                verdicts[i] = translate(bufs[i], offs[i], lens[i], now, sink, i == 0);
+                xlat64.hint = 0; // a packet that never reached the mapper leaves nothing for the next one
+            }
         }
     }
 
@@ -163,9 +177,9 @@ public final class IpTranslator implements Translator {
         }
     }
 
-    private Verdict translate1(MemorySegment buf, long off, int len, long now, PacketSink sink) {
+    private Verdict translate1(MemorySegment buf, long off, int len, long now, PacketSink sink, boolean timers) {
         try {
-            timers(now, sink);
+            if (timers) timers(now, sink);
             xlat46.now = now;
             xlat64.now = now;
             if (hairpin46 != null) hairpin46.now = now;

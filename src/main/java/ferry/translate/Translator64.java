@@ -49,6 +49,8 @@ public final class Translator64 {
     private final Tuple tuple = new Tuple();
     /** Time of the packet being translated (nanoseconds, from the caller; see {@link Tuple#now}). */
     long now;
+    /** The batch look-ahead's token for the next packet (see {@link Tuple#hint}); used by one packet, then 0. */
+    long hint;
     private int tcpFlags;
     private final ExtHeaderWalker walker = new ExtHeaderWalker();
     private final ExtHeaderWalker innerWalker = new ExtHeaderWalker();
@@ -394,6 +396,8 @@ public final class Translator64 {
         if (srcSpecial && !icmpError) return drop(Counter.DROP_64_SRC_NEVER_TRANSLATED);
         Tuple t = tuple;
         t.clear();
+        t.hint = hint;
+        hint = 0;
         t.srcHi = srcHi;
         t.srcLo = srcLo;
         t.dstHi = dstHi;

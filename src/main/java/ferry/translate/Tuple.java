@@ -23,6 +23,11 @@ public final class Tuple {
     public long now;
     /** TCP flags octet (byte 13 of the TCP header) of an outer TCP packet that carries its header, else 0. */
     public int tcpFlags;
+    /**
+     * The batch look-ahead's last token for this packet ({@link AddressMapper#lookAhead(long)}), 0: none. A mapper
+     * may use it to skip finding what it names, after checking that it is this packet's (a hint, never an answer).
+     */
+    public long hint;
     /** True when the outer packet is a fragment (a non-first fragment has no ports: they read 0). */
     public boolean fragmented;
     /** For a fragment: true when it is the first (offset 0, it carries the transport header). */
@@ -64,6 +69,7 @@ public final class Tuple {
         src4 = dst4 = proto = srcPort = dstPort = 0;
         inner = icmpError = false;
         tcpFlags = 0;
+        hint = 0;
         fragmented = outerFromInner = firstFragment = false;
         fragmentId = fragmentOffset = fragmentLength = 0;
         errorType = -1;

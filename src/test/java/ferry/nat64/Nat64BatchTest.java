@@ -162,6 +162,10 @@ class Nat64BatchTest {
     void lookAheadWithAnyKeyOrTokenNeitherThrowsNorChangesTheTables() {
         Nat64Fixture f = new Nat64Fixture();
         List<Result> first = single(f, outbound(8));
+        // a second session for host 3's UDP BIB entry (another remote port): an ordinary session row, at the head of
+        // the entry's list; its first session lives in the BIB row (the home session)
+        assertThat(f.send(v6(host(3), Y4).udp(40003, 54).build())).isEqualTo(Verdict.EMIT);
+        f.only();
         int sessions = f.mapper.sessionCount(IpProto.UDP) + f.mapper.sessionCount(IpProto.TCP)
                 + f.mapper.sessionCount(IpProto.ICMP);
         SplittableRandom r = new SplittableRandom(5);
@@ -173,8 +177,8 @@ class Nat64BatchTest {
             f.mapper.lookAhead(f.mapper.lookAhead(r.nextLong()));
             f.mapper.lookAhead(f.mapper.lookAhead(t));
         }
-        // real keys: the first step names the index position, the next ones find the BIB row, then its session,
-        // then load it and end
+        // real keys: the first step names the index position, the next ones find the BIB row, then the first session
+        // of its list (an ordinary row), then load it and end
         long[] x = ferry.addr.Ipv6.parse(host(3));
         long position = f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40003);
         assertThat(position).isNotZero();
@@ -183,9 +187,16 @@ class Nat64BatchTest {
         long session = f.mapper.lookAhead(bibRow);
         assertThat(session).isNotZero().isNotEqualTo(bibRow);
         long done = f.mapper.lookAhead(session);
-        assertThat(done).isBetween(0L, 1L);
-        assertThat(f.mapper.lookAhead(done)).isZero();
+        assertThat(done).isNotZero().isNotEqualTo(session);
+        assertThat(f.mapper.lookAhead(done)).as("done stays done").isEqualTo(done);
         assertThat(f.mapper.lookAhead(f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40004))).as("no such flow").isZero();
+        // a BIB entry whose only session is its home session: loading the BIB row loads the session too, and ends
+        long[] y = ferry.addr.Ipv6.parse(host(4));
+        long bibRow4 = f.mapper.lookAhead(f.mapper.lookAhead64(IpProto.UDP, y[0], y[1], 40004));
+        assertThat(bibRow4).isNotZero().isNotEqualTo(bibRow);
+        long done4 = f.mapper.lookAhead(bibRow4);
+        assertThat(done4).isNotZero().isNotEqualTo(bibRow4);
+        assertThat(f.mapper.lookAhead(done4)).as("done at once, and stays done").isEqualTo(done4);
         int port4 = srcPort(first.get(3 * 4).emitted().get(0));
         long bib4 = f.mapper.lookAhead46(IpProto.UDP, ferry.addr.Ipv4.parse(T4), port4);
         assertThat(bib4).isEqualTo(bibRow);
@@ -194,5 +205,45 @@ class Nat64BatchTest {
                 + f.mapper.sessionCount(IpProto.ICMP)).isEqualTo(sessions);
         assertThat(f.send(v6(host(3), Y4).udp(40003, 53).build())).isEqualTo(Verdict.EMIT);
         assertThat(srcPort(f.only())).isEqualTo(port4);
+    }
+
+    /** map64 of host {@code i}'s UDP flow (port 40000 + i to Y4#53) with the look-ahead hint {@code hint}. */
+    static ferry.translate.Tuple udpTuple(Nat64Fixture f, int i, long hint) {
+        ferry.translate.Tuple t = new ferry.translate.Tuple();
+        long[] src = ferry.addr.Ipv6.parse(host(i)), dst = ferry.addr.Ipv6.parse(Y6);
+        t.srcHi = src[0];
+        t.srcLo = src[1];
+        t.dstHi = dst[0];
+        t.dstLo = dst[1];
+        t.proto = IpProto.UDP;
+        t.srcPort = 40000 + i;
+        t.dstPort = 53;
+        t.now = f.now;
+        t.hint = hint;
+        assertThat(f.mapper.map64(t)).isNull();
+        return t;
+    }
+
+    @Test
+    void aLookAheadHintIsCheckedAgainstThePacketSoAnyTokenMapsAsNoHintDoes() {
+        Nat64Fixture f = new Nat64Fixture();
+        single(f, outbound(8));
+        int sessions = f.mapper.sessionCount(IpProto.UDP);
+        long[] y = ferry.addr.Ipv6.parse(host(4));
+        long bib4 = f.mapper.lookAhead(f.mapper.lookAhead64(IpProto.UDP, y[0], y[1], 40004));
+        long done4 = f.mapper.lookAhead(bib4);
+        long tcp4 = f.mapper.lookAhead(f.mapper.lookAhead64(IpProto.TCP, y[0], y[1], 50004));
+        ferry.translate.Tuple plain = udpTuple(f, 3, 0);
+        SplittableRandom r = new SplittableRandom(9);
+        long[] hints = {bib4, done4, tcp4, f.mapper.lookAhead(tcp4), -1L, Long.MIN_VALUE, 1L << 59, r.nextLong(),
+                r.nextLong(), r.nextLong()};
+        for (long h : hints) {
+            ferry.translate.Tuple t = udpTuple(f, 3, h); // host 3's packet, another flow's (or no flow's) token
+            assertThat(t.src4).as("hint %x", h).isEqualTo(plain.src4);
+            assertThat(t.srcPort).as("hint %x", h).isEqualTo(plain.srcPort);
+        }
+        ferry.translate.Tuple own = udpTuple(f, 4, done4); // its own token: the same mapping as without one
+        assertThat(own.srcPort).isEqualTo(udpTuple(f, 4, 0).srcPort).isNotEqualTo(plain.srcPort);
+        assertThat(f.mapper.sessionCount(IpProto.UDP)).isEqualTo(sessions);
     }
 }

@@ -160,4 +160,72 @@ class SessionTableTest {
         expire(T0 + SHORT);
         assertThat(t.find6Fast(t.bucket(hi, 1, 5000), hi, 1, 5000)).isEqualTo(SessionTable.NIL);
     }
+    /** A session of BIB {@code b} to Y:{@code port}, created under its stripe. */
+    int session(int stripe, int b, int port, long now) {
+        t.lock(stripe);
+        try {
+            return t.newSession(stripe, b, Y, port, 0, 1, now);
+        } finally {
+            t.unlock(stripe);
+        }
+    }
+
+    void delete(int stripe, int s, long now) {
+        t.lock(stripe);
+        try {
+            t.deleteSession(stripe, s, now);
+        } finally {
+            t.unlock(stripe);
+        }
+    }
+
+    @Test
+    void aBibEntrysFirstSessionLivesInItsRowAndOthersInOrdinaryRowsAndTheHomeIsTakenAgainOnceFree() {
+        int[] f = flow(1, 1, T0);
+        int stripe = f[0], b = f[1], home = f[2];
+        assertThat(home).as("the home session's id").isEqualTo(t.sessCap + b);
+        assertThat(t.sBib(home)).isEqualTo(b);
+        int second = session(stripe, b, 54, T0), third = session(stripe, b, 55, T0);
+        assertThat(second).isBetween(0, t.sessCap - 1);
+        assertThat(third).isBetween(0, t.sessCap - 1).isNotEqualTo(second);
+        assertThat(t.findSessionFast(b, Y, 53)).isEqualTo(home);
+        assertThat(t.findSessionFast(b, Y, 54)).isEqualTo(second);
+        assertThat(t.sWord(home)).isEqualTo(t.sWord(t.findSession(b, Y, 53)));
+        // the home session ends while the others go on; the BIB entry stays, and its next new session is home again
+        delete(stripe, home, T0);
+        assertThat(t.findSession(b, Y, 53)).isEqualTo(SessionTable.NIL);
+        assertThat(t.findSessionFast(b, Y, 55)).isEqualTo(third);
+        assertThat(t.liveSessions.get()).isEqualTo(2);
+        assertThat(session(stripe, b, 56, T0)).isEqualTo(home);
+        assertThat(t.sRemotePort(home)).isEqualTo(56);
+        assertThat(t.findSessionFast(b, Y, 54)).isEqualTo(second);
+        // a lock-free refresh of a home session writes its expiry word in the BIB row
+        long seen = t.sExpires(home);
+        assertThat(t.touch(home, seen, 1, T0 + 10 * SEC)).isTrue();
+        assertThat(t.sExpires(home)).isEqualTo(T0 + 10 * SEC + SHORT);
+        assertThat(expire(T0 + SHORT)).isEqualTo(2); // second and third; home was refreshed
+        assertThat(t.liveSessions.get()).isEqualTo(1);
+        assertThat(expire(T0 + 10 * SEC + SHORT)).isEqualTo(1);
+        assertThat(t.liveSessions.get()).isZero();
+        assertThat(t.liveBibs.get()).isZero();
+    }
+
+    @Test
+    void homeSessionsCountAgainstTheSessionCapLikeAnyOther() {
+        // 64 sessions at most: one per BIB entry (all home sessions), then none more, for any entry
+        int[] first = flow(100, 1, T0), last = null;
+        for (int i = 1; i < 64; i++) last = flow(100 + i, 1, T0);
+        assertThat(t.liveSessions.get()).isEqualTo(64);
+        assertThat(first[2]).isGreaterThanOrEqualTo(t.sessCap);
+        assertThat(last[2]).isGreaterThanOrEqualTo(t.sessCap);
+        assertThat(session(first[0], first[1], 54, T0)).isEqualTo(SessionTable.NIL);
+        // one ends (its entry too): its credit returns, and a second session of another entry (an ordinary row) gets
+        // it; then the table is full again
+        delete(last[0], last[2], T0);
+        assertThat(t.liveSessions.get()).isEqualTo(63);
+        int s = session(first[0], first[1], 54, T0);
+        assertThat(s).isBetween(0, t.sessCap - 1);
+        assertThat(t.liveSessions.get()).isEqualTo(64);
+        assertThat(session(first[0], first[1], 55, T0)).isEqualTo(SessionTable.NIL);
+    }
 }
