@@ -567,7 +567,7 @@ public final class Lab {
     String[] ferry(String... args) {
         List<String> c = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx96m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "--enable-native-access=ALL-UNNAMED", "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "-Dferry.lab.dir=" + dir, "-cp", System.getProperty("java.class.path"), "ferry.app.Main"));
         c.addAll(List.of(args));
         return c.toArray(String[]::new);

@@ -123,7 +123,7 @@ class MultiRunEndToEndTest extends NetnsHarness {
         String java = ProcessHandle.current().info().command().orElse("java");
         spawn(nsR, java, "-Xmx48m", "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "lab",
                 "dns-server", "--listen", "127.0.0.1:5300");
-        Process p = spawn(nsR, java, "--enable-native-access=ALL-UNNAMED", "-Xmx96m",
+        Process p = spawn(nsR, java, "--enable-native-access=ALL-UNNAMED", "-Xmx160m",
                 "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run",
                 "--config", siitFile.toString(), "--config", natFile.toString(), "--config", clatFile.toString(),
                 "--config", dnsFile.toString(),

@@ -256,9 +256,9 @@ public abstract class NetnsHarness {
             });
         }
 
-        /** Starts {@code ferry args} (64 MB heap) in a namespace of {@code t} and waits 30 s for {@code ready}. */
+        /** Starts {@code ferry args} (128 MB heap: NAT64 allocates its tables for the default max-sessions, ~57 MB) in a namespace of {@code t} and waits 30 s for {@code ready}. */
         public static Child start(NetnsHarness t, String ns, String ready, String... args) throws Exception {
-            Child c = new Child(t.spawn(ns, ferryJvm("64m", args).toArray(String[]::new)));
+            Child c = new Child(t.spawn(ns, ferryJvm("128m", args).toArray(String[]::new)));
             c.awaitStderr(ready, 30);
             return c;
         }
