@@ -151,28 +151,9 @@ class BatchingTunWorkerTest extends TunWorkerTest {
     @Test
     void aBatchCallThatThrowsIsCountedOnceAndTheWorkerGoesOn() throws Throwable {
         AtomicInteger calls = new AtomicInteger();
-        PacketHandler.Factory f = (queue, out) -> new PacketHandler() {
-            @Override
-            public void handle(MemorySegment buf, long off, int len) {
-                out.send(buf, off, len);
-            }
-
-            @Override
-            public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
-                return false;
-            }
-
-            @Override
-            public boolean batches() {
-                return true;
-            }
-
-            @Override
-            public void handleBatch(MemorySegment[] bufs, long[] offs, int[] lens, int n) {
-                if (calls.incrementAndGet() == 1) throw new IllegalStateException("a broken batch handler");
-                PacketHandler.super.handleBatch(bufs, offs, lens, n);
-            }
-        };
+        PacketHandler.Factory f = (queue, out) -> new EchoHandler(out, true, len -> { }, n -> {
+            if (calls.incrementAndGet() == 1) throw new IllegalStateException("a broken batch handler");
+        });
         send(echo4(1));
         start(false, f, 10_000);
         assertThat(awaitStat(TunStat.HANDLER_EXCEPTION, 1)).isEqualTo(1);
@@ -185,18 +166,7 @@ class BatchingTunWorkerTest extends TunWorkerTest {
     @Test
     void aSwapToAHandlerThatDoesNotBatchTakesEffectAtTheNextBatch() throws Throwable {
         AtomicInteger singles = new AtomicInteger();
-        PacketHandler.Factory one = (queue, out) -> new PacketHandler() {
-            @Override
-            public void handle(MemorySegment buf, long off, int len) {
-                singles.incrementAndGet();
-                out.send(buf, off, len);
-            }
-
-            @Override
-            public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
-                return false;
-            }
-        };
+        PacketHandler.Factory one = (queue, out) -> new EchoHandler(out, false, len -> singles.incrementAndGet(), n -> { });
         AtomicReference<PacketHandler.Factory> current = new AtomicReference<>(translating(new Counters()));
         for (int i = 0; i < 3; i++) send(echo4(i));
         worker = new TunWorker(0, workerFd, false, ferry.translate.Translator.HEADROOM, stopFd, current::get,

@@ -80,29 +80,7 @@ class UringTunWorkerTest extends TunWorkerTest {
     void aHandlerThatAsksForBatchesIsStillHandedOnePacketAtATimeOnTheRing() throws Throwable {
         List<Integer> singles = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.concurrent.atomic.AtomicInteger batchCalls = new java.util.concurrent.atomic.AtomicInteger();
-        PacketHandler.Factory f = (queue, out) -> new PacketHandler() {
-            @Override
-            public void handle(MemorySegment buf, long off, int len) {
-                singles.add(len);
-                out.send(buf, off, len);
-            }
-
-            @Override
-            public boolean handleGso(MemorySegment buf, long off, int len, int segmentLength) {
-                return false;
-            }
-
-            @Override
-            public boolean batches() {
-                return true;
-            }
-
-            @Override
-            public void handleBatch(MemorySegment[] bufs, long[] offs, int[] lens, int n) {
-                batchCalls.incrementAndGet();
-                PacketHandler.super.handleBatch(bufs, offs, lens, n);
-            }
-        };
+        PacketHandler.Factory f = (queue, out) -> new EchoHandler(out, true, singles::add, n -> batchCalls.incrementAndGet());
         for (int i = 0; i < 20; i++) send(echo4(i));
         start(false, f, 10_000);
         for (int i = 0; i < 20; i++) assertThat(receive()).as("packet %d", i).isEqualTo(echo4(i));
