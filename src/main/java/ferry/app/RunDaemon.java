@@ -226,11 +226,23 @@ final class RunDaemon {
                     "action", "finishing packets in flight");
             done.countDown();
         };
-        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
-        sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop);
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+        warnIfIgnored("TERM", sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop));
+        warnIfIgnored("INT", sun.misc.Signal.handle(new sun.misc.Signal("INT"), stop));
+        warnIfIgnored("HUP", sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
             Log.event(Log.Level.INFO, "reloading", "signal", "SIGHUP", "files", instances.size());
             reloadAll();
-        });
+        }));
+    }
+
+    /**
+     * A signal ignored when the JVM started (SIGHUP under {@code nohup}, SIGINT for a background job of a
+     * non-interactive shell) stays ignored: the JVM does not install a handler for it and says so only by handing
+     * back SIG_IGN. Say it in the log, so that an operator whose reload signal does nothing knows why.
+     */
+    private static void warnIfIgnored(String name, sun.misc.SignalHandler before) {
+        if (before == sun.misc.SignalHandler.SIG_IGN) {
+            Log.event(Log.Level.WARN, "signal_ignored", "signal", "SIG" + name, "reason", "ignored_when_ferry_started",
+                    "hint", "HUP".equals(name) ? "reload_with_ferry_file_handle_or_start_without_nohup" : "stop_with_another_signal");
+        }
     }
 }
