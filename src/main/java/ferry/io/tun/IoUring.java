@@ -57,10 +57,6 @@ final class IoUring implements AutoCloseable {
     static final long OFF_CQ_RING = 0x8000000L;
     static final long OFF_SQES = 0x10000000L;
 
-    static final int ETIME = 62;
-    static final int ECANCELED = 125;
-    static final int EBUSY = 16;
-
     private static final int SQE_SIZE = 64;
     private static final int CQE_SIZE = 16;
     private static final int PARAMS_SIZE = 120;

@@ -67,6 +67,8 @@ final class LinuxC {
     static final int ENOMEM = 12;
     static final int EACCES = 13;
     static final int EBUSY = 16;
+    static final int ETIME = 62;
+    static final int ECANCELED = 125;
     static final int ENODEV = 19;
     static final int EINVAL = 22;
     static final int EMSGSIZE = 90;
@@ -129,6 +131,8 @@ final class LinuxC {
             case ENOMEM -> "ENOMEM";
             case EACCES -> "EACCES";
             case EBUSY -> "EBUSY";
+            case ETIME -> "ETIME";
+            case ECANCELED -> "ECANCELED";
             case ENODEV -> "ENODEV";
             case EINVAL -> "EINVAL";
             case EBADFD -> "EBADFD";

@@ -700,12 +700,12 @@ public final class TunWorker implements Runnable {
             // read, the poll, the stop eventfd) and the writes and the wait share one io_uring_enter
             int e = ring.enter(block ? 1 + queuedWrites : 0, timeout);
             stats[TunStat.URING_ENTERS.ordinal()]++;
-            if (e < 0 && e != -LinuxC.EINTR && e != -IoUring.ETIME && e != -IoUring.EBUSY) {
+            if (e < 0 && e != -LinuxC.EINTR && e != -LinuxC.ETIME && e != -LinuxC.EBUSY) {
                 throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-e));
             }
             int n = ring.ready();
             // a wait that ends with nothing ready timed out (with SQEs submitted, enter returns their count instead)
-            if (block && timeout >= 0 && n == 0 && (e == -IoUring.ETIME || e >= 0)) {
+            if (block && timeout >= 0 && n == 0 && (e == -LinuxC.ETIME || e >= 0)) {
                 PacketHandler h = handler;
                 if (h != null) {
                     try {
@@ -740,7 +740,7 @@ public final class TunWorker implements Runnable {
                         freeSlots[freeCount++] = slot;
                         if (res == -LinuxC.EAGAIN) needPoll = true;
                         else if (res == -EOPNOTSUPP && readNowait) readNowait = false; // no FMODE_NOWAIT: armed reads
-                        else if (res != -LinuxC.EINTR && res != -IoUring.ECANCELED) {
+                        else if (res != -LinuxC.EINTR && res != -LinuxC.ECANCELED) {
                             failed++;
                             lastErrno = -res;
                         }
@@ -777,7 +777,7 @@ public final class TunWorker implements Runnable {
                 if (failures.failed(lastErrno)) return;
                 // back off without spinning; the stop eventfd's poll completes the wait at once when stopped
                 int w = ring.enter(1, failures.backoff());
-                if (w < 0 && w != -LinuxC.EINTR && w != -IoUring.ETIME) {
+                if (w < 0 && w != -LinuxC.EINTR && w != -LinuxC.ETIME) {
                     throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-w));
                 }
                 want = 1;
@@ -852,7 +852,7 @@ public final class TunWorker implements Runnable {
         if (ring.pending() == 0) return;
         int e = ring.enter(0, -1);
         stats[TunStat.URING_ENTERS.ordinal()]++;
-        if (e < 0 && e != -LinuxC.EINTR && e != -IoUring.EBUSY) {
+        if (e < 0 && e != -LinuxC.EINTR && e != -LinuxC.EBUSY) {
             throw new IllegalStateException("io_uring_enter failed: " + LinuxC.errnoName(-e));
         }
     }
