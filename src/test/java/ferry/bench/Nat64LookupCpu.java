@@ -29,13 +29,17 @@ import java.util.List;
  * time: on a machine shared with other jobs, a JMH score counts the time the thread waits for a core, this counts
  * only the time it runs (cache pollution by the neighbours still shows). The same packets as {@link Nat64Benchmark}
  * ({@code established}, {@code establishedShuffled}) and {@link TranslateBenchmark} ({@code udp64_6to4}), in one JVM,
- * interleaved round by round, and new flows at steady state ({@code create}); per case the best round (least
+ * interleaved round by round, and new flows at steady state ({@code create}); SIIT also through the batch harness
+ * ({@code SIIT udp64_6to4 batch}: the NAT64 batch cases' 32 buffers, copies and batch API, so the batch cases are
+ * compared with like as well, column "x SIIT batch"); per case the best round (least
  * disturbed) and the median are printed; then expiry with nothing due, per call, at each size.
  * Run: {@code bench/nat64-cputime.sh [rounds] [packets per round] [case name filter]}.
  */
 public final class Nat64LookupCpu {
     private Nat64LookupCpu() {
     }
+
+    static final String SIIT_BATCH = "SIIT udp64_6to4 batch";
 
     interface Case {
         Verdict run(long i);
@@ -85,6 +89,34 @@ public final class Nat64LookupCpu {
         cases.add(i -> {
             MemorySegment.copy(in, 0, buf, Translator.HEADROOM, p.length);
             return siit.translate(buf, Translator.HEADROOM, p.length, (s, o, n) -> sunk[0] += n);
+        });
+        // the same SIIT packet through the same batch harness as the NAT64 batch cases (Nat64Benchmark.Flows
+        // .sendBatch): 32 packets copied into 32 separate buffers, the source words rewritten as there (to the
+        // values they already hold: SIIT is stateless), then the translator's batch API; so "x SIIT batch" compares
+        // like with like, and SIIT batch vs SIIT shows what the harness (buffers, copies, batch loop) costs by itself
+        MemorySegment[] sbufs = new MemorySegment[Nat64Benchmark.Flows.BATCH];
+        long[] soffs = new long[sbufs.length];
+        int[] slens = new int[sbufs.length];
+        Verdict[] sv = new Verdict[sbufs.length];
+        for (int j = 0; j < sbufs.length; j++) {
+            sbufs[j] = arena.allocate(Translator.HEADROOM + 2048);
+            soffs[j] = Translator.HEADROOM;
+            slens[j] = p.length;
+        }
+        long srcLo = Bytes.i64(in, 16);
+        int srcPort = Bytes.u16(in, 40);
+        names.add(SIIT_BATCH);
+        cases.add((BatchCase) i -> {
+            for (int j = 0; j < sbufs.length; j++) {
+                MemorySegment b = sbufs[j];
+                MemorySegment.copy(in, 0, b, Translator.HEADROOM, p.length);
+                Bytes.put64(b, Translator.HEADROOM + 16, srcLo);
+                Bytes.put16(b, Translator.HEADROOM + 40, srcPort);
+            }
+            siit.translate(sbufs, soffs, slens, sbufs.length, 0L, (s, o, n) -> sunk[0] += n, sv);
+            int refused = 0;
+            for (Verdict v : sv) if (v != Verdict.EMIT) refused++;
+            return refused;
         });
         // the 4->6 reference: SIIT udp64_4to6 with the same per-packet preparation as the NAT64 4->6 cases below
         Translator siit46 = new IpTranslator(TranslatorSettings.defaults(), new SiitMapper(Rfc6052.parse("64:ff9b::/96"),
@@ -208,17 +240,22 @@ public final class Nat64LookupCpu {
                 if (round >= 0) ns[c][round] = (double) (t1 - t0) / batch;
             }
         }
-        System.out.printf("%-32s %14s %14s %12s %12s%n", "case (UDP 64 B, 6->4 unless 4->6)", "best Mpps/CPU", "median Mpps", "best ns/pkt",
-                "x SIIT best");
+        // x SIIT: against SIIT one packet at a time in one hot buffer (the historical reference); x SIIT batch: against
+        // SIIT through the batch harness (6->4 cases only: the same buffers, copies and batch API as NAT64's batches)
+        System.out.printf("%-32s %14s %14s %12s %12s %13s%n", "case (UDP 64 B, 6->4 unless 4->6)", "best Mpps/CPU", "median Mpps",
+                "best ns/pkt", "x SIIT best", "x SIIT batch");
         double siitBest = java.util.Arrays.stream(ns[0]).min().orElseThrow();
         int ref46 = names.indexOf("SIIT udp64_4to6 (4->6)");
         double siit46Best = ref46 < 0 ? siitBest : java.util.Arrays.stream(ns[ref46]).min().orElseThrow();
+        int refBatch = names.indexOf(SIIT_BATCH);
+        double siitBatchBest = java.util.Arrays.stream(ns[refBatch]).min().orElseThrow();
         for (int c = 0; c < cases.size(); c++) {
             double[] v = ns[c].clone();
             java.util.Arrays.sort(v);
             boolean to6 = names.get(c).contains("4->6"); // against the 4->6 SIIT reference
-            System.out.printf("%-32s %14.2f %14.2f %12.1f %12.2f%n", names.get(c), 1e3 / v[0], 1e3 / v[v.length / 2], v[0],
-                    v[0] / (to6 ? siit46Best : siitBest));
+            String vsBatch = to6 ? "" : String.format("%13.2f", v[0] / siitBatchBest);
+            System.out.printf("%-32s %14.2f %14.2f %12.1f %12.2f%s%n", names.get(c), 1e3 / v[0], 1e3 / v[v.length / 2], v[0],
+                    v[0] / (to6 ? siit46Best : siitBest), vsBatch);
         }
         // expiry with nothing due, per call, on each table (flat in N is the goal)
         for (int k = 0; k < sizes.length; k++) {

@@ -7,6 +7,7 @@ import ferry.addr.Prefix6;
 import ferry.addr.Denylist4;
 import ferry.addr.Rfc6052;
 import ferry.metrics.Counters;
+import ferry.packet.Bytes;
 import ferry.packet.PacketBuilder;
 import ferry.siit.SiitMapper;
 import ferry.translate.PacketSink;
@@ -22,6 +23,7 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -69,6 +71,7 @@ public class TranslateBenchmark {
         MemorySegment.copy(input, 0, buf, Translator.HEADROOM, len);
         Verdict v = translator.translate(buf, Translator.HEADROOM, len, sink);
         if (v != Verdict.EMIT) throw new IllegalStateException(packet + " does not translate: " + v);
+        setupBatch();
     }
 
     static byte[] packet(String name) {
@@ -96,6 +99,46 @@ public class TranslateBenchmark {
     public Verdict translate() {
         MemorySegment.copy(input, 0, buf, Translator.HEADROOM, len);
         return translator.translate(buf, Translator.HEADROOM, len, sink);
+    }
+
+    /** Packets per {@link #translateBatch} call: as {@link Nat64Benchmark.Flows#BATCH}. */
+    static final int BATCH = Nat64Benchmark.Flows.BATCH;
+    private final MemorySegment[] bufs = new MemorySegment[BATCH];
+    private final long[] offs = new long[BATCH];
+    private final int[] lens = new int[BATCH];
+    private final Verdict[] verdicts = new Verdict[BATCH];
+    private long srcLo;
+    private int srcPort;
+
+    private void setupBatch() {
+        for (int j = 0; j < BATCH; j++) {
+            bufs[j] = arena.allocate(Translator.HEADROOM + 2048);
+            offs[j] = Translator.HEADROOM;
+            lens[j] = len;
+        }
+        srcLo = Bytes.i64(input, 16); // IPv6 packets: source low word; IPv4 packets: bytes 16-23 (rewritten as is)
+        srcPort = Bytes.u16(input, 40);
+    }
+
+    /**
+     * The SIIT reference through the NAT64 batch harness ({@link Nat64Benchmark.Flows#sendBatch}): {@link #BATCH}
+     * packets copied into as many buffers, the words NAT64's harness rewrites per packet written (with the values
+     * they hold: SIIT is stateless), then the translator's batch API. Compare {@code Nat64Benchmark.*Batch} with this
+     * (like with like) as well as with {@link #translate}.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int translateBatch() {
+        for (int j = 0; j < BATCH; j++) {
+            MemorySegment b = bufs[j];
+            MemorySegment.copy(input, 0, b, Translator.HEADROOM, len);
+            Bytes.put64(b, Translator.HEADROOM + 16, srcLo);
+            Bytes.put16(b, Translator.HEADROOM + 40, srcPort);
+        }
+        translator.translate(bufs, offs, lens, BATCH, 0L, sink, verdicts);
+        int refused = 0;
+        for (int j = 0; j < BATCH; j++) if (verdicts[j] != Verdict.EMIT) refused++;
+        return refused;
     }
 
     @TearDown(Level.Trial)
