@@ -414,6 +414,11 @@ final class SessionTable {
         return s < sessCap ? ses[s * 4] ^ ses[s * 4 + 3] : bib[(s - sessCap) * 8 + 4] ^ bib[(s - sessCap) * 8 + 7];
     }
 
+    /** BIB rows ever handed out (a high-water mark of the live entries: how many rows lookups may touch). */
+    int bibRowsUsed() {
+        return bibTop.get();
+    }
+
     /** Slots of the IPv6 index (a position's home slot is below it). */
     int indexSlots() {
         return index6.length;

@@ -29,6 +29,15 @@ public interface AddressMapper {
     }
 
     /**
+     * True when a batch arriving now is worth looking ahead for (asked once per batch, lock-free and cheap): {@link
+     * #looksAhead} and the state is large enough that its lines may not be in the cache. A mapper whose tables all fit
+     * in the core's cache says false: the look-ahead passes would only cost time there.
+     */
+    default boolean worthLookingAhead() {
+        return looksAhead();
+    }
+
+    /**
      * Batch look-ahead, first step (see {@link Translator#translate(java.lang.foreign.MemorySegment[], long[], int[],
      * int, long, PacketSink, Verdict[])}): starts loading the state that {@link #map64} will read for an IPv6 packet
      * of protocol {@code proto} (the IPv4 number: ICMP for ICMPv6) from ({@code srcHi}, {@code srcLo}) port
@@ -52,6 +61,16 @@ public interface AddressMapper {
      */
     default long lookAhead(long token) {
         return 0;
+    }
+
+    /**
+     * One look-ahead pass over a window: {@code tokens[i] = lookAhead(tokens[i])} for i in [0, n); returns how many
+     * of the new tokens still have a line to load (0: a further pass would load nothing). Overridden to keep the
+     * loop tight; the default says every token may.
+     */
+    default int lookAhead(long[] tokens, int n) {
+        for (int i = 0; i < n; i++) tokens[i] = lookAhead(tokens[i]);
+        return n;
     }
 
     /**

@@ -65,41 +65,45 @@ public final class IpTranslator implements Translator {
 
     /** Packets whose flows are looked up together before they are translated (see {@link #lookAhead}). */
     static final int LOOK_AHEAD = 32;
-    /** Dependent steps a look-ahead follows after the first ({@link AddressMapper#lookAhead(long)} calls). */
+    /** Dependent steps a look-ahead follows after the first ({@link AddressMapper#lookAhead(long[], int)} passes). */
     static final int LOOK_AHEAD_STEPS = 3;
     /** Look-ahead tokens of the packets of a window (kept in a field: the loads behind them are not dead code). */
     private final long[] tokens = new long[LOOK_AHEAD];
     private final boolean looksAhead;
 
     /**
-     * A batch: in windows of {@link #LOOK_AHEAD} packets, when the mapper keeps state ({@link
-     * AddressMapper#looksAhead}), first passes over the window: each packet's flow key is read from its headers and
-     * handed to the mapper ({@link AddressMapper#lookAhead64} / {@link AddressMapper#lookAhead46}: NAT64 computes
-     * where the IPv6 index holds it, or loads the pool4 owner word), then {@link #LOOK_AHEAD_STEPS} passes in which
-     * the mapper loads the next dependent line of every packet's lookup ({@link AddressMapper#lookAhead}: index
-     * line, BIB row, session row); each pass's loads are independent of one another, so their misses overlap. Then the packets are translated
-     * one by one, as {@link #translate(MemorySegment, long, int, long, PacketSink)} does, finding their rows in the
-     * cache. The passes change nothing: the verdicts and packets are those of one call per packet.
+     * A batch: when the mapper keeps state worth loading ahead ({@link AddressMapper#worthLookingAhead}: NAT64 with
+     * tables too large to stay in the cache), in windows of {@link #LOOK_AHEAD} packets, first passes over the
+     * window: each packet's flow key is read from its headers and handed to the mapper ({@link
+     * AddressMapper#lookAhead64} / {@link AddressMapper#lookAhead46}: NAT64 computes where the IPv6 index holds it,
+     * or loads the pool4 owner word), then up to {@link #LOOK_AHEAD_STEPS} passes in which the mapper loads the next
+     * dependent line of every packet's lookup ({@link AddressMapper#lookAhead(long[], int)}: index line, BIB row,
+     * session row; no further pass once no packet has a line left to load); each pass's loads are independent of
+     * one another, so their misses overlap. Then the packets are translated one by one, as {@link
+     * #translate(MemorySegment, long, int, long, PacketSink)} does, finding their rows in the cache. The passes
+     * change nothing: the verdicts and packets are those of one call per packet.
      */
     @Override
     public void translate(MemorySegment[] bufs, long[] offs, int[] lens, int n, long now, PacketSink sink,
                           Verdict[] verdicts) {
+        boolean ahead = looksAhead && mapper.worthLookingAhead(); // once per batch: small tables stay in the cache
         for (int from = 0; from < n; from += LOOK_AHEAD) {
             int to = Math.min(n, from + LOOK_AHEAD);
-            if (looksAhead) {
+            if (ahead) {
                 try {
                     for (int i = from; i < to; i++) tokens[i - from] = lookAhead(bufs[i], offs[i], lens[i]);
-                    for (int pass = 0; pass < LOOK_AHEAD_STEPS; pass++) {
-                        for (int i = 0; i < to - from; i++) tokens[i] = mapper.lookAhead(tokens[i]);
+                    for (int pass = 0; pass < LOOK_AHEAD_STEPS && mapper.lookAhead(tokens, to - from) > 0; pass++) {
+                        // each pass loads one more line per packet; none once every packet's lookup is loaded
                     }
                 } catch (Throwable e) {
                     // a packet shorter than its buffer claims, say: the look-ahead is only a hint
+                    java.util.Arrays.fill(tokens, 0L);
                 }
             }
             for (int i = from; i < to; i++) {
                 // the look-ahead's last token goes to the mapper with the packet (Tuple.hint): NAT64 then need not
                 // hash the key and probe the index again for a flow the passes already found
-                xlat64.hint = looksAhead ? tokens[i - from] : 0;
+                xlat64.hint = ahead ? tokens[i - from] : 0;
                 // the mapper's timers once per batch: every packet of it has the same time, so after the first
                 // packet's run there is nothing due that a later packet's run would find (a SYN held by a packet of
                 // this batch is due seconds later)

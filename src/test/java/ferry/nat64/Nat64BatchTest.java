@@ -138,8 +138,11 @@ class Nat64BatchTest {
     @Test
     void aBatchTranslatesEveryPacketExactlyAsOneCallPerPacketWould() {
         int flows = 40;
+        // small tables skip the look-ahead (worthLookingAhead); with the threshold at 0 they take it: both checked
+        for (int rows : new int[] {0, Nat64Mapper.LOOK_AHEAD_ROWS})
         for (int size : new int[] {1, 7, 32, 200}) {
             Nat64Fixture one = new Nat64Fixture(), many = new Nat64Fixture();
+            many.mapper.lookAheadRows = rows;
             List<byte[]> out = outbound(flows);
             List<Result> s1 = single(one, out);
             assertThat(s1.stream().filter(r -> r.verdict() == Verdict.EMIT).count()).isEqualTo(out.size());
@@ -156,6 +159,32 @@ class Nat64BatchTest {
             }
             assertThat(many.counters.snapshot()).isEqualTo(one.counters.snapshot());
         }
+    }
+
+    @Test
+    void batchesLookAheadOnlyOnceATableHasMoreRowsThanTheCacheHolds() {
+        Nat64Fixture f = new Nat64Fixture();
+        assertThat(f.mapper.worthLookingAhead()).as("empty tables").isFalse();
+        f.mapper.lookAheadRows = 3;
+        for (int i = 0; i < 3; i++) assertThat(f.send(v6(host(i), Y4).udp(40000 + i, 53).payload(8).build())).isEqualTo(Verdict.EMIT);
+        assertThat(f.mapper.worthLookingAhead()).as("3 BIB rows, threshold 3").isFalse();
+        assertThat(f.send(v6(host(3), Y4).udp(40003, 53).payload(8).build())).isEqualTo(Verdict.EMIT);
+        assertThat(f.mapper.worthLookingAhead()).as("4 BIB rows, threshold 3").isTrue();
+        assertThat(new Nat64Fixture().mapper.lookAheadRows).isEqualTo(Nat64Mapper.LOOK_AHEAD_ROWS).isPositive();
+    }
+
+    @Test
+    void aLookAheadPassCountsTheTokensWithALineLeftToLoad() {
+        Nat64Fixture f = new Nat64Fixture();
+        f.send(v6(host(0), Y4).udp(40000, 53).payload(8).build());
+        long[] x = ferry.addr.Ipv6.parse(host(0));
+        long[] tokens = {f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40000), 0L,
+                f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40001)};
+        assertThat(f.mapper.lookAhead(tokens, 3)).as("index line loaded: the flow's BIB row is next").isEqualTo(1);
+        assertThat(tokens[1]).isZero();
+        assertThat(tokens[2]).as("no such flow").isZero();
+        assertThat(f.mapper.lookAhead(tokens, 3)).as("BIB row loaded with its home session: done").isZero();
+        assertThat(tokens[0]).isNotZero();
     }
 
     @Test
