@@ -23,6 +23,26 @@ class Pool4Test {
     private static final long[] X = ferry.addr.Ipv6.parse(X6);
 
     @Test
+    void everySlotNamesTheAddressAndPortThatNameIt() {
+        // blocks of 1, 1000 and 64512 ports: slot -> (address, port) -> slot is the identity, in port order
+        Pool4 p = new Pool4(List.of(udp("203.0.113.7/32", 5000, 5000), udp("203.0.113.0/30", 1000, 1999),
+                udp("198.51.100.0/30", 1024, 65535)), 11, 1);
+        Pool4.ProtoPool pp = p.of(IpProto.UDP);
+        Set<Long> seen = new HashSet<>();
+        for (int slot = 0; slot < p.size(IpProto.UDP); slot++) {
+            int a = pp.addrOf(slot), port = pp.portOf(slot);
+            assertThat(pp.layout.slotOf(a, port)).as("slot " + slot).isEqualTo(slot);
+            assertThat(seen.add((long) a << 16 | port)).as("slot " + slot + " unique").isTrue();
+        }
+        assertThat(pp.addrOf(0)).isEqualTo(Ipv4.parse("203.0.113.7"));
+        assertThat(pp.portOf(0)).isEqualTo(5000);
+        assertThat(pp.addrOf(1 + 1000 + 999)).isEqualTo(Ipv4.parse("203.0.113.1"));
+        assertThat(pp.portOf(1 + 1000 + 999)).isEqualTo(1999);
+        assertThat(pp.addrOf(p.size(IpProto.UDP) - 1)).isEqualTo(Ipv4.parse("198.51.100.3"));
+        assertThat(pp.portOf(p.size(IpProto.UDP) - 1)).isEqualTo(65535);
+    }
+
+    @Test
     void emptyPool4IsRefused() {
         assertThatThrownBy(() -> new Pool4(List.of(), 11, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("pool4 is empty");
