@@ -2,7 +2,8 @@
 # Stateful NAT64 benchmark (JMH, with the GC profiler for bytes allocated per packet): established-flow lookups
 # at 10k/100k/1M sessions (in flow order and in a shuffled order), expiry with nothing due, steady-state session
 # creation, and established flows under a flood of new ones, plus the SIIT reference (TranslateBenchmark,
-# UDP 64 B 6->4) in the same run, since the ratio to SIIT is what counts on a shared machine.
+# UDP 64 B 6->4; translateBatch: the same through the NAT64 batch cases' harness) in the same run, since the ratio to
+# SIIT is what counts on a shared machine.
 # Usage: bench/nat64-jmh.sh [JMH options...]
 #   e.g. bench/nat64-jmh.sh -p sessions=1000000 'Nat64Benchmark.established' 'TranslateBenchmark'
 # Memory per session: bench/nat64-memory.sh
