@@ -17,6 +17,8 @@
 # mixes' shortest answers (TTL 30 s), so each server has refreshed (prefetch) or refetched (expiry) them once before
 # anything is measured, as a server that has run for a while has: in a fresh JVM the first expiry or prefetch takes
 # branches the JIT had never seen taken and deoptimizes the hit path once (README, "The refetch tail and prefetch").
+# After the full-load warm-up both servers sit idle EXPIRE_IDLE seconds (default 32) together, so the TTL-30 answers
+# expire, before the 5 s at RATE: the measured runs then meet no code path the servers have not run before.
 # Both servers prefetch (ferry by default, 2:9; unbound with "prefetch: yes"), as an operator would run them.
 # ferry runs with the launcher's JVM options for dns64 (FERRY_JAVA_OPTS if set, else FERRY_DNS64_JAVA_OPTS in ./ferry,
 # with its -Xmx rule for large caches, and MALLOC_ARENA_MAX=2)
@@ -25,7 +27,7 @@
 # Usage: bench/dns64/run.sh [MIX...]   (mixes: synth real a all; default: synth real a)
 #        env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, P99_SECONDS=5 per latency run,
 #             QPS_RUNS=0 to skip the full-load runs (latency only), REPS=3, WARMUP=40 seconds at
-#             full load before measuring, FERRY_JAVA_OPTS, CACHE=16m, FERRY_PREFETCH (ferry's --prefetch, e.g. off;
+#             full load before measuring, EXPIRE_IDLE=32 seconds idle after it, FERRY_JAVA_OPTS, CACHE=16m, FERRY_PREFETCH (ferry's --prefetch, e.g. off;
 #             unset: ferry's default, 2:9; builds before prefetch have no such option), FERRY_CLASSES (another ferry build's
 #             target/classes, e.g. to measure the code before a change in the same conditions; CACHE=10000 for builds
 #             whose --cache-size counted answers)
@@ -42,6 +44,7 @@ P99_SECONDS=${P99_SECONDS:-5}
 QPS_RUNS=${QPS_RUNS:-1}
 REPS=${REPS:-3}
 WARMUP=${WARMUP:-40}
+EXPIRE_IDLE=${EXPIRE_IDLE:-32}
 AUTH_PORT=${AUTH_PORT:-25353}
 FERRY_PORT=${FERRY_PORT:-25354}
 export FERRY_PORT
@@ -197,8 +200,10 @@ qps() { # $1 port, $2 dnsperf threads, $3 cpu list or "", $4 query file
 p99() { # $1 port, $2 cpu list or "", $3 query file: latency at a fixed rate, 99th percentile in ms
   local pin=()
   [ -n "$2" ] && pin=(taskset -c "$2")
-  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$3" -l "$P99_SECONDS" -Q "$RATE" -c 10 -v 2>/dev/null \
-    | awk '/^> / {print $NF}' | sort -g >"$tmp/lat.txt"
+  # dnsperf writes its per-query lines to a file; they are read after the run, so no awk or sort shares a CPU with
+  # the server while it is measured (in round 1 a pipe's readers would run on any CPU, the server's included)
+  "${pin[@]}" dnsperf -s 127.0.0.1 -p "$1" -d "$3" -l "$P99_SECONDS" -Q "$RATE" -c 10 -v >"$tmp/raw.txt" 2>/dev/null || true
+  awk '/^> / {print $NF}' "$tmp/raw.txt" | sort -g >"$tmp/lat.txt"
   cat "$tmp/lat.txt" >>"$tmp/pool-$1"
   awk '{a[NR]=$1} END {if (NR == 0) {print "nan"; exit} i=int(NR*0.99); if (i < 1) i=1; printf "%.3f\n", a[i]*1000}' "$tmp/lat.txt"
   awk -v port="$1" 'function q(p) {i=int(NR*p); if (i < 1) i=1; return a[i]*1000}
@@ -215,6 +220,13 @@ warm() { # $1 dnsperf threads, $2 cpu list or "": both servers at once, the same
     ws+=($!)
   done
   wait "${ws[@]}" || true
+  # then both idle at once until the mixes' shortest answers (TTL 30 s) have expired: at full load every answer was
+  # prefetched before its expiry, so neither server has yet answered a query for an expired answer or seen its
+  # receive time out (ferry: 1 s) after a quiet stretch, which every measured run after an idle gap meets (the
+  # alternation leaves each server idle while the other runs). A JIT compiles the hit path without those branches
+  # and deoptimizes it the first time they are taken (README, "The p99 hunt"): a cost of a fresh process, paid here,
+  # as a server that has run for a while has paid it, not in the first measured run.
+  sleep "$EXPIRE_IDLE"
   for port in "$FERRY_PORT" "$UNBOUND_PORT"; do
     "${pin[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$tmp/all.txt" -l 5 -Q "$RATE" -c 10 >/dev/null 2>&1 || true
   done
@@ -288,7 +300,7 @@ if [ "${MIXES[0]}" = distinct ]; then distinct; exit 0; fi
 echo
 echo "ferry dns64 vs unbound $(unbound -V | head -1 | awk '{print $2}') (dns64 module), dnsperf $(dnsperf -h 2>&1 | awk '/Version/ {print $2}'), $CORES cores,"
 echo "median of $REPS alternating runs: ${DURATION}s at full load for qps, ${P99_SECONDS}s at ${RATE} qps for p99;"
-echo "both servers warmed at once with ${WARMUP}s of all mixes at full load, then 5s at ${RATE} qps each; unbound with prefetch: yes; ferry JVM options: ${JOPTS[*]:-none}, --cache-size $CACHE"
+echo "both servers warmed at once with ${WARMUP}s of all mixes at full load, ${EXPIRE_IDLE}s idle, then 5s at ${RATE} qps each; unbound with prefetch: yes; ferry JVM options: ${JOPTS[*]:-none}, --cache-size $CACHE"
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "%-10s %-6s %10s %10s %6s %9s %9s %6s %9s %9s %6s %9s %9s\n" round mix ferry_qps unb_qps ratio ferry_p99 unb_p99 ratio \
   pool_f99 pool_u99 ratio ferry_rss unb_rss
