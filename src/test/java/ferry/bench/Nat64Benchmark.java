@@ -76,19 +76,12 @@ public class Nat64Benchmark {
             len = p.length;
             buf = arena.allocate(Translator.HEADROOM + 2048);
             translator = new IpTranslator(TranslatorSettings.defaults(), m, new Counters());
-            for (int j = 0; j < BATCH; j++) {
-                bufs[j] = arena.allocate(Translator.HEADROOM + 2048);
-                offs[j] = Translator.HEADROOM;
-                lens[j] = len;
-            }
+            batch = new BatchBuffers(arena, len);
         }
 
         /** Packets per batch ({@link #sendBatch}): what a TUN worker would read in one go. */
-        static final int BATCH = 32;
-        final MemorySegment[] bufs = new MemorySegment[BATCH];
-        final long[] offs = new long[BATCH];
-        final int[] lens = new int[BATCH];
-        final Verdict[] verdicts = new Verdict[BATCH];
+        static final int BATCH = BatchBuffers.BATCH;
+        final BatchBuffers batch;
 
         /**
          * Translates the packets of flows {@code ids[0..n)} at {@code now} as one batch ({@link
@@ -97,15 +90,12 @@ public class Nat64Benchmark {
          */
         int sendBatch(long[] ids, int n, long now) {
             for (int j = 0; j < n; j++) {
-                MemorySegment b = bufs[j];
+                MemorySegment b = batch.bufs[j];
                 MemorySegment.copy(input, 0, b, Translator.HEADROOM, len);
                 Bytes.put64(b, Translator.HEADROOM + 16, ids[j] + 1);
                 Bytes.put16(b, Translator.HEADROOM + 40, 40000 + (int) (ids[j] & 7));
             }
-            translator.translate(bufs, offs, lens, n, now, sink, verdicts);
-            int refused = 0;
-            for (int j = 0; j < n; j++) if (verdicts[j] != Verdict.EMIT) refused++;
-            return refused;
+            return batch.translate(translator, n, now, sink);
         }
 
         /** Translates the packet of flow {@code i} (source 2001:db8::/64 + i, port 40000 + (i & 7)) at {@code now}. */

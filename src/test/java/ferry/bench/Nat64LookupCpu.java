@@ -94,29 +94,18 @@ public final class Nat64LookupCpu {
         // .sendBatch): 32 packets copied into 32 separate buffers, the source words rewritten as there (to the
         // values they already hold: SIIT is stateless), then the translator's batch API; so "x SIIT batch" compares
         // like with like, and SIIT batch vs SIIT shows what the harness (buffers, copies, batch loop) costs by itself
-        MemorySegment[] sbufs = new MemorySegment[Nat64Benchmark.Flows.BATCH];
-        long[] soffs = new long[sbufs.length];
-        int[] slens = new int[sbufs.length];
-        Verdict[] sv = new Verdict[sbufs.length];
-        for (int j = 0; j < sbufs.length; j++) {
-            sbufs[j] = arena.allocate(Translator.HEADROOM + 2048);
-            soffs[j] = Translator.HEADROOM;
-            slens[j] = p.length;
-        }
+        BatchBuffers sb = new BatchBuffers(arena, p.length);
         long srcLo = Bytes.i64(in, 16);
         int srcPort = Bytes.u16(in, 40);
         names.add(SIIT_BATCH);
         cases.add((BatchCase) i -> {
-            for (int j = 0; j < sbufs.length; j++) {
-                MemorySegment b = sbufs[j];
+            for (int j = 0; j < BatchBuffers.BATCH; j++) {
+                MemorySegment b = sb.bufs[j];
                 MemorySegment.copy(in, 0, b, Translator.HEADROOM, p.length);
                 Bytes.put64(b, Translator.HEADROOM + 16, srcLo);
                 Bytes.put16(b, Translator.HEADROOM + 40, srcPort);
             }
-            siit.translate(sbufs, soffs, slens, sbufs.length, 0L, (s, o, n) -> sunk[0] += n, sv);
-            int refused = 0;
-            for (Verdict v : sv) if (v != Verdict.EMIT) refused++;
-            return refused;
+            return sb.translate(siit, BatchBuffers.BATCH, 0L, (s, o, n) -> sunk[0] += n);
         });
         // the 4->6 reference: SIIT udp64_4to6 with the same per-packet preparation as the NAT64 4->6 cases below
         Translator siit46 = new IpTranslator(TranslatorSettings.defaults(), new SiitMapper(Rfc6052.parse("64:ff9b::/96"),
@@ -167,15 +156,7 @@ public final class Nat64LookupCpu {
             MemorySegment rin = arena.allocate(reply.length);
             MemorySegment.copy(MemorySegment.ofArray(reply), 0, rin, 0, reply.length);
             Translator t46 = new IpTranslator(TranslatorSettings.defaults(), m, new Counters());
-            MemorySegment[] rbufs = new MemorySegment[Nat64Benchmark.Flows.BATCH];
-            long[] roffs = new long[rbufs.length];
-            int[] rlens = new int[rbufs.length];
-            Verdict[] rv = new Verdict[rbufs.length];
-            for (int j = 0; j < rbufs.length; j++) {
-                rbufs[j] = arena.allocate(Translator.HEADROOM + 2048);
-                roffs[j] = Translator.HEADROOM;
-                rlens[j] = reply.length;
-            }
+            BatchBuffers rb = new BatchBuffers(arena, reply.length);
             names.add("NAT64 " + n + " shuffled 4->6");
             cases.add(i -> {
                 int k = order[(int) (i % n)];
@@ -184,14 +165,11 @@ public final class Nat64LookupCpu {
             });
             names.add("NAT64 " + n + " shuffled 4->6 batch");
             cases.add((BatchCase) i -> {
-                for (int j = 0; j < rbufs.length; j++) {
+                for (int j = 0; j < BatchBuffers.BATCH; j++) {
                     int k = order[(int) ((i + j) % n)];
-                    prepare46(rin, rbufs[j], reply.length, v4[k], port4[k]);
+                    prepare46(rin, rb.bufs[j], reply.length, v4[k], port4[k]);
                 }
-                t46.translate(rbufs, roffs, rlens, rbufs.length, now[0]++, (s, o, len) -> sunk[0] += len, rv);
-                int refused = 0;
-                for (Verdict v : rv) if (v != Verdict.EMIT) refused++;
-                return refused;
+                return rb.translate(t46, BatchBuffers.BATCH, now[0]++, (s, o, len) -> sunk[0] += len);
             });
             names.add("NAT64 " + n + " in order batch");
             cases.add((BatchCase) i -> {
