@@ -72,6 +72,10 @@ public final class Dns64Command implements Callable<Integer> {
             description = "a cache hit on an answer with at most TRIGGER seconds of TTL left, cached with a TTL of at least ELIGIBILITY seconds, refreshes it from the upstream in the background (BIND's prefetch; default 2:9; off: answers expire and the next query waits for the upstream)")
     String prefetch;
 
+    @Option(names = "--warm-up", paramLabel = "N",
+            description = "at start, resolve N made-up names through a throwaway server on loopback, in the background, so that the JIT compiles the miss path before clients need it (0 = off; default 20000)")
+    Integer warmUp;
+
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "UDP receive threads per listen address (0 = one per core)")
     int threads;
 
@@ -81,6 +85,7 @@ public final class Dns64Command implements Callable<Integer> {
         java.net.InetSocketAddress metricsAt;
         try {
             metricsAt = metrics == null ? null : metricsAddress(metrics);
+            if (warmUp != null) ferry.config.Dns64Section.checkWarmUp("--warm-up", warmUp);
             settings = config != null ? fromFile() : settings();
         } catch (IllegalArgumentException e) { // AddressFormatException included
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -109,7 +114,7 @@ public final class Dns64Command implements Callable<Integer> {
         int[] pf = prefetch == null ? new int[] {s.prefetchTrigger(), s.prefetchMinTtl()} : Dns64Settings.parsePrefetch("--prefetch", prefetch);
         return new Dns64Settings(l.isEmpty() ? s.listen() : l, u.isEmpty() ? s.upstream() : u, p.isEmpty() ? s.prefixes() : p,
                 s.exclude(), s.parallelQueries() || parallel, s.cacheSize(), s.timeoutMs(), s.retries(), s.maxInflight(),
-                s.wkpStrict(), threads, s.clientBudgetMs(), pf[0], pf[1]);
+                s.wkpStrict(), threads, s.clientBudgetMs(), pf[0], pf[1], warmUp == null ? s.warmUp() : warmUp);
     }
 
     /** The server settings of a configuration's "dns64" section (and ferry.wkp-strict); ferry run serves them too. */
@@ -146,7 +151,7 @@ public final class Dns64Command implements Callable<Integer> {
                 .withExclude(ex.isEmpty() ? Dns64Settings.DEFAULT_EXCLUDE : ex)
                 .withParallelQueries(parallel).withCacheSize(Dns64Settings.parseSize("--cache-size", cacheSize)).withTimeout(timeoutMs, retries)
                 .withMaxInflight(maxInflight).withWkpStrict(wkpStrict).withUdpThreads(threads)
-                .withPrefetch(pf[0], pf[1]);
+                .withPrefetch(pf[0], pf[1]).withWarmUp(warmUp == null ? Dns64Settings.DEFAULT_WARM_UP : warmUp);
     }
 
     /** The --metrics value as a loopback socket address; the error names the option and the value. */
@@ -162,6 +167,12 @@ public final class Dns64Command implements Callable<Integer> {
     private static String metrics(InetSocketAddress a) {
         String h = a.getAddress().getHostAddress();
         return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    /** One line on how the warm-up went. */
+    static String warmUpText(ferry.dns64.Dns64WarmUp.Result w) {
+        return "warm-up " + (w.skipped() == null ? "done" : "stopped (" + w.skipped() + ")") + ": " + w.names()
+                + " names resolved, " + w.answered() + " answers, " + w.millis() + " ms";
     }
 
     /** Runs a server until the JVM is asked to stop, then prints the counters. */
@@ -194,6 +205,11 @@ public final class Dns64Command implements Callable<Integer> {
         if (endpoint != null) System.out.println("ferry dns64: metrics on http://"
                 + metrics(new InetSocketAddress(metricsAt.getAddress(), endpoint.port())) + "/metrics");
         System.out.flush();
+        server.warmUp().thenAccept(w -> {
+            if (w.names() == 0 && "off".equals(w.skipped())) return;
+            System.out.println("ferry dns64: " + warmUpText(w));
+            System.out.flush();
+        });
         stopped.await(); // SIGTERM/SIGINT run the hook, which closes the server
         return 0;
     }

@@ -304,6 +304,12 @@ final class RunInstance {
         log(Log.Level.INFO, "dns64_serving", "listen", addresses(dns64.addresses()), "upstream",
                 addresses(s.upstream()), "prefixes", String.join(",", s.prefixes().stream()
                         .map(p -> p.prefix() + (p.ipv4().isEmpty() ? "" : "=" + p.ipv4())).toList()));
+        dns64.warmUp().thenAccept(w -> {
+            if (w.names() == 0 && "off".equals(w.skipped())) return;
+            log(w.skipped() == null || w.skipped().equals("the server closed") ? Log.Level.INFO : Log.Level.WARN,
+                    "dns64_warm_up", "names", Integer.toString(w.names()), "answers", Integer.toString(w.answered()),
+                    "ms", Long.toString(w.millis()), "stopped", w.skipped() == null ? "no" : w.skipped());
+        });
     }
 
     private synchronized void stopDns64() {

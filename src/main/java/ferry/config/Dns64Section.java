@@ -21,11 +21,13 @@ import java.util.List;
  *                        most TRIGGER seconds of TTL left refreshes it in the background; 0 = off; default 2
  * @param prefetchMinTtl  ... only for answers whose TTL was at least ELIGIBILITY seconds; default 9 (BIND's
  *                        {@code prefetch 2 9})
+ * @param warmUp          {@code warm-up}: names a throwaway server resolves at start, in the background, so that the
+ *                        JIT compiles the miss path before clients need it; 0 = off; default 20000
  */
 public record Dns64Section(List<InetSocketAddress> listen, List<InetSocketAddress> upstream,
                            List<Dns64Prefix> prefixes, List<Prefix6> exclude, boolean parallelQueries,
                            int cacheSize, int timeoutMs, int retries, int maxInflight,
-                           int prefetchTrigger, int prefetchMinTtl) {
+                           int prefetchTrigger, int prefetchMinTtl, int warmUp) {
     /** Largest prefetch trigger, in seconds. */
     public static final int MAX_PREFETCH_TRIGGER = 3600;
     /** Largest prefetch eligibility, in seconds (the cache keeps nothing longer than a day). */
@@ -37,6 +39,16 @@ public record Dns64Section(List<InetSocketAddress> listen, List<InetSocketAddres
         prefixes = List.copyOf(prefixes);
         exclude = List.copyOf(exclude);
         checkPrefetch("dns64.prefetch", prefetchTrigger, prefetchMinTtl);
+        checkWarmUp("dns64.warm-up", warmUp);
+    }
+
+    /** Most warm-up names. */
+    public static final int MAX_WARM_UP = 1_000_000;
+
+    /** Checks a warm-up setting: 0 (off) .. {@value #MAX_WARM_UP} names. */
+    public static void checkWarmUp(String field, int names) {
+        if (names < 0 || names > MAX_WARM_UP)
+            throw new IllegalArgumentException(field + ": must be 0.." + MAX_WARM_UP + " names (0 = off), got " + names);
     }
 
     /**

@@ -65,12 +65,41 @@ public final class Dns64Server implements AutoCloseable {
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private volatile boolean closed;
     private volatile LongConsumer latency;
+    private final CompletableFuture<Dns64WarmUp.Result> warmUp = new CompletableFuture<>();
+    private volatile Thread warmUpThread;
 
-    /** Starts a server that asks the configured upstream servers. */
+    /**
+     * Starts a server that asks the configured upstream servers, and its warm-up in the background ({@link
+     * Dns64WarmUp}, {@link #warmUp()}): the server answers from the start.
+     */
     public static Dns64Server start(Dns64Settings settings) throws IOException {
         Dns64Counters c = new Dns64Counters();
         UpstreamClient up = new UpstreamClient(settings.upstream(), settings.timeoutMs(), settings.retries(), settings.maxInflight(), c);
-        return new Dns64Server(settings, up, c);
+        Dns64Server s = new Dns64Server(settings, up, c);
+        s.startWarmUp();
+        return s;
+    }
+
+    private void startWarmUp() {
+        if (settings.warmUp() == 0) {
+            warmUp.complete(Dns64WarmUp.Result.none("off"));
+            return;
+        }
+        warmUpThread = Thread.ofPlatform().daemon().name("dns64-warm-up").start(() -> {
+            try {
+                warmUp.complete(Dns64WarmUp.run(settings, () -> closed));
+            } catch (Throwable t) {
+                warmUp.complete(Dns64WarmUp.Result.none("failed: " + t));
+            }
+        });
+    }
+
+    /**
+     * The warm-up's outcome, complete when it has ended: at once when it is off; at {@link #close} for a server made
+     * without {@link #start} (tests), which runs none.
+     */
+    public CompletableFuture<Dns64WarmUp.Result> warmUp() {
+        return warmUp;
     }
 
     /** Starts a server that asks {@code upstream} (tests use their own). */
@@ -683,6 +712,15 @@ public final class Dns64Server implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        Thread w = warmUpThread;
+        if (w != null) {
+            try {
+                w.join(5000); // it stops at its next name (its queries time out within 2 s at worst)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        warmUp.complete(Dns64WarmUp.Result.none("not run"));
         for (UdpSocket c : udp) c.shutdown();
         for (ServerSocket s : tcp) {
             try { s.close(); } catch (IOException ignored) { }

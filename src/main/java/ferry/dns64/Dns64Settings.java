@@ -35,16 +35,22 @@ import java.util.List;
  *                        no prefetch; default {@link #DEFAULT_PREFETCH_TRIGGER}); the hit is answered from the cache
  * @param prefetchMinTtl  only answers cached with a TTL of at least this many seconds are prefetched (default
  *                        {@link #DEFAULT_PREFETCH_MIN_TTL}); greater than the trigger
+ * @param warmUp          names a throwaway server resolves at start, in the background, so that the JIT compiles the
+ *                        miss path before clients need it ({@link Dns64WarmUp}; 0 = off; default {@link
+ *                        #DEFAULT_WARM_UP})
  */
 public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddress> upstream, List<PrefixRule> prefixes,
                             List<Prefix6> exclude, boolean parallelQueries, int cacheSize, int timeoutMs, int retries,
                             int maxInflight, boolean wkpStrict, int udpThreads, int clientBudgetMs,
-                            int prefetchTrigger, int prefetchMinTtl) {
+                            int prefetchTrigger, int prefetchMinTtl, int warmUp) {
 
     /** Default prefetch trigger: BIND's {@code prefetch 2 9} (seconds of TTL left when a hit refreshes the entry). */
     public static final int DEFAULT_PREFETCH_TRIGGER = 2;
     /** Default prefetch eligibility: answers whose TTL was at least this many seconds are prefetched (BIND: 9). */
     public static final int DEFAULT_PREFETCH_MIN_TTL = 9;
+
+    /** Default warm-up: names resolved at start by a throwaway server ({@link Dns64WarmUp}). */
+    public static final int DEFAULT_WARM_UP = 20_000;
 
     /** The default cache size: 16 MiB (unbound's msg-cache-size defaults to 4 MiB, its rrset cache to 4 MiB). */
     public static final int DEFAULT_CACHE_BYTES = 16 << 20;
@@ -141,12 +147,13 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
         if (clientBudgetMs < 100 || clientBudgetMs > 60_000)
             throw new IllegalArgumentException("dns64 client budget: must be 100..60000 ms, got " + clientBudgetMs);
         Dns64Section.checkPrefetch("dns64.prefetch", prefetchTrigger, prefetchMinTtl);
+        Dns64Section.checkWarmUp("dns64.warm-up", warmUp);
     }
 
     /** Settings with the defaults for everything but the addresses and prefixes. */
     public static Dns64Settings of(List<InetSocketAddress> listen, List<InetSocketAddress> upstream, List<PrefixRule> prefixes) {
         return new Dns64Settings(listen, upstream, prefixes, DEFAULT_EXCLUDE, false, DEFAULT_CACHE_BYTES, 1000, 1, 1024, true, 0, 4000,
-                DEFAULT_PREFETCH_TRIGGER, DEFAULT_PREFETCH_MIN_TTL);
+                DEFAULT_PREFETCH_TRIGGER, DEFAULT_PREFETCH_MIN_TTL, DEFAULT_WARM_UP);
     }
 
     /**
@@ -160,44 +167,44 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
         return of(d.listen(), d.upstream(), rules)
                 .withExclude(d.exclude()).withParallelQueries(d.parallelQueries()).withCacheSize(d.cacheSize())
                 .withTimeout(d.timeoutMs(), d.retries()).withMaxInflight(d.maxInflight()).withWkpStrict(wkpStrict)
-                .withPrefetch(d.prefetchTrigger(), d.prefetchMinTtl());
+                .withPrefetch(d.prefetchTrigger(), d.prefetchMinTtl()).withWarmUp(d.warmUp());
     }
 
     public Dns64Settings withExclude(List<Prefix6> e) {
-        return new Dns64Settings(listen, upstream, prefixes, e, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
+        return new Dns64Settings(listen, upstream, prefixes, e, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withParallelQueries(boolean p) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, p, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, p, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withCacheSize(int c) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, c, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, c, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withTimeout(int ms, int r) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, ms, r, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, ms, r, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withMaxInflight(int m) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, m, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, m, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withWkpStrict(boolean w) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, w, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, w, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withUdpThreads(int t) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, t, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, t, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withClientBudget(int ms) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, ms, prefetchTrigger, prefetchMinTtl);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, ms, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     /** Prefetch {@code trigger} seconds before expiry for answers with a TTL of at least {@code minTtl} (0, 0: off). */
     public Dns64Settings withPrefetch(int trigger, int minTtl) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, trigger, minTtl);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, trigger, minTtl, warmUp);
     }
 
     /**
@@ -216,7 +223,16 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
     }
 
     public Dns64Settings withListen(List<InetSocketAddress> l) {
-        return new Dns64Settings(l, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl);
+        return new Dns64Settings(l, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
+    }
+
+    public Dns64Settings withUpstream(List<InetSocketAddress> u) {
+        return new Dns64Settings(listen, u, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
+    }
+
+    /** Resolve {@code names} warm-up names at start (0: no warm-up); see {@link Dns64WarmUp}. */
+    public Dns64Settings withWarmUp(int names) {
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, names);
     }
 
     /**

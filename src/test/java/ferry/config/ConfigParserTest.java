@@ -559,6 +559,7 @@ class ConfigParserTest {
         assertThat(d.maxInflight()).isEqualTo(1024);
         assertThat(d.prefetchTrigger()).isEqualTo(2); // BIND's prefetch 2 9
         assertThat(d.prefetchMinTtl()).isEqualTo(9);
+        assertThat(d.warmUp()).isEqualTo(20_000);
 
         Config wkp = ok("{\"dns64\": {\"upstream\": [\"[2001:db8::53]\"]}}");
         assertThat(wkp.dns64().prefixes()).containsExactly(new Dns64Prefix(Rfc6052.parse("64:ff9b::/96"), List.of()));
@@ -576,7 +577,7 @@ class ConfigParserTest {
                                {"prefix": "64:ff9b:1::/48", "ipv4": ["192.0.2.0/24", "198.51.100.0/24"]}],
                   "exclude": ["::ffff:0:0/96", "2001:db8:dead::/48"],
                   "parallel-queries": true, "cache-size": 0, "timeout-ms": 500, "retries": 0, "max-inflight": 16,
-                  "prefetch": "3:20"
+                  "prefetch": "3:20", "warm-up": 500
                 }}
                 """);
         Dns64Section d = c.dns64();
@@ -595,6 +596,17 @@ class ConfigParserTest {
         assertThat(d.maxInflight()).isEqualTo(16);
         assertThat(d.prefetchTrigger()).isEqualTo(3);
         assertThat(d.prefetchMinTtl()).isEqualTo(20);
+        assertThat(d.warmUp()).isEqualTo(500);
+    }
+
+    @Test
+    void dns64WarmUpOffAndItsErrorsNameTheValue() {
+        assertThat(ok("{\"dns64\": {\"upstream\": [\"192.0.2.53\"], \"warm-up\": 0}}").dns64().warmUp()).isZero();
+        for (String bad : new String[] {"-1", "1000001", "\"lots\"", "true"}) {
+            ConfigError e = onlyError("{\"dns64\": {\"upstream\": [\"192.0.2.53\"], \"warm-up\": " + bad + "}}");
+            assertThat(e.path()).as(bad).isEqualTo("dns64.warm-up");
+            assertThat(e.message()).as(bad).isNotBlank();
+        }
     }
 
     @Test

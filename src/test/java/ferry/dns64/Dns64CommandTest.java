@@ -54,6 +54,12 @@ class Dns64CommandTest {
                     .as(bad).isEqualTo(2);
             assertThat(e5).as(bad).contains("--prefetch").contains("'" + bad + "'");
         }
+        for (String bad : new String[] {"-1", "1000001"}) {
+            StringBuilder e6 = new StringBuilder();
+            assertThat(runCapturingErr(e6, "dns64", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:53", "--warm-up", bad))
+                    .as(bad).isEqualTo(2);
+            assertThat(e6).as(bad).contains("--warm-up").contains(bad);
+        }
     }
 
     @Test
@@ -84,7 +90,8 @@ class Dns64CommandTest {
                  "dns64": {"listen": ["127.0.0.1:5353", "[::1]:5353"], "upstream": ["192.0.2.53", "[2001:db8::53]:5300"],
                            "prefixes": ["64:ff9b::/96", {"prefix": "2001:db8:64::/48", "ipv4": ["198.51.100.0/24"]}],
                            "exclude": ["::ffff:0:0/96", "2001:db8:dead::/48"], "parallel-queries": true, "cache-size": 77,
-                           "timeout-ms": 700, "retries": 3, "max-inflight": 9, "prefetch": "4:30"}}
+                           "timeout-ms": 700, "retries": 3, "max-inflight": 9, "prefetch": "4:30",
+                           "warm-up": 123}}
                 """, "test.json");
         Dns64Settings s = Dns64Settings.fromConfig(c.dns64(), c.ferry().wkpStrict());
         assertThat(s.listen()).containsExactly(new InetSocketAddress("127.0.0.1", 5353), new InetSocketAddress("::1", 5353));
@@ -99,6 +106,7 @@ class Dns64CommandTest {
         assertThat(s.wkpStrict()).isFalse();
         assertThat(s.prefetchTrigger()).isEqualTo(4);
         assertThat(s.prefetchMinTtl()).isEqualTo(30);
+        assertThat(s.warmUp()).isEqualTo(123);
     }
 
     @Test
@@ -112,7 +120,7 @@ class Dns64CommandTest {
                     + auth.addresses().get(0).getAddress().getHostAddress() + ":" + auth.addresses().get(0).getPort() + "\"]}}");
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "dns64",
-                    "--config", f.toString(), "--listen", "127.0.0.1:0", "--threads", "1").redirectErrorStream(true).start();
+                    "--config", f.toString(), "--listen", "127.0.0.1:0", "--threads", "1", "--warm-up", "300").redirectErrorStream(true).start();
             StringBuffer output = new StringBuffer();
             Thread reader = Thread.ofVirtual().start(() -> {
                 try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -148,6 +156,11 @@ class Dns64CommandTest {
                 }
                 assertThat(answer).as("an answer from the ferry dns64 process").isNotNull();
                 assertThat(Dns.answers(answer)).containsExactly("a-only.dns64.example. 300 AAAA 64:ff9b::c000:201");
+                // the warm-up (300 names through a throwaway server on loopback) reports its end; its queries are not
+                // the server's: the counters below still show the one query above
+                while (!output.toString().contains("warm-up done") && p.isAlive() && System.nanoTime() < until)
+                    Thread.sleep(20);
+                assertThat(output.toString()).contains("ferry dns64: warm-up done: 300 names resolved, 600 answers");
                 assertThat(p.toHandle().destroy()).isTrue(); // SIGTERM (Process.destroy would close our end of its output)
                 assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
                 reader.join(TimeUnit.SECONDS.toMillis(10));
