@@ -28,7 +28,8 @@
 #        env: DURATION=10 seconds per qps run, RATE=10000 qps for the latency runs, P99_SECONDS=5 per latency run,
 #             QPS_RUNS=0 to skip the full-load runs (latency only), REPS=3, WARMUP=40 seconds at
 #             full load before measuring, EXPIRE_IDLE=32 seconds idle after it, FERRY_JAVA_OPTS, CACHE=16m, FERRY_PREFETCH (ferry's --prefetch, e.g. off;
-#             unset: ferry's default, 2:9; builds before prefetch have no such option), FERRY_CLASSES (another ferry build's
+#             unset: ferry's default, 2:9; builds before prefetch have no such option), FERRY_WARM_UP (ferry's
+#             --warm-up, e.g. 0; unset: ferry's default, 20000 names; builds before it have no such option), FERRY_CLASSES (another ferry build's
 #             target/classes, e.g. to measure the code before a change in the same conditions; CACHE=10000 for builds
 #             whose --cache-size counted answers)
 #        bench/dns64/run.sh distinct   resident memory while DISTINCT (default 100000) distinct names pass through
@@ -141,7 +142,7 @@ start_ferry() { # $1 threads, $2 cpu list or "", $3 cache size (default $CACHE)
   # ferry's JVM threads (GC, JIT) share the pinned core like everything else; in round 1 the JVM sees one CPU
   "${pin[@]}" env MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA" "${JOPTS[@]}" -cp "$FCP" ferry.app.Main dns64 --listen "127.0.0.1:$FERRY_PORT" \
     --upstream "127.0.0.1:$AUTH_PORT" --prefix 64:ff9b::/96 --threads "$1" --cache-size "${3:-$CACHE}" \
-    ${FERRY_PREFETCH:+--prefetch "$FERRY_PREFETCH"} >"$tmp/ferry.log" 2>&1 &
+    ${FERRY_PREFETCH:+--prefetch "$FERRY_PREFETCH"} ${FERRY_WARM_UP:+--warm-up "$FERRY_WARM_UP"} >"$tmp/ferry.log" 2>&1 &
   FERRY_PID=$!
   pids+=($FERRY_PID)
   wait_port "$FERRY_PORT"
