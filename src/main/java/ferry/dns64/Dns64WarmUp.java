@@ -78,8 +78,7 @@ public final class Dns64WarmUp {
         int want = settings.warmUp();
         InetAddress loop = loopback();
         if (loop == null) return Result.none("no loopback address to run on");
-        try (DatagramSocket auth = new DatagramSocket(new InetSocketAddress(loop, 0));
-             DatagramSocket client = new DatagramSocket(new InetSocketAddress(loop, 0))) {
+        try (DatagramSocket auth = new DatagramSocket(new InetSocketAddress(loop, 0))) {
             auth.setSoTimeout(200);
             Thread authority = Thread.ofPlatform().daemon().name("dns64-warm-up-authority").start(() -> serve(auth, settings));
             InetSocketAddress up = (InetSocketAddress) auth.getLocalSocketAddress();
@@ -87,30 +86,26 @@ public final class Dns64WarmUp {
                     .withUdpThreads(1).withTimeout(1000, 0).withCacheSize(Math.min(settings.cacheSize(), 4 << 20))
                     .withWarmUp(0);
             Dns64Counters counters = new Dns64Counters();
-            int names = 0, answered = 0, silent = 0;
+            int names = 0, answered = 0;
             String skipped = null;
             try (Dns64Server server = new Dns64Server(s, new UpstreamClient(s.upstream(), s.timeoutMs(), s.retries(),
                     s.maxInflight(), counters), counters)) {
-                client.connect(server.addresses().get(0));
-                client.setSoTimeout(2000);
-                byte[] buf = new byte[Wire.OUR_PAYLOAD];
-                for (int i = 0; i < want; i++) {
-                    if (stop.getAsBoolean()) {
-                        skipped = "the server closed";
-                        break;
-                    }
-                    for (int pass = 0; pass < 2; pass++) { // a miss, then a hit of the same question
-                        int got = ask(client, query(i), buf);
-                        if (got > 0) {
-                            answered++;
-                            silent = 0;
-                        } else if (++silent >= MAX_SILENT) {
-                            skipped = "no answers from the warm-up server";
-                            break;
-                        }
-                    }
-                    if (skipped != null) break;
-                    names++;
+                // CLIENTS clients at once, each its share of the names: misses overlap as they do under real
+                // traffic (several virtual threads waiting for the upstream, shared lookups, the send path)
+                InetSocketAddress at = server.addresses().get(0);
+                int[][] done = new int[CLIENTS][];
+                Thread[] clients = new Thread[CLIENTS];
+                for (int c = 0; c < CLIENTS; c++) {
+                    int first = c;
+                    clients[c] = Thread.ofPlatform().daemon().name("dns64-warm-up-client-" + c)
+                            .start(() -> done[first] = drive(loop, at, first, want, stop));
+                }
+                for (Thread t : clients) t.join();
+                for (int[] d : done) {
+                    names += d[0];
+                    answered += d[1];
+                    if (d[2] == STOPPED && skipped == null) skipped = "the server closed";
+                    if (d[2] == SILENT) skipped = "no answers from the warm-up server";
                 }
             } finally {
                 authority.interrupt();
@@ -120,7 +115,42 @@ public final class Dns64WarmUp {
                     (System.nanoTime() - t0) / 1_000_000, skipped);
         } catch (IOException | RuntimeException e) {
             return new Result(0, 0, 0, 0, (System.nanoTime() - t0) / 1_000_000, "failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(0, 0, 0, 0, (System.nanoTime() - t0) / 1_000_000, "interrupted");
         }
+    }
+
+    /** Clients asking at once. */
+    static final int CLIENTS = 4;
+    private static final int RAN = 0, STOPPED = 1, SILENT = 2;
+
+    /**
+     * One client: names {@code first}, {@code first + CLIENTS}, ... below {@code want}, each asked twice (a miss, then
+     * a hit). Returns {names resolved, answers, how it ended: RAN, STOPPED or SILENT}.
+     */
+    private static int[] drive(InetAddress loop, InetSocketAddress server, int first, int want, BooleanSupplier stop) {
+        int names = 0, answered = 0, silent = 0;
+        try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(loop, 0))) {
+            client.connect(server);
+            client.setSoTimeout(2000);
+            byte[] buf = new byte[Wire.OUR_PAYLOAD];
+            for (int i = first; i < want; i += CLIENTS) {
+                if (stop.getAsBoolean()) return new int[] {names, answered, STOPPED};
+                for (int pass = 0; pass < 2; pass++) { // a miss, then a hit of the same question
+                    if (ask(client, query(i), buf) > 0) {
+                        answered++;
+                        silent = 0;
+                    } else if (++silent >= MAX_SILENT) {
+                        return new int[] {names, answered, SILENT};
+                    }
+                }
+                names++;
+            }
+        } catch (IOException | RuntimeException e) {
+            return new int[] {names, answered, SILENT};
+        }
+        return new int[] {names, answered, RAN};
     }
 
     /** 127.0.0.1 if it can be bound, else ::1, else null. */
