@@ -1,5 +1,7 @@
 package ferry.nat64;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -71,7 +73,24 @@ final class SessionTable {
     //          holds one id of [0, sessCap), so sessCap still bounds the sessions; a home session's credit row
     //          stays unused meanwhile.
     final int bibCap;
-    private final long[] bib;
+    /** Bytes per BIB row: one cache line. */
+    static final int ROW = 64;
+    /** The BIB rows, off-heap and 64-byte aligned ({@link TableMemory}), so that every row is exactly one line. */
+    private final MemorySegment bib;
+    private static final VarHandle BW = ValueLayout.JAVA_LONG.varHandle(); // (MemorySegment, long offset)
+
+    /** The byte offset of word {@code k} (0-7) of BIB row {@code b}. */
+    private static long off(int b, int k) {
+        return (long) b * ROW + k * 8L;
+    }
+
+    private long bw(int b, int k) {
+        return bib.get(ValueLayout.JAVA_LONG, off(b, k));
+    }
+
+    private void bset(int b, int k, long v) {
+        bib.set(ValueLayout.JAVA_LONG, off(b, k), v);
+    }
 
     // ---- the IPv6 index: open addressing with linear probing, one segment of segSize slots per stripe (so a stripe's
     //      lock covers its segment), a slot = the key's 32-bit hash code (high) | BIB id + 1 (low), 0: empty. A hit
@@ -147,6 +166,12 @@ final class SessionTable {
      * @param timeouts the lifetime (ns) of each timer class
      */
     SessionTable(int proto, Pool4.ProtoPool pool, int sessCap, int bibCap, long[] timeouts, SubscriberLimits limits) {
+        this(proto, pool, sessCap, bibCap, timeouts, limits, null);
+    }
+
+    /** @param memory where the BIB rows live (null: {@link TableMemory#DEFAULT}) */
+    SessionTable(int proto, Pool4.ProtoPool pool, int sessCap, int bibCap, long[] timeouts, SubscriberLimits limits,
+            TableMemory memory) {
         this.limits = limits != null && limits.active() ? limits : null;
         this.proto = proto;
         this.pool = pool;
@@ -158,10 +183,13 @@ final class SessionTable {
                 || (long) sessCap + bibCap > Integer.MAX_VALUE - 8)
             throw new IllegalArgumentException("max-sessions too large for one table: " + sessCap + " sessions, "
                     + bibCap + " BIB rows");
-        bib = new long[bibCap * 8];
+        bib = (memory != null ? memory : TableMemory.DEFAULT).allocate((long) bibCap * ROW);
+        if (bib.byteSize() < (long) bibCap * ROW || bib.address() % ROW != 0)
+            throw new IllegalStateException("BIB rows: " + bib.byteSize() + " bytes at " + bib.address()
+                    + ", want " + (long) bibCap * ROW + " bytes 64-byte aligned");
         for (int b = 0; b < bibCap; b++) {
-            bib[b * 8 + 2] = -1L << 32; // slot -1: free
-            bib[b * 8 + 7] = -1L << 32; // home session: no credit, free
+            bset(b, 2, -1L << 32); // slot -1: free
+            bset(b, 7, -1L << 32); // home session: no credit, free
         }
         // slots per segment: ~1.5x the mean entries per stripe, a power of two; small tables get room for all of
         // their entries in every segment, so that a segment can never fill before the table does
@@ -246,24 +274,24 @@ final class SessionTable {
 
     /** Starts a change to BIB row {@code b}, its session list or its sessions. Caller holds the stripe. */
     void writeBegin(int b) {
-        LONGS.setOpaque(bib, b * 8 + 3, nextVersion(bib[b * 8 + 3]));
+        BW.setOpaque(bib, off(b, 3), nextVersion(bw(b, 3)));
         VarHandle.storeStoreFence(); // the odd number is visible before any of the changes
     }
 
     /** Ends a change started with {@link #writeBegin}. */
     void writeEnd(int b) {
-        LONGS.setRelease(bib, b * 8 + 3, nextVersion(bib[b * 8 + 3])); // every change is visible before the even number
+        BW.setRelease(bib, off(b, 3), nextVersion(bw(b, 3))); // every change is visible before the even number
     }
 
     /** The sequence number of BIB row {@code b} before optimistic reads (odd: a writer is at work, do not trust). */
     int readBegin(int b) {
-        return (int) (long) LONGS.getAcquire(bib, b * 8 + 3);
+        return (int) (long) BW.getAcquire(bib, off(b, 3));
     }
 
     /** True when the reads since {@link #readBegin} returned {@code v} saw one consistent state of row {@code b}. */
     boolean readValid(int b, int v) {
         VarHandle.loadLoadFence();
-        return (v & 1) == 0 && (int) (long) LONGS.getOpaque(bib, b * 8 + 3) == v;
+        return (v & 1) == 0 && (int) (long) BW.getOpaque(bib, off(b, 3)) == v;
     }
 
     /**
@@ -344,7 +372,7 @@ final class SessionTable {
 
     /** The key/state word of session {@code s} (remote address, remote port, state, timer class) in one read. */
     long sWord(int s) {
-        return s < sessCap ? ses[s * 4] : bib[(s - sessCap) * 8 + 4];
+        return s < sessCap ? ses[s * 4] : bw(s - sessCap, 4);
     }
 
     static int wordState(long w) {
@@ -362,7 +390,7 @@ final class SessionTable {
     boolean touch(int s, long seen, int timerClass, long now) {
         long expires = now + (long) LONGS.getOpaque(timeouts, timerClass); // setTimeouts may write it meanwhile
         return expires <= seen || (s < sessCap ? LONGS.compareAndSet(ses, s * 4 + 1, seen, expires)
-                : LONGS.compareAndSet(bib, (s - sessCap) * 8 + 5, seen, expires));
+                : BW.compareAndSet(bib, off(s - sessCap, 5), seen, expires));
     }
 
     // ================================================================================================ look-ahead
@@ -404,14 +432,14 @@ final class SessionTable {
      * dead code).
      */
     long peekBib(int b) {
-        long w0 = bib[b * 8], w3 = bib[b * 8 + 3], w7 = bib[b * 8 + 7]; // w3: the sequence number and the session list
+        long w0 = bw(b, 0), w3 = bw(b, 3), w7 = bw(b, 7); // w3: the sequence number and the session list
         int s = (int) (w3 >> 32);
         return ((w0 ^ w7) & 0x7fffL) << 32 | (s >= 0 && s < sessCap ? s : NIL) & 0xffffffffL;
     }
 
     /** Loads session row {@code s} (both ends); returns bits of it (a value the caller keeps). */
     long peekSession(int s) {
-        return s < sessCap ? ses[s * 4] ^ ses[s * 4 + 3] : bib[(s - sessCap) * 8 + 4] ^ bib[(s - sessCap) * 8 + 7];
+        return s < sessCap ? ses[s * 4] ^ ses[s * 4 + 3] : bw(s - sessCap, 4) ^ bw(s - sessCap, 7);
     }
 
     /** BIB rows ever handed out (a high-water mark of the live entries: how many rows lookups may touch). */
@@ -773,26 +801,26 @@ final class SessionTable {
 
     // ================================================================================================ row fields
 
-    long bHi(int b) { return bib[b * 8]; }
-    long bLo(int b) { return bib[b * 8 + 1]; }
-    int bPort6(int b) { return (int) (bib[b * 8 + 2] & 0xffff); }
-    boolean bStatic(int b) { return (bib[b * 8 + 2] & 0x10000) != 0; }
-    int bSlot(int b) { return (int) (bib[b * 8 + 2] >> 32); }
-    int bNext(int b) { return (int) (bib[b * 8 + 3] >> 32); } // the link of a free row
-    int bSessions(int b) { return (int) (bib[b * 8 + 3] >> 32); }
-    private void setBHi(int b, long v) { bib[b * 8] = v; }
-    private void setBLo(int b, long v) { bib[b * 8 + 1] = v; }
-    private void setBPort6(int b, int v) { bib[b * 8 + 2] = (bib[b * 8 + 2] & ~0xffffL) | (v & 0xffff); }
-    private void setBStatic(int b, boolean v) { bib[b * 8 + 2] = v ? bib[b * 8 + 2] | 0x10000 : bib[b * 8 + 2] & ~0x10000L; }
-    private void setBSlot(int b, int v) { bib[b * 8 + 2] = (bib[b * 8 + 2] & 0xffffffffL) | ((long) v << 32); }
-    private void setBNext(int b, int v) { bib[b * 8 + 3] = (bib[b * 8 + 3] & 0xffffffffL) | ((long) v << 32); }
-    private void setBSessions(int b, int v) { bib[b * 8 + 3] = (bib[b * 8 + 3] & 0xffffffffL) | ((long) v << 32); }
+    long bHi(int b) { return bw(b, 0); }
+    long bLo(int b) { return bw(b, 1); }
+    int bPort6(int b) { return (int) (bw(b, 2) & 0xffff); }
+    boolean bStatic(int b) { return (bw(b, 2) & 0x10000) != 0; }
+    int bSlot(int b) { return (int) (bw(b, 2) >> 32); }
+    int bNext(int b) { return (int) (bw(b, 3) >> 32); } // the link of a free row
+    int bSessions(int b) { return (int) (bw(b, 3) >> 32); }
+    private void setBHi(int b, long v) { bset(b, 0, v); }
+    private void setBLo(int b, long v) { bset(b, 1, v); }
+    private void setBPort6(int b, int v) { bset(b, 2, (bw(b, 2) & ~0xffffL) | (v & 0xffff)); }
+    private void setBStatic(int b, boolean v) { bset(b, 2, v ? bw(b, 2) | 0x10000 : bw(b, 2) & ~0x10000L); }
+    private void setBSlot(int b, int v) { bset(b, 2, (bw(b, 2) & 0xffffffffL) | ((long) v << 32)); }
+    private void setBNext(int b, int v) { bset(b, 3, (bw(b, 3) & 0xffffffffL) | ((long) v << 32)); }
+    private void setBSessions(int b, int v) { bset(b, 3, (bw(b, 3) & 0xffffffffL) | ((long) v << 32)); }
 
     // a session's word k (0-3): an ordinary row in ses, or a home session in words 4-7 of its BIB row
-    private long sGet(int s, int k) { return s < sessCap ? ses[s * 4 + k] : bib[(s - sessCap) * 8 + 4 + k]; }
+    private long sGet(int s, int k) { return s < sessCap ? ses[s * 4 + k] : bw(s - sessCap, 4 + k); }
     private void sSet(int s, int k, long v) {
         if (s < sessCap) ses[s * 4 + k] = v;
-        else bib[(s - sessCap) * 8 + 4 + k] = v;
+        else bset(s - sessCap, 4 + k, v);
     }
 
     int sRemote4(int s) { return (int) sGet(s, 0); }
@@ -800,7 +828,7 @@ final class SessionTable {
     int sState(int s) { return (int) (sGet(s, 0) >>> 48) & 0xff; }
     int sClass(int s) { return (int) (sGet(s, 0) >>> 56) & 0xff; }
     long sExpires(int s) {
-        return s < sessCap ? (long) LONGS.getOpaque(ses, s * 4 + 1) : (long) LONGS.getOpaque(bib, (s - sessCap) * 8 + 5);
+        return s < sessCap ? (long) LONGS.getOpaque(ses, s * 4 + 1) : (long) BW.getOpaque(bib, off(s - sessCap, 5));
     }
     int sPrev(int s) { return (int) sGet(s, 2); }
     int sNext(int s) { return (int) (sGet(s, 2) >> 32); }
@@ -819,7 +847,7 @@ final class SessionTable {
     private void setSClass(int s, int v) { sSet(s, 0, (sGet(s, 0) & ~(0xffL << 56)) | ((long) (v & 0xff) << 56)); }
     private void setSExpires(int s, long v) {
         if (s < sessCap) LONGS.setOpaque(ses, s * 4 + 1, v);
-        else LONGS.setOpaque(bib, (s - sessCap) * 8 + 5, v);
+        else BW.setOpaque(bib, off(s - sessCap, 5), v);
     }
     private void setSPrev(int s, int v) { sSet(s, 2, (sGet(s, 2) & ~0xffffffffL) | (v & 0xffffffffL)); }
     private void setSNext(int s, int v) { sSet(s, 2, (sGet(s, 2) & 0xffffffffL) | ((long) v << 32)); }
@@ -827,6 +855,6 @@ final class SessionTable {
     /** Sets the owning BIB of an ordinary row (-1: free); a home session's owner is fixed. */
     private void setSBib(int s, int v) { if (s < sessCap) ses[s * 4 + 3] = (ses[s * 4 + 3] & 0xffffffffL) | ((long) v << 32); }
     /** The credit (an ordinary row id) held by BIB {@code b}'s home session, -1 while the home session is free. */
-    private int homeCredit(int b) { return (int) (bib[b * 8 + 7] >> 32); }
-    private void setHomeCredit(int b, int c) { bib[b * 8 + 7] = (bib[b * 8 + 7] & 0xffffffffL) | ((long) c << 32); }
+    private int homeCredit(int b) { return (int) (bw(b, 7) >> 32); }
+    private void setHomeCredit(int b, int c) { bset(b, 7, (bw(b, 7) & 0xffffffffL) | ((long) c << 32)); }
 }
