@@ -8,15 +8,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The BIB and session table of one protocol (RFC 6146 §3.1, §3.2), in primitive arrays allocated once, so creating,
- * finding, refreshing and expiring entries allocates nothing.
+ * The BIB and session table of one protocol (RFC 6146 §3.1, §3.2), in primitive arrays and one native segment
+ * allocated once, so creating, finding, refreshing and expiring entries allocates nothing.
  *
  * <p><b>Layout.</b> A BIB entry (IPv6 address, port) ↔ pool4 slot is a row of 8 longs: 4 for the entry, 4 for its
  * <i>home session</i>, which holds the entry's first session (while it lives: a later first session takes it
  * again), so an established flow of an entry with one session, the common case, reads its entry and session in
- * one 64-byte row (one or two neighbouring cache lines, loaded together) instead of two unrelated rows. Its other
- * sessions (remote IPv4 address, remote port, TCP state, expiry time) are rows of 4 longs in a second array; the
- * field accessors at the end show the packing. Every session, home or not, holds one id of the second array, so
+ * one 64-byte row instead of two unrelated rows. The BIB rows live off the heap, in native memory whose address is
+ * a multiple of 64 ({@link TableMemory}), so every row is exactly one cache line (a {@code long[]}'s data is only
+ * 8-byte aligned: most of its 64-byte rows would span two lines, half of those across a 128-byte pair that the
+ * adjacent-line prefetcher loads together); the accesses are {@link MemorySegment} reads and writes, bounds-checked
+ * like array accesses, and the ordered ones (sequence number, expiry CAS) go through a {@link VarHandle} with the
+ * same access modes as before. Its other sessions (remote IPv4 address, remote port, TCP state, expiry time)
+ * are rows of 4 longs in a second array (on the heap); the field accessors at the end show the packing. Every session, home or not, holds one id of the second array, so
  * {@code sessCap} bounds the sessions as before (a home session's id is its credit; that row stays unused). Three
  * indexes: the IPv6 side is an open-addressed hash table over (IPv6 address, port); the IPv4 side is the pool4
  * slot's owner word (one lock-free read); a BIB's sessions are a singly linked list from the BIB row.
@@ -426,15 +430,14 @@ final class SessionTable {
     }
 
     /**
-     * Loads BIB row {@code b} (both ends: its 64 bytes, the home session's included, span one or two cache lines;
-     * its sequence number is in it): the first session of its list in the low 32 bits (NIL: none, or the home
-     * session, loaded already), and bits of the row's first and last words above them (so that the loads are not
-     * dead code).
+     * Loads BIB row {@code b} (its 64 bytes, the home session's included, are one cache line, so one word loads them
+     * all): the first session of its list in the low 32 bits (NIL: none, or the home session, loaded already), and
+     * bits of the row's sequence number above them (so that the load is not dead code).
      */
     long peekBib(int b) {
-        long w0 = bw(b, 0), w3 = bw(b, 3), w7 = bw(b, 7); // w3: the sequence number and the session list
+        long w3 = bw(b, 3); // the sequence number and the session list
         int s = (int) (w3 >> 32);
-        return ((w0 ^ w7) & 0x7fffL) << 32 | (s >= 0 && s < sessCap ? s : NIL) & 0xffffffffL;
+        return (w3 & 0x7fffL) << 32 | (s >= 0 && s < sessCap ? s : NIL) & 0xffffffffL;
     }
 
     /** Loads session row {@code s} (both ends); returns bits of it (a value the caller keeps). */
