@@ -62,16 +62,7 @@ ferry_java_opts() {
   esac
 }
 # ferry_java_env [COMMAND]: exports what the data plane's process wants from glibc: at most two malloc arenas
-# (instead of 8 per core, each holding freed native memory) unless MALLOC_ARENA_MAX is already set; and, unless
-# GLIBC_TUNABLES is already set (even to empty: then nothing is added), glibc.malloc.hugetlb=1 (glibc >= 2.35; older
-# ones ignore it): malloc madvises the memory it maps with MADV_HUGEPAGE, the off-heap twin of
-# -XX:+UseTransparentHugePages for NAT64's BIB rows (ferry.nat64.SessionTable keeps them in 64-byte aligned native
-# memory, tens of MB at a million sessions, read at random lines: 2 MiB pages spare those reads most TLB misses).
+# (instead of 8 per core, each holding freed native memory) unless MALLOC_ARENA_MAX is already set.
 ferry_java_env() {
-  case "${1:-}" in
-    run|clat)
-      export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-      export GLIBC_TUNABLES="${GLIBC_TUNABLES-glibc.malloc.hugetlb=1}"
-      ;;
-  esac
+  case "${1:-}" in run|clat) export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" ;; esac
 }

@@ -1,26 +1,20 @@
 package ferry.nat64;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The BIB and session table of one protocol (RFC 6146 §3.1, §3.2), in primitive arrays and one native segment
- * allocated once, so creating, finding, refreshing and expiring entries allocates nothing.
+ * The BIB and session table of one protocol (RFC 6146 §3.1, §3.2), in primitive arrays allocated once, so creating,
+ * finding, refreshing and expiring entries allocates nothing.
  *
  * <p><b>Layout.</b> A BIB entry (IPv6 address, port) ↔ pool4 slot is a row of 8 longs: 4 for the entry, 4 for its
  * <i>home session</i>, which holds the entry's first session (while it lives: a later first session takes it
  * again), so an established flow of an entry with one session, the common case, reads its entry and session in
- * one 64-byte row instead of two unrelated rows. The BIB rows live off the heap, in native memory whose address is
- * a multiple of 64 ({@link TableMemory}), so every row is exactly one cache line (a {@code long[]}'s data is only
- * 8-byte aligned: most of its 64-byte rows would span two lines, half of those across a 128-byte pair that the
- * adjacent-line prefetcher loads together); the accesses are {@link MemorySegment} reads and writes, bounds-checked
- * like array accesses, and the ordered ones (sequence number, expiry CAS) go through a {@link VarHandle} with the
- * same access modes as before. Its other sessions (remote IPv4 address, remote port, TCP state, expiry time)
- * are rows of 4 longs in a second array (on the heap); the field accessors at the end show the packing. Every session, home or not, holds one id of the second array, so
+ * one 64-byte row (one or two neighbouring cache lines, loaded together) instead of two unrelated rows. Its other
+ * sessions (remote IPv4 address, remote port, TCP state, expiry time) are rows of 4 longs in a second array; the
+ * field accessors at the end show the packing. Every session, home or not, holds one id of the second array, so
  * {@code sessCap} bounds the sessions as before (a home session's id is its credit; that row stays unused). Three
  * indexes: the IPv6 side is an open-addressed hash table over (IPv6 address, port); the IPv4 side is the pool4
  * slot's owner word (one lock-free read); a BIB's sessions are a singly linked list from the BIB row.
@@ -77,24 +71,7 @@ final class SessionTable {
     //          holds one id of [0, sessCap), so sessCap still bounds the sessions; a home session's credit row
     //          stays unused meanwhile.
     final int bibCap;
-    /** Bytes per BIB row: one cache line. */
-    static final int ROW = 64;
-    /** The BIB rows, off-heap and 64-byte aligned ({@link TableMemory}), so that every row is exactly one line. */
-    private final MemorySegment bib;
-    private static final VarHandle BW = ValueLayout.JAVA_LONG.varHandle(); // (MemorySegment, long offset)
-
-    /** The byte offset of word {@code k} (0-7) of BIB row {@code b}. */
-    private static long off(int b, int k) {
-        return (long) b * ROW + k * 8L;
-    }
-
-    private long bw(int b, int k) {
-        return bib.get(ValueLayout.JAVA_LONG, off(b, k));
-    }
-
-    private void bset(int b, int k, long v) {
-        bib.set(ValueLayout.JAVA_LONG, off(b, k), v);
-    }
+    private final long[] bib;
 
     // ---- the IPv6 index: open addressing with linear probing, one segment of segSize slots per stripe (so a stripe's
     //      lock covers its segment), a slot = the key's 32-bit hash code (high) | BIB id + 1 (low), 0: empty. A hit
@@ -170,12 +147,6 @@ final class SessionTable {
      * @param timeouts the lifetime (ns) of each timer class
      */
     SessionTable(int proto, Pool4.ProtoPool pool, int sessCap, int bibCap, long[] timeouts, SubscriberLimits limits) {
-        this(proto, pool, sessCap, bibCap, timeouts, limits, null);
-    }
-
-    /** @param memory where the BIB rows live (null: {@link TableMemory#DEFAULT}) */
-    SessionTable(int proto, Pool4.ProtoPool pool, int sessCap, int bibCap, long[] timeouts, SubscriberLimits limits,
-            TableMemory memory) {
         this.limits = limits != null && limits.active() ? limits : null;
         this.proto = proto;
         this.pool = pool;
@@ -187,13 +158,10 @@ final class SessionTable {
                 || (long) sessCap + bibCap > Integer.MAX_VALUE - 8)
             throw new IllegalArgumentException("max-sessions too large for one table: " + sessCap + " sessions, "
                     + bibCap + " BIB rows");
-        bib = (memory != null ? memory : TableMemory.DEFAULT).allocate((long) bibCap * ROW);
-        if (bib.byteSize() < (long) bibCap * ROW || bib.address() % ROW != 0)
-            throw new IllegalStateException("BIB rows: " + bib.byteSize() + " bytes at " + bib.address()
-                    + ", want " + (long) bibCap * ROW + " bytes 64-byte aligned");
+        bib = new long[bibCap * 8];
         for (int b = 0; b < bibCap; b++) {
-            bset(b, 2, -1L << 32); // slot -1: free
-            bset(b, 7, -1L << 32); // home session: no credit, free
+            bib[b * 8 + 2] = -1L << 32; // slot -1: free
+            bib[b * 8 + 7] = -1L << 32; // home session: no credit, free
         }
         // slots per segment: ~1.5x the mean entries per stripe, a power of two; small tables get room for all of
         // their entries in every segment, so that a segment can never fill before the table does
@@ -278,24 +246,24 @@ final class SessionTable {
 
     /** Starts a change to BIB row {@code b}, its session list or its sessions. Caller holds the stripe. */
     void writeBegin(int b) {
-        BW.setOpaque(bib, off(b, 3), nextVersion(bw(b, 3)));
+        LONGS.setOpaque(bib, b * 8 + 3, nextVersion(bib[b * 8 + 3]));
         VarHandle.storeStoreFence(); // the odd number is visible before any of the changes
     }
 
     /** Ends a change started with {@link #writeBegin}. */
     void writeEnd(int b) {
-        BW.setRelease(bib, off(b, 3), nextVersion(bw(b, 3))); // every change is visible before the even number
+        LONGS.setRelease(bib, b * 8 + 3, nextVersion(bib[b * 8 + 3])); // every change is visible before the even number
     }
 
     /** The sequence number of BIB row {@code b} before optimistic reads (odd: a writer is at work, do not trust). */
     int readBegin(int b) {
-        return (int) (long) BW.getAcquire(bib, off(b, 3));
+        return (int) (long) LONGS.getAcquire(bib, b * 8 + 3);
     }
 
     /** True when the reads since {@link #readBegin} returned {@code v} saw one consistent state of row {@code b}. */
     boolean readValid(int b, int v) {
         VarHandle.loadLoadFence();
-        return (v & 1) == 0 && (int) (long) BW.getOpaque(bib, off(b, 3)) == v;
+        return (v & 1) == 0 && (int) (long) LONGS.getOpaque(bib, b * 8 + 3) == v;
     }
 
     /**
@@ -376,7 +344,7 @@ final class SessionTable {
 
     /** The key/state word of session {@code s} (remote address, remote port, state, timer class) in one read. */
     long sWord(int s) {
-        return s < sessCap ? ses[s * 4] : bw(s - sessCap, 4);
+        return s < sessCap ? ses[s * 4] : bib[(s - sessCap) * 8 + 4];
     }
 
     static int wordState(long w) {
@@ -394,7 +362,7 @@ final class SessionTable {
     boolean touch(int s, long seen, int timerClass, long now) {
         long expires = now + (long) LONGS.getOpaque(timeouts, timerClass); // setTimeouts may write it meanwhile
         return expires <= seen || (s < sessCap ? LONGS.compareAndSet(ses, s * 4 + 1, seen, expires)
-                : BW.compareAndSet(bib, off(s - sessCap, 5), seen, expires));
+                : LONGS.compareAndSet(bib, (s - sessCap) * 8 + 5, seen, expires));
     }
 
     // ================================================================================================ look-ahead
@@ -430,19 +398,20 @@ final class SessionTable {
     }
 
     /**
-     * Loads BIB row {@code b} (its 64 bytes, the home session's included, are one cache line, so one word loads them
-     * all): the first session of its list in the low 32 bits (NIL: none, or the home session, loaded already), and
-     * bits of the row's sequence number above them (so that the load is not dead code).
+     * Loads BIB row {@code b} (both ends: its 64 bytes, the home session's included, span one or two cache lines;
+     * its sequence number is in it): the first session of its list in the low 32 bits (NIL: none, or the home
+     * session, loaded already), and bits of the row's first and last words above them (so that the loads are not
+     * dead code).
      */
     long peekBib(int b) {
-        long w3 = bw(b, 3); // the sequence number and the session list
+        long w0 = bib[b * 8], w3 = bib[b * 8 + 3], w7 = bib[b * 8 + 7]; // w3: the sequence number and the session list
         int s = (int) (w3 >> 32);
-        return (w3 & 0x7fffL) << 32 | (s >= 0 && s < sessCap ? s : NIL) & 0xffffffffL;
+        return ((w0 ^ w7) & 0x7fffL) << 32 | (s >= 0 && s < sessCap ? s : NIL) & 0xffffffffL;
     }
 
     /** Loads session row {@code s} (both ends); returns bits of it (a value the caller keeps). */
     long peekSession(int s) {
-        return s < sessCap ? ses[s * 4] ^ ses[s * 4 + 3] : bw(s - sessCap, 4) ^ bw(s - sessCap, 7);
+        return s < sessCap ? ses[s * 4] ^ ses[s * 4 + 3] : bib[(s - sessCap) * 8 + 4] ^ bib[(s - sessCap) * 8 + 7];
     }
 
     /** BIB rows ever handed out (a high-water mark of the live entries: how many rows lookups may touch). */
@@ -804,26 +773,26 @@ final class SessionTable {
 
     // ================================================================================================ row fields
 
-    long bHi(int b) { return bw(b, 0); }
-    long bLo(int b) { return bw(b, 1); }
-    int bPort6(int b) { return (int) (bw(b, 2) & 0xffff); }
-    boolean bStatic(int b) { return (bw(b, 2) & 0x10000) != 0; }
-    int bSlot(int b) { return (int) (bw(b, 2) >> 32); }
-    int bNext(int b) { return (int) (bw(b, 3) >> 32); } // the link of a free row
-    int bSessions(int b) { return (int) (bw(b, 3) >> 32); }
-    private void setBHi(int b, long v) { bset(b, 0, v); }
-    private void setBLo(int b, long v) { bset(b, 1, v); }
-    private void setBPort6(int b, int v) { bset(b, 2, (bw(b, 2) & ~0xffffL) | (v & 0xffff)); }
-    private void setBStatic(int b, boolean v) { bset(b, 2, v ? bw(b, 2) | 0x10000 : bw(b, 2) & ~0x10000L); }
-    private void setBSlot(int b, int v) { bset(b, 2, (bw(b, 2) & 0xffffffffL) | ((long) v << 32)); }
-    private void setBNext(int b, int v) { bset(b, 3, (bw(b, 3) & 0xffffffffL) | ((long) v << 32)); }
-    private void setBSessions(int b, int v) { bset(b, 3, (bw(b, 3) & 0xffffffffL) | ((long) v << 32)); }
+    long bHi(int b) { return bib[b * 8]; }
+    long bLo(int b) { return bib[b * 8 + 1]; }
+    int bPort6(int b) { return (int) (bib[b * 8 + 2] & 0xffff); }
+    boolean bStatic(int b) { return (bib[b * 8 + 2] & 0x10000) != 0; }
+    int bSlot(int b) { return (int) (bib[b * 8 + 2] >> 32); }
+    int bNext(int b) { return (int) (bib[b * 8 + 3] >> 32); } // the link of a free row
+    int bSessions(int b) { return (int) (bib[b * 8 + 3] >> 32); }
+    private void setBHi(int b, long v) { bib[b * 8] = v; }
+    private void setBLo(int b, long v) { bib[b * 8 + 1] = v; }
+    private void setBPort6(int b, int v) { bib[b * 8 + 2] = (bib[b * 8 + 2] & ~0xffffL) | (v & 0xffff); }
+    private void setBStatic(int b, boolean v) { bib[b * 8 + 2] = v ? bib[b * 8 + 2] | 0x10000 : bib[b * 8 + 2] & ~0x10000L; }
+    private void setBSlot(int b, int v) { bib[b * 8 + 2] = (bib[b * 8 + 2] & 0xffffffffL) | ((long) v << 32); }
+    private void setBNext(int b, int v) { bib[b * 8 + 3] = (bib[b * 8 + 3] & 0xffffffffL) | ((long) v << 32); }
+    private void setBSessions(int b, int v) { bib[b * 8 + 3] = (bib[b * 8 + 3] & 0xffffffffL) | ((long) v << 32); }
 
     // a session's word k (0-3): an ordinary row in ses, or a home session in words 4-7 of its BIB row
-    private long sGet(int s, int k) { return s < sessCap ? ses[s * 4 + k] : bw(s - sessCap, 4 + k); }
+    private long sGet(int s, int k) { return s < sessCap ? ses[s * 4 + k] : bib[(s - sessCap) * 8 + 4 + k]; }
     private void sSet(int s, int k, long v) {
         if (s < sessCap) ses[s * 4 + k] = v;
-        else bset(s - sessCap, 4 + k, v);
+        else bib[(s - sessCap) * 8 + 4 + k] = v;
     }
 
     int sRemote4(int s) { return (int) sGet(s, 0); }
@@ -831,7 +800,7 @@ final class SessionTable {
     int sState(int s) { return (int) (sGet(s, 0) >>> 48) & 0xff; }
     int sClass(int s) { return (int) (sGet(s, 0) >>> 56) & 0xff; }
     long sExpires(int s) {
-        return s < sessCap ? (long) LONGS.getOpaque(ses, s * 4 + 1) : (long) BW.getOpaque(bib, off(s - sessCap, 5));
+        return s < sessCap ? (long) LONGS.getOpaque(ses, s * 4 + 1) : (long) LONGS.getOpaque(bib, (s - sessCap) * 8 + 5);
     }
     int sPrev(int s) { return (int) sGet(s, 2); }
     int sNext(int s) { return (int) (sGet(s, 2) >> 32); }
@@ -850,7 +819,7 @@ final class SessionTable {
     private void setSClass(int s, int v) { sSet(s, 0, (sGet(s, 0) & ~(0xffL << 56)) | ((long) (v & 0xff) << 56)); }
     private void setSExpires(int s, long v) {
         if (s < sessCap) LONGS.setOpaque(ses, s * 4 + 1, v);
-        else BW.setOpaque(bib, off(s - sessCap, 5), v);
+        else LONGS.setOpaque(bib, (s - sessCap) * 8 + 5, v);
     }
     private void setSPrev(int s, int v) { sSet(s, 2, (sGet(s, 2) & ~0xffffffffL) | (v & 0xffffffffL)); }
     private void setSNext(int s, int v) { sSet(s, 2, (sGet(s, 2) & 0xffffffffL) | ((long) v << 32)); }
@@ -858,6 +827,6 @@ final class SessionTable {
     /** Sets the owning BIB of an ordinary row (-1: free); a home session's owner is fixed. */
     private void setSBib(int s, int v) { if (s < sessCap) ses[s * 4 + 3] = (ses[s * 4 + 3] & 0xffffffffL) | ((long) v << 32); }
     /** The credit (an ordinary row id) held by BIB {@code b}'s home session, -1 while the home session is free. */
-    private int homeCredit(int b) { return (int) (bw(b, 7) >> 32); }
-    private void setHomeCredit(int b, int c) { bset(b, 7, (bw(b, 7) & 0xffffffffL) | ((long) c << 32)); }
+    private int homeCredit(int b) { return (int) (bib[b * 8 + 7] >> 32); }
+    private void setHomeCredit(int b, int c) { bib[b * 8 + 7] = (bib[b * 8 + 7] & 0xffffffffL) | ((long) c << 32); }
 }

@@ -6,8 +6,7 @@ import java.lang.foreign.Arena;
 
 /**
  * Memory per session and whole-table timings of the NAT64 tables (issue 4 "Performance"), for 10k, 100k and 1M
- * sessions: memory taken by a table sized for N sessions, heap and off-heap ({@link #used}; pool4's one word per
- * (address, port) reported apart; the off-heap part also in a column of its own),
+ * sessions: heap taken by a table sized for N sessions (pool4's one word per (address, port) reported apart),
  * heap taken by filling it (0: rows are preallocated), the rate of creating N sessions from N IPv6 hosts into an
  * empty table (one thread, including the first JIT warm-up for the smallest N), and the cost of expiring all N at
  * once, per session. Run: {@code bench/nat64-memory.sh}.
@@ -16,49 +15,22 @@ public final class Nat64Memory {
     private Nat64Memory() {
     }
 
-    /**
-     * Heap in use after full collections plus the native memory reserved through the JDK (the "direct" buffer pool:
-     * direct buffers and every {@code Arena}-allocated segment, such as the tables' off-heap BIB rows, are counted
-     * there, alignment padding included), so that a table's off-heap part counts as much as its heap part.
-     */
     static long used() {
         Runtime r = Runtime.getRuntime();
-        // an unreachable table's off-heap rows are freed by a cleaner thread after the collection: wait until the
-        // figure stops moving, so that a table dropped earlier is not freed between two measurements
-        long off = -1;
-        for (int i = 0; i < 100 && off != offHeap(); i++) {
-            off = offHeap();
-            for (int j = 0; j < 3; j++) System.gc();
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        return r.totalMemory() - r.freeMemory() + offHeap();
-    }
-
-    /** Bytes of native memory reserved through the JDK ({@code BufferPoolMXBean} "direct"). */
-    static long offHeap() {
-        for (var p : java.lang.management.ManagementFactory.getPlatformMXBeans(
-                java.lang.management.BufferPoolMXBean.class)) {
-            if (p.getName().equals("direct")) return p.getMemoryUsed();
-        }
-        throw new IllegalStateException("no direct buffer pool bean");
+        for (int i = 0; i < 3; i++) System.gc();
+        return r.totalMemory() - r.freeMemory();
     }
 
     public static void main(String[] args) {
         int[] sizes = args.length > 0 ? java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray()
                 : new int[] {10_000, 100_000, 1_000_000};
-        System.out.printf("%10s %14s %16s %12s %14s %14s %16s%n", "sessions", "table B/sess", "of it off-heap",
-                "pool4 MiB",
+        System.out.printf("%10s %14s %12s %14s %14s %16s%n", "sessions", "table B/sess", "pool4 MiB",
                 "fill B/sess", "create/s", "expire ns/sess");
         for (int round = 0; round < 2; round++) { // the first round warms the JIT up
             for (int n : sizes) {
-                long before = used(), offBefore = offHeap();
+                long before = used();
                 Nat64Mapper m = Nat64Benchmark.mapper(n, "203.0.113.0/24");
-                long empty = used(), offEmpty = offHeap();
+                long empty = used();
                 long pool4 = 4L * (65535 - 1024 + 1) * 256;
                 try (Arena a = Arena.ofConfined()) {
                     Nat64Benchmark.Flows f = new Nat64Benchmark.Flows(a, m);
@@ -72,9 +44,8 @@ public final class Nat64Memory {
                     long e1 = System.nanoTime();
                     if (expired != n || m.bibCount(IpProto.UDP) != 0) throw new IllegalStateException("not expired");
                     if (round == 1) {
-                        System.out.printf("%10d %14.1f %16.1f %12.1f %14.1f %14.0f %16.1f%n", n,
-                                (double) (empty - before - pool4) / n, (double) (offEmpty - offBefore) / n,
-                                pool4 / 1048576.0, (double) (full - empty) / n,
+                        System.out.printf("%10d %14.1f %12.1f %14.1f %14.0f %16.1f%n", n,
+                                (double) (empty - before - pool4) / n, pool4 / 1048576.0, (double) (full - empty) / n,
                                 n / ((t1 - t0) / 1e9), (double) (e1 - e0) / n);
                     }
                 }
