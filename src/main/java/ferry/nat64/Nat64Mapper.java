@@ -455,18 +455,30 @@ public final class Nat64Mapper implements AddressMapper {
                 // RFC 6146 §3.5.2.2: in CLOSED only a SYN opens a session
                 if (TcpStateMachine.state(outcome) == TcpStateMachine.CLOSED) return Counter.DROP_NAT64_TCP_NO_SESSION;
             }
+            int reserved = SessionTable.NIL;
             if (s == SessionTable.NIL) {
                 // ferry's nat64-allow: a new IPv6-initiated flow must go to a listed port (checked only here, when a
                 // session would be created: established flows and IPv4-initiated traffic never see the filter)
                 Nat64PortFilter pf = portFilter;
                 if (pf != null && !pf.allows(t.proto, remotePort)) return refuseFiltered(t, now);
+                // the session first, then the BIB entry and its port: a flow refused for want of a session (the
+                // total cap, or its subscriber's limit) must not claim a port that would then rest 120 s unused
+                reserved = tab.reserveSession(stripe, t.srcHi, t.srcLo);
+                if (reserved < 0) {
+                    // RFC 6888 REQ-3/REQ-4: the new flow is refused; existing sessions are never evicted
+                    return refuse6(t, reserved == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
+                            : Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
+                }
             }
             if (b == SessionTable.NIL) {
                 // RFC 6888 REQ-4: a subscriber over its port limit gets no new binding
-                if (tab.limits != null && !tab.limits.acquire(t.srcHi, t.srcLo, true))
+                if (tab.limits != null && !tab.limits.acquire(t.srcHi, t.srcLo, true)) {
+                    tab.unreserveSession(stripe, reserved, t.srcHi, t.srcLo);
                     return refuse6(t, Counter.DROP_NAT64_SUBSCRIBER_LIMIT, 1, now);
+                }
                 b = tab.allocBib(stripe);
                 if (b == SessionTable.NIL) {
+                    tab.unreserveSession(stripe, reserved, t.srcHi, t.srcLo);
                     if (tab.limits != null) tab.limits.release(t.srcHi, t.srcLo, true);
                     // every row taken: when there are as many rows as pool4 pairs, that is pool4 exhaustion
                     return tab.bibCap >= tab.pool.size ? refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, now)
@@ -478,6 +490,7 @@ public final class Nat64Mapper implements AddressMapper {
                 int slot = pool4.allocate(t.proto, t.srcHi, t.srcLo, port6, dst4, t.dstPort, b, now / SECOND);
                 if (slot < 0) {
                     tab.freeBibRow(stripe, b);
+                    tab.unreserveSession(stripe, reserved, t.srcHi, t.srcLo);
                     if (tab.limits != null) tab.limits.release(t.srcHi, t.srcLo, true);
                     return refuse6(t, Counter.DROP_NAT64_POOL4_EXHAUSTED, 3, now);
                 }
@@ -486,13 +499,7 @@ public final class Nat64Mapper implements AddressMapper {
             if (s == SessionTable.NIL) {
                 int state = t.proto == IpProto.TCP ? TcpStateMachine.state(outcome) : 0;
                 int cls = t.proto == IpProto.TCP ? TcpStateMachine.timer(outcome) - 1 : 0;
-                s = tab.newSession(stripe, b, dst4, remotePort, state, cls, now);
-                if (s < 0) {
-                    if (tab.bSessions(b) == SessionTable.NIL && !tab.bStatic(b)) tab.deleteBib(stripe, b, now);
-                    // RFC 6888 REQ-3/REQ-4: the new flow is refused; existing sessions are never evicted
-                    return refuse6(t, s == SessionTable.OVER_LIMIT ? Counter.DROP_NAT64_SUBSCRIBER_LIMIT
-                            : Counter.DROP_NAT64_SESSION_LIMIT, 1, now);
-                }
+                s = tab.newSession(stripe, b, reserved, dst4, remotePort, state, cls, now);
                 if (t.proto == IpProto.TCP) {
                     // §3.5.2.2: the IPv6 host opened the connection an IPv4 SYN was held for; that SYN is discarded
                     int slot = tab.bSlot(b);
@@ -644,7 +651,7 @@ public final class Nat64Mapper implements AddressMapper {
             long tat = errorTat.get();
             long start = Math.max(tat, now);
             if (start - now >= SECOND) { // the burst is spent
-                rateLimited.incrementAndGet();
+                rateLimited.increment(); // striped: a flood of refusals on every worker does not fight over one line
                 return false;
             }
             if (errorTat.compareAndSet(tat, start + ERROR_INTERVAL)) return true;
@@ -882,7 +889,8 @@ public final class Nat64Mapper implements AddressMapper {
         if (counters == null) return;
         counters.add(Counter.DROP_NAT64_FRAGMENT_TIMEOUT, heldFragments.takeTimedOut());
         counters.add(Counter.NAT64_TCP_SYN4_SUPERSEDED, heldSyns.takeSuperseded());
-        if (rateLimited.get() != 0) counters.add(Counter.NAT64_ANSWER_RATE_LIMITED, rateLimited.getAndSet(0));
+        long limited = rateLimited.sumThenReset(); // each cell read and zeroed atomically: nothing is lost
+        if (limited != 0) counters.add(Counter.NAT64_ANSWER_RATE_LIMITED, limited);
         Nat64Log l = log;
         if (l != null) {
             counters.add(Counter.DROP_NAT64_LOG_QUEUE_FULL, l.takeDropped());
@@ -891,7 +899,7 @@ public final class Nat64Mapper implements AddressMapper {
     }
 
     /** Answers withheld by {@link #errorBudget} since the last {@link #tick(long, Counters)}. */
-    private final AtomicLong rateLimited = new AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder rateLimited = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * Expires every session whose lifetime ended at or before {@code now} (ns), and the dynamic BIB entries left

@@ -600,23 +600,55 @@ final class SessionTable {
         return false;
     }
 
-    /** Creates a session of BIB {@code b}; NIL when the table is full. Caller holds the stripe. */
+    /**
+     * Creates a session of BIB {@code b}; NIL when the table is full, {@link #OVER_LIMIT} when the subscriber is at
+     * its session limit. Caller holds the stripe.
+     */
     int newSession(int stripe, int b, int remote4, int remotePort, int state, int timerClass, long now) {
-        if (limits != null && !limits.acquire(bHi(b), bLo(b), false)) return OVER_LIMIT;
+        int s = reserveSession(stripe, bHi(b), bLo(b));
+        return s < 0 ? s : newSession(stripe, b, s, remote4, remotePort, state, timerClass, now);
+    }
+
+    /**
+     * Reserves a session for a new flow of subscriber (hi, lo) before anything else is made for it: counts it
+     * against the subscriber's session limit and takes a session id. Returns the id, NIL when the table is full or
+     * {@link #OVER_LIMIT}. A new flow that also needs a BIB entry reserves first, so that a flow refused for want of
+     * a session never claims a pool4 port: a claimed port, once freed, rests {@link Pool4#REUSE_DELAY_SECONDS}, and a
+     * flood of refused flows (or one subscriber at its limit opening flow after flow) would leave every free port
+     * resting and refuse everyone's new flows. The id goes to {@link #newSession(int, int, int, int, int, int, int,
+     * long)} or back through {@link #unreserveSession}. Caller holds the stripe.
+     */
+    int reserveSession(int stripe, long hi, long lo) {
+        if (limits != null && !limits.acquire(hi, lo, false)) return OVER_LIMIT;
         int s = sessFree[stripe];
         if (s != NIL) {
             sessFree[stripe] = sNextInBib(s);
-        } else {
-            s = sessTop.getAndIncrement();
-            if (s >= sessCap) {
-                sessTop.decrementAndGet();
-                s = steal(stripe, false);
-                if (s == NIL) {
-                    if (limits != null) limits.release(bHi(b), bLo(b), false);
-                    return NIL;
-                }
-            }
+            return s;
         }
+        // a read before the increment: once the rows are all handed out (a full table under a flood of new flows)
+        // each refusal costs a shared read, not two atomic writes on the line every worker's new flows use
+        if (sessTop.get() < sessCap) {
+            s = sessTop.getAndIncrement();
+            if (s < sessCap) return s;
+            sessTop.decrementAndGet();
+        }
+        s = steal(stripe, false);
+        if (s == NIL && limits != null) limits.release(hi, lo, false);
+        return s;
+    }
+
+    /**
+     * Gives back a session id reserved by {@link #reserveSession} and not used (its flow was refused later). The row
+     * is free and linked from nowhere, so no reader can see it. Caller holds the stripe.
+     */
+    void unreserveSession(int stripe, int s, long hi, long lo) {
+        setSNextInBib(s, sessFree[stripe]);
+        sessFree[stripe] = s;
+        if (limits != null) limits.release(hi, lo, false);
+    }
+
+    /** Creates a session of BIB {@code b} with the id {@code s} reserved for it ({@link #reserveSession}). */
+    int newSession(int stripe, int b, int s, int remote4, int remotePort, int state, int timerClass, long now) {
         writeBegin(b);
         if (homeCredit(b) < 0) { // the home session is free: take it, holding s as its credit (s stays unused)
             setHomeCredit(b, s);

@@ -92,6 +92,44 @@ class Nat64LimitsTest {
         assertThat(f.send(v4(Y4, T4).udp(53, t).build())).isEqualTo(Verdict.EMIT);
     }
 
+    /** 100 UDP ports on one pool4 address. */
+    private static Nat64Fixture smallPool(int sessionsPerSubscriber, int max) {
+        return new Nat64Fixture(List.of(new Pool4.Entry(IpProto.UDP, Prefix4.parse(T4 + "/32"), 1024, 1123, 0)),
+                List.of(), Nat64Settings.defaults().withMaxSessions(max).withSubscriberLimits(sessionsPerSubscriber, 0, 128));
+    }
+
+    @Test
+    void newFlowsRefusedByTheSessionCapTakeNoPool4Port() {
+        // a refused flow must not claim a port and free it into the 120 s rest (RFC 6888 REQ-8 style reuse delay):
+        // under a flood that would leave every free port resting, so the refusals would turn into pool4 exhaustion
+        Nat64Fixture f = smallPool(0, 10);
+        for (int i = 0; i < 10; i++) assertThat(f.send(v6(X6, Y4).udp(40000 + i, 53).build())).isEqualTo(Verdict.EMIT);
+        Random r = new Random(3);
+        for (int i = 0; i < 300; i++)
+            f.send(ferry.packet.PacketBuilder.ipv6(0x20010db8_00090000L, r.nextLong(), 0x0064ff9b_00000000L, 0xc6336407L)
+                    .udp(1024 + r.nextInt(60000), 53).build());
+        assertThat(f.counters.get(Counter.DROP_NAT64_SESSION_LIMIT)).isEqualTo(300);
+        assertThat(f.counters.get(Counter.DROP_NAT64_POOL4_EXHAUSTED)).isZero();
+        assertThat(f.mapper.bibCount(IpProto.UDP)).isEqualTo(10);
+    }
+
+    @Test
+    void aSubscriberAtItsSessionLimitCannotUseUpThePortsOfOthers() {
+        // X6 may hold 3 sessions; its further new flows (new source ports: each would be a new BIB entry) are refused
+        // without taking a port, so other subscribers (3 sessions each, too) still find the other 97 of the 100
+        Nat64Fixture f = smallPool(3, 1000);
+        for (int i = 0; i < 3; i++) assertThat(f.send(v6(X6, Y4).udp(40000 + i, 53).build())).isEqualTo(Verdict.EMIT);
+        for (int i = 0; i < 500; i++) f.send(v6(X6, Y4).udp(41000 + i, 53).build());
+        assertThat(f.counters.get(Counter.DROP_NAT64_SUBSCRIBER_LIMIT)).isEqualTo(500);
+        assertThat(f.counters.get(Counter.DROP_NAT64_POOL4_EXHAUSTED)).isZero();
+        for (int i = 0; i < 97; i++)
+            assertThat(f.send(v6("2001:db8::" + Integer.toHexString(0x100 + i / 3), Y4).udp(40000 + i, 53).build()))
+                    .as("flow %d", i).isEqualTo(Verdict.EMIT);
+        // the 101st port: there is none (the error itself is within the rate limit the 500 refusals spent)
+        assertThat(f.send(v6(Z6, Y4).udp(40000, 53).build())).isNotEqualTo(Verdict.EMIT);
+        assertThat(f.counters.get(Counter.DROP_NAT64_POOL4_EXHAUSTED)).isEqualTo(1);
+    }
+
     @Test
     void subscriberCountsMatchAModelUnderRandomAcquireAndRelease() {
         SubscriberLimits l = new SubscriberLimits(5, 3, 128, 64);
