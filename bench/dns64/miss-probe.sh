@@ -27,6 +27,7 @@ for c in dnsperf python3 taskset dig; do
 done
 [ "$WHICH" = unbound ] && { command -v unbound >/dev/null || { echo "bench: unbound is missing" >&2; exit 1; }; }
 . scripts/jdk.sh
+. bench/dns64/common.sh
 ferry_find_jdk || exit 1
 tmp=$(mktemp -d /tmp/ferry-miss-probe.XXXXXX)
 pids=()
@@ -49,31 +50,7 @@ if [ "$WHICH" = ferry ]; then
     ferry.app.Main dns64 --listen "127.0.0.1:$PORT" --upstream "127.0.0.1:$AUTH_PORT" --prefix 64:ff9b::/96 --threads 1 \
     ${FERRY_WARM_UP:+--warm-up "$FERRY_WARM_UP"} >"$tmp/server.log" 2>&1 & pids+=($!)
 else
-  cat >"$tmp/u.conf" <<U
-server:
-  interface: 127.0.0.1
-  port: $PORT
-  num-threads: 1
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "$tmp"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  verbosity: 0
-  do-ip6: no
-  do-not-query-localhost: no
-  access-control: 127.0.0.0/8 allow
-  module-config: "dns64 iterator"
-  dns64-prefix: 64:ff9b::/96
-  qname-minimisation: no
-  prefetch: yes
-  auto-trust-anchor-file: ""
-forward-zone:
-  name: "."
-  forward-addr: 127.0.0.1@$AUTH_PORT
-U
+  unbound_conf "$tmp" "$PORT" "$AUTH_PORT" 1 >"$tmp/u.conf"
   taskset -c 0 unbound -d -c "$tmp/u.conf" >"$tmp/server.log" 2>&1 & pids+=($!)
 fi
 for _ in $(seq 1 100); do dig @127.0.0.1 -p "$PORT" +tries=1 +time=1 +short ipv4only.arpa A >/dev/null 2>&1 && break; sleep 0.2; done
@@ -83,14 +60,7 @@ if [ "$WHICH" = ferry ] && [ "${FERRY_WARM_UP:-1}" != 0 ]; then
   grep "warm-up" "$tmp/server.log" || true
 fi
 
-cat >"$tmp/synth.txt" <<'Q'
-a-only.dns64.example AAAA
-cname.dns64.example AAAA
-chain.dns64.example AAAA
-mapped.dns64.example AAAA
-target.other.example AAAA
-host.other.example AAAA
-Q
+write_mixes "$tmp"
 taskset -c 1 dnsperf -s 127.0.0.1 -p "$PORT" -d "$tmp/synth.txt" -l 20 -c 10 -q 100 >/dev/null 2>&1
 if [ "${WARM_AUTH:-0}" -gt 0 ]; then
   for j in $(seq 1 "$WARM_AUTH"); do echo "a$j.wild.dns64.example A"; done >"$tmp/wa.txt"

@@ -70,6 +70,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 . scripts/jdk.sh
+. bench/dns64/common.sh
 ferry_find_jdk || exit 1
 tmp=$(mktemp -d /tmp/ferry-bench-dns64.XXXXXX)
 pids=()
@@ -108,30 +109,8 @@ pids+=($!)
 for _ in $(seq 1 50); do grep -q "test authority on" "$tmp/auth.log" && break; sleep 0.2; done
 grep -q "test authority on" "$tmp/auth.log" || { echo "bench: the test upstream did not start:" >&2; cat "$tmp/auth.log" >&2; exit 1; }
 
-# the query mixes, all cacheable (TTL >= 30 s): synthesized AAAA, real AAAA, plain A; "all" is the three together
-cat >"$tmp/synth.txt" <<'Q'
-a-only.dns64.example AAAA
-cname.dns64.example AAAA
-chain.dns64.example AAAA
-mapped.dns64.example AAAA
-target.other.example AAAA
-host.other.example AAAA
-Q
-cat >"$tmp/real.txt" <<'Q'
-aaaa-only.dns64.example AAAA
-both.dns64.example AAAA
-mixed.dns64.example AAAA
-v6.other.example AAAA
-cross-aaaa.dns64.example AAAA
-Q
-cat >"$tmp/a.txt" <<'Q'
-a-only.dns64.example A
-both.dns64.example A
-mixed.dns64.example A
-target.other.example A
-host.other.example A
-Q
-cat "$tmp/synth.txt" "$tmp/real.txt" "$tmp/a.txt" >"$tmp/all.txt"
+# the query mixes (bench/dns64/common.sh): synthesized AAAA, real AAAA, plain A; "all" is the three together
+write_mixes "$tmp"
 for m in "${MIXES[@]}"; do
   [ "$m" = distinct ] || [ -f "$tmp/$m.txt" ] || { echo "bench: unknown mix '$m' (synth, real, a, all, distinct)" >&2; exit 2; }
 done
@@ -150,34 +129,7 @@ start_ferry() { # $1 threads, $2 cpu list or "", $3 cache size (default $CACHE)
 }
 
 start_unbound() { # $1 threads, $2 cpu list or ""
-  cat >"$tmp/unbound.conf" <<U
-server:
-  interface: 127.0.0.1
-  port: $UNBOUND_PORT
-  num-threads: $1
-  so-reuseport: yes
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "$tmp"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  verbosity: 0
-  do-ip6: no
-  do-not-query-localhost: no
-  access-control: 127.0.0.0/8 allow
-  module-config: "dns64 iterator"
-  dns64-prefix: 64:ff9b::/96
-  qname-minimisation: no
-  prefetch: yes
-  msg-cache-size: 16m
-  rrset-cache-size: 32m
-  auto-trust-anchor-file: ""
-forward-zone:
-  name: "."
-  forward-addr: 127.0.0.1@$AUTH_PORT
-U
+  unbound_conf "$tmp" "$UNBOUND_PORT" "$AUTH_PORT" "$1" >"$tmp/unbound.conf"
   local pin=()
   [ -n "$2" ] && pin=(taskset -c "$2")
   "${pin[@]}" unbound -d -c "$tmp/unbound.conf" >"$tmp/unbound.log" 2>&1 &
