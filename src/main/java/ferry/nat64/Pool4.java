@@ -362,25 +362,56 @@ public final class Pool4 {
      * max-iterations candidates were all taken (or resting). Only the fields f-args selects feed F.
      */
     int allocate(int proto, long srcHi, long srcLo, int srcPort, int dst4, int dstPort, int bibId, long nowSec) {
-        ProtoPool p = of(proto);
-        if (p == null) return -1;
+        return allocate(proto, offset(srcHi, srcLo, srcPort, dst4, dstPort), srcPort, bibId, nowSec, -1L);
+    }
+
+    /** RFC 6056 §3.3.3 Algorithm 3: "offset = F(local_IP, remote_IP, remote_port, secret_key)", the fields f-args selects. */
+    int offset(long srcHi, long srcLo, int srcPort, int dst4, int dstPort) {
         long h = secret0;
         if ((fArgs & 8) != 0) h = mix(h ^ srcHi) ^ mix(srcLo + secret1);
         if ((fArgs & 4) != 0) h = mix(h ^ srcPort);
         if ((fArgs & 2) != 0) h = mix(h ^ (dst4 & 0xffffffffL));
         if ((fArgs & 1) != 0) h = mix(h ^ ((long) dstPort << 32));
-        int offset = (int) (mix(h ^ secret1) >>> 33);
+        return (int) (mix(h ^ secret1) >>> 33);
+    }
+
+    /**
+     * Reads ahead, without a lock and without writing, the owner word of the first candidate {@link #allocate} would
+     * try now for {@code offset} ({@link #offset}): its slot (high 32 bits) and owner word (low 32 bits), or -1 when
+     * there is none. Issued before the stripe lock, so that this (usually cache-missing) load overlaps the IPv6
+     * index's (issue 4: creation rate); {@link #allocate} uses the word it read only through a compare-and-set, so a
+     * stale one costs a retry, never a wrong claim.
+     */
+    long peek(int proto, int offset, int srcPort) {
+        ProtoPool p = of(proto);
+        if (p == null) return -1L;
+        Layout l = p.layout;
+        View v = proto == IpProto.ICMP ? l.all : l.views[(srcPort < 1024 ? 0 : 2) + (srcPort & 1)];
+        if (v.size == 0) return -1L;
+        int next = p.nextEphemeral.getPlain();
+        int slot = v.slot((int) Long.remainderUnsigned((offset & 0xffffffffL) + (next & 0xffffffffL), v.size));
+        return (long) slot << 32 | (l.owner.getPlain(slot) & 0xffffffffL);
+    }
+
+    /**
+     * {@link #allocate(int, long, long, int, int, int, int, long)} from a computed {@link #offset}; {@code peeked}
+     * is a {@link #peek} result for it (or -1): when it names the first candidate, its owner word stands in for the
+     * first read of that slot.
+     */
+    int allocate(int proto, int offset, int srcPort, int bibId, long nowSec, long peeked) {
+        ProtoPool p = of(proto);
+        if (p == null) return -1;
         Layout l = p.layout; // stable: callers hold a stripe lock of the table, and layouts change under all of them
         if (proto != IpProto.ICMP) {
             // RFC 4787 REQ-3/REQ-4 (RECOMMENDED): same side of 1024, same parity
             View v = l.views[(srcPort < 1024 ? 0 : 2) + (srcPort & 1)];
-            int slot = tryView(p, l, v, offset, bibId, nowSec);
+            int slot = tryView(p, l, v, offset, bibId, nowSec, peeked);
             if (slot >= 0) return slot;
         }
-        return tryView(p, l, l.all, offset, bibId, nowSec);
+        return tryView(p, l, l.all, offset, bibId, nowSec, proto == IpProto.ICMP ? peeked : -1L);
     }
 
-    private static int tryView(ProtoPool p, Layout l, View v, int offset, int bibId, long nowSec) {
+    private static int tryView(ProtoPool p, Layout l, View v, int offset, int bibId, long nowSec, long peeked) {
         int n = v.size;
         if (n == 0) return -1;
         int next = p.nextEphemeral.getAndIncrement();
@@ -389,7 +420,13 @@ public final class Pool4 {
             // "port = min_ephemeral + (offset + next_ephemeral) % num_ephemeral"
             int k = (int) Long.remainderUnsigned((offset & 0xffffffffL) + (next & 0xffffffffL) + i, n);
             int slot = v.slot(k);
-            if (claim(l.owner, slot, bibId, nowSec)) {
+            // the word read ahead serves only when it shows the slot free: the CAS then checks it is still that word
+            // (a taken or resting word read ahead is read again, so a stale one never refuses a free slot)
+            int seen = (int) peeked;
+            boolean claimed = i == 0 && peeked != -1L && (int) (peeked >>> 32) == slot
+                    && (seen == 0 || seen < 0 && -(long) seen <= nowSec)
+                    ? claim(l.owner, slot, bibId, nowSec, seen) : claim(l.owner, slot, bibId, nowSec);
+            if (claimed) {
                 if (i > 0) p.nextEphemeral.addAndGet(i); // "next_ephemeral++" per candidate tried
                 return slot;
             }
@@ -403,11 +440,16 @@ public final class Pool4 {
     }
 
     private static boolean claim(AtomicIntegerArray owner, int slot, int bibId, long nowSec) {
+        return claim(owner, slot, bibId, nowSec, owner.get(slot));
+    }
+
+    /** {@link #claim} with {@code v} as the first read of the owner word (read earlier: only the CAS trusts it). */
+    private static boolean claim(AtomicIntegerArray owner, int slot, int bibId, long nowSec, int v) {
         while (true) {
-            int v = owner.get(slot);
             if (v > 0) return false;
             if (v < 0 && -(long) v > nowSec) return false;
             if (owner.compareAndSet(slot, v, bibId + 1)) return true;
+            v = owner.get(slot);
         }
     }
 
