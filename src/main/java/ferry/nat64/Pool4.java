@@ -59,16 +59,24 @@ public final class Pool4 {
     }
 
     /** A run of candidate ports of one block: {@code count} ports per address, {@code first}, {@code first+step}, ... */
-    private record Segment(Block block, int first, int step, int count, int size) {
+    private record Segment(Block block, int first, int step, int count, int size, long countMagic) {
+        Segment(Block block, int first, int step, int count, int size) {
+            this(block, first, step, count, size, magic(count));
+        }
     }
 
     /** A set of candidates (one part of the pool): segments and their total size. */
-    private record View(Segment[] segments, int size) {
+    private record View(Segment[] segments, int size, long sizeMagic) {
+        View(Segment[] segments, int size) {
+            this(segments, size, magic(size));
+        }
+
+        /** Candidate {@code k} (0 <= k < size)'s slot. */
         int slot(int k) {
             for (Segment s : segments) {
                 if (k < s.size) {
-                    int addrIndex = k / s.count;
-                    int port = s.first + s.step * (k % s.count);
+                    int addrIndex = (int) div(k, s.count, s.countMagic);
+                    int port = s.first + s.step * (k - addrIndex * s.count);
                     return s.block.base + addrIndex * s.block.ports + (port - s.block.portMin);
                 }
                 k -= s.size;
@@ -389,7 +397,7 @@ public final class Pool4 {
         View v = proto == IpProto.ICMP ? l.all : l.views[(srcPort < 1024 ? 0 : 2) + (srcPort & 1)];
         if (v.size == 0) return -1L;
         int next = p.nextEphemeral.getPlain();
-        int slot = v.slot((int) Long.remainderUnsigned((offset & 0xffffffffL) + (next & 0xffffffffL), v.size));
+        int slot = v.slot(mod((offset & 0xffffffffL) + (next & 0xffffffffL), v.size, v.sizeMagic));
         return (long) slot << 32 | (l.owner.getPlain(slot) & 0xffffffffL);
     }
 
@@ -418,7 +426,7 @@ public final class Pool4 {
         int tries = Math.min(n, l.maxIterations);
         for (int i = 0; i < tries; i++) {
             // "port = min_ephemeral + (offset + next_ephemeral) % num_ephemeral"
-            int k = (int) Long.remainderUnsigned((offset & 0xffffffffL) + (next & 0xffffffffL) + i, n);
+            int k = mod((offset & 0xffffffffL) + (next & 0xffffffffL) + i, n, v.sizeMagic);
             int slot = v.slot(k);
             // the word read ahead serves only when it shows the slot free: the CAS then checks it is still that word
             // (a taken or resting word read ahead is read again, so a stale one never refuses a free slot)
@@ -471,6 +479,28 @@ public final class Pool4 {
         if (slot < 0 || slot >= o.length()) return -1;
         int v = o.get(slot);
         return v > 0 ? v - 1 : -1;
+    }
+
+    // ---- division by multiplication (issue 4: creation rate): a candidate's slot took two hardware divisions in a row
+    //      (tens of cycles each) before its owner word could be loaded. With magic = ceil(2^64 / d), the high 64 bits
+    //      of x * magic are exactly floor(x / d) whenever 0 <= x < 2^33 and 2 <= d < 2^31 (the estimate exceeds x / d
+    //      by less than x / 2^64 < 2^-31 < 1 / d, too little to reach the next integer; Lemire, Kaser and Kurz, "Faster
+    //      Remainder by Direct Computation", 2019). Candidate numbers are below 2^33: offset (31 bits) + next_ephemeral
+    //      (32) + tries (< 2^31); pool sizes are below 2^31.
+
+    /** ceil(2^64 / d) as an unsigned long, for {@link #div}; 0 for d <= 1 (no magic needed: div handles d = 1). */
+    static long magic(int d) {
+        return d <= 1 ? 0 : Long.divideUnsigned(-1L, d) + 1;
+    }
+
+    /** floor(x / d) for 0 <= x < 2^33 and 1 <= d < 2^31, {@code magic} = {@link #magic}(d). */
+    static long div(long x, int d, long magic) {
+        return d == 1 ? x : Math.unsignedMultiplyHigh(x, magic);
+    }
+
+    /** x mod d, as {@link #div}. */
+    static int mod(long x, int d, long magic) {
+        return (int) (x - div(x, d, magic) * d);
     }
 
     /** SplitMix64's finaliser. */

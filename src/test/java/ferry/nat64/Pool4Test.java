@@ -153,4 +153,30 @@ class Pool4Test {
         assertThat(g.send(v6(Z6, Y4).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
         assertThat(srcPort(g.only())).isEqualTo(3000);
     }
+
+    @Test
+    void divisionByMultiplicationEqualsHardwareDivisionOverCandidateRange() {
+        // every divisor kind a pool can have (1, small, odd, powers of two, pool-sized, the largest allowed) against
+        // numerators at the edges of the range (0, d - 1, d, multiples, 2^33 - 1) and random ones below 2^33
+        int[] ds = {1, 2, 3, 7, 64, 1000, 32256, 64511, 64512, 2_064_384, 4_128_768, (1 << 30) + 1, Integer.MAX_VALUE};
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        for (int d : ds) {
+            long m = Pool4.magic(d);
+            long[] xs = {0, d - 1L, d, 2L * d - 1, 2L * d, (1L << 33) - 1, (1L << 33) - 1 - ((1L << 33) - 1) % d,
+                    (1L << 32) + 5};
+            for (long x : xs) {
+                assertThat(Pool4.div(x, d, m)).as("%d / %d", x, d).isEqualTo(Long.divideUnsigned(x, d));
+                assertThat(Pool4.mod(x, d, m)).as("%d mod %d", x, d).isEqualTo((int) Long.remainderUnsigned(x, d));
+            }
+            for (int i = 0; i < 100_000; i++) {
+                long x = r.nextLong(1L << 33);
+                assertThat(Pool4.mod(x, d, m)).as("%d mod %d", x, d).isEqualTo((int) Long.remainderUnsigned(x, d));
+            }
+        }
+        for (int i = 0; i < 100_000; i++) { // random divisors too
+            int d = 1 + r.nextInt(Integer.MAX_VALUE - 1);
+            long x = r.nextLong(1L << 33);
+            assertThat(Pool4.div(x, d, Pool4.magic(d))).as("%d / %d", x, d).isEqualTo(Long.divideUnsigned(x, d));
+        }
+    }
 }
