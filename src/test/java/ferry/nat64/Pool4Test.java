@@ -179,4 +179,54 @@ class Pool4Test {
             assertThat(Pool4.div(x, d, Pool4.magic(d))).as("%d / %d", x, d).isEqualTo(Long.divideUnsigned(x, d));
         }
     }
+
+    @Test
+    void ownerWordReadAheadPicksTheSamePortAsAllocateAlone() {
+        long hi = 0x20010db800000000L, lo = 0x1234L;
+        int dst4 = Ipv4.parse("198.51.100.7");
+        for (int port = 40000; port < 40016; port++) {
+            Pool4 plain = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
+            Pool4 ahead = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
+            int offset = ahead.offset(hi, lo, port, dst4, 53);
+            long peeked = ahead.peek(IpProto.UDP, offset, port);
+            assertThat((int) peeked).as("the candidate read ahead is free").isZero();
+            int a = plain.allocate(IpProto.UDP, hi, lo, port, dst4, 53, 5, 1000);
+            int b = ahead.allocate(IpProto.UDP, offset, port, 5, 1000, peeked);
+            assertThat(b).isEqualTo(a).isEqualTo((int) (peeked >>> 32));
+            assertThat(Pool4.owner(ahead.of(IpProto.UDP), b)).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void staleReadAheadShowingAFreeSlotNeverClaimsItTwice() {
+        Pool4 p = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
+        long hi = 0x20010db800000000L, lo = 0x1234L;
+        int dst4 = Ipv4.parse("198.51.100.7");
+        int offset = p.offset(hi, lo, 40000, dst4, 53);
+        long peeked = p.peek(IpProto.UDP, offset, 40000);
+        int slot = (int) (peeked >>> 32);
+        // another flow takes the candidate between the read ahead and the claim
+        assertThat(Pool4.claim(p.of(IpProto.UDP), slot, 7, 1000)).isTrue();
+        int got = p.allocate(IpProto.UDP, offset, 40000, 9, 1000, peeked);
+        assertThat(got).isNotEqualTo(slot).isNotNegative();
+        assertThat(Pool4.owner(p.of(IpProto.UDP), slot)).as("the first owner keeps its port").isEqualTo(7);
+        assertThat(Pool4.owner(p.of(IpProto.UDP), got)).isEqualTo(9);
+    }
+
+    @Test
+    void staleReadAheadShowingATakenSlotDoesNotRefuseItOnceFree() {
+        Pool4 p = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
+        long hi = 0x20010db800000000L, lo = 0x1234L;
+        int dst4 = Ipv4.parse("198.51.100.7");
+        int offset = p.offset(hi, lo, 40000, dst4, 53);
+        long first = p.peek(IpProto.UDP, offset, 40000);
+        int slot = (int) (first >>> 32);
+        assertThat(Pool4.claim(p.of(IpProto.UDP), slot, 7, 0)).isTrue();
+        long peeked = p.peek(IpProto.UDP, offset, 40000); // reads "taken by 7"
+        assertThat((int) peeked).isEqualTo(8);
+        Pool4.release(p.of(IpProto.UDP), slot, 0); // rests until 120 s
+        int got = p.allocate(IpProto.UDP, offset, 40000, 9, 1000, peeked); // at 1000 s it has rested
+        assertThat(got).isEqualTo(slot);
+        assertThat(Pool4.owner(p.of(IpProto.UDP), slot)).isEqualTo(9);
+    }
 }
