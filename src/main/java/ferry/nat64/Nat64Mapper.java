@@ -329,7 +329,7 @@ public final class Nat64Mapper implements AddressMapper {
     /**
      * The position of the packet's BIB entry in the IPv6 index (computed, nothing loaded: the batch's first pass
      * does only that for every packet, the next one loads the index lines; see {@link SessionTable},
-     * "look-ahead"). The lock-free hit that follows ({@link #hit64}) then finds the lines it reads in the cache.
+     * "look-ahead"). The lock-free hit that follows ({@link #hitBib64}) then finds the lines it reads in the cache.
      */
     @Override
     public long lookAhead64(int proto, long srcHi, long srcLo, int srcPort) {
@@ -442,7 +442,20 @@ public final class Nat64Mapper implements AddressMapper {
             if (hb >= 0 && hitBib64(tab, t, hb, port6, dst4, remotePort, now)) return null;
         }
         int bucket = tab.bucket(t.srcHi, t.srcLo, port6);
-        if (!t.fragmented && hit64(tab, t, bucket, port6, dst4, remotePort, now)) return null;
+        int offset = 0;
+        long peeked = -1L; // -1: offset not computed
+        if (!t.fragmented) {
+            int fb = tab.find6Fast(bucket, t.srcHi, t.srcLo, port6);
+            if (fb != SessionTable.NIL) {
+                if (hitBib64(tab, t, fb, port6, dst4, remotePort, now)) return null;
+            } else {
+                // no BIB entry: most likely a new one (RFC 6146 §3.5.1.1). Its first pool4 candidate's owner word is
+                // read now, before the lock, so that this load overlaps the index load just issued instead of
+                // following it (issue 4: creation rate)
+                offset = pool4.offset(t.srcHi, t.srcLo, port6, dst4, t.dstPort);
+                peeked = pool4.peek(t.proto, offset, port6);
+            }
+        }
         int stripe = SessionTable.stripeOfBucket(bucket);
         tab.lock(stripe);
         try {
@@ -487,7 +500,8 @@ public final class Nat64Mapper implements AddressMapper {
                 // RFC 6146 §3.5.1.1 (paraphrased): when no IPv4 transport address can be allocated or no BIB entry
                 // created, the packet is discarded and an ICMPv6 Destination Unreachable, Code 3 (Address
                 // Unreachable), SHOULD be returned.
-                int slot = pool4.allocate(t.proto, t.srcHi, t.srcLo, port6, dst4, t.dstPort, b, now / SECOND);
+                if (peeked == -1L) offset = pool4.offset(t.srcHi, t.srcLo, port6, dst4, t.dstPort);
+                int slot = pool4.allocate(t.proto, offset, port6, b, now / SECOND, peeked);
                 if (slot < 0) {
                     tab.freeBibRow(stripe, b);
                     tab.unreserveSession(stripe, reserved, t.srcHi, t.srcLo);
@@ -529,15 +543,10 @@ public final class Nat64Mapper implements AddressMapper {
      * the session without a lock, and when the packet changes nothing but the session's lifetime, refreshes it with
      * one compare-and-set and fills in the IPv4 source. False: not found, not valid, or a change that needs the
      * lock (a new session, a TCP state change, a timer class change); the caller takes the locked path.
-     */
-    private boolean hit64(SessionTable tab, Tuple t, int bucket, int port6, int dst4, int remotePort, long now) {
-        int b = tab.find6Fast(bucket, t.srcHi, t.srcLo, port6);
-        return b != SessionTable.NIL && hitBib64(tab, t, b, port6, dst4, remotePort, now);
-    }
-
-    /**
-     * {@link #hit64} from BIB row {@code b}, found in the index or named by the look-ahead: the row's key is compared
-     * with the packet's inside the validated snapshot, so any row that is not this flow's is a miss, never a hit.
+     *
+     * <p>It starts from BIB row {@code b}, found in the index ({@link SessionTable#find6Fast}) or named by the
+     * look-ahead: the row's key is compared with the packet's inside the validated snapshot, so any row that is not
+     * this flow's is a miss, never a hit.
      */
     private boolean hitBib64(SessionTable tab, Tuple t, int b, int port6, int dst4, int remotePort, long now) {
         int e = tab.epochBegin();
@@ -556,7 +565,7 @@ public final class Nat64Mapper implements AddressMapper {
         return true;
     }
 
-    /** The lock-free path of an IPv4 packet of an established flow; as {@link #hit64}. */
+    /** The lock-free path of an IPv4 packet of an established flow; as {@link #hitBib64}. */
     private boolean hit46(SessionTable tab, Tuple t, int port4, int remotePort, boolean isIcmp, long now) {
         int e = tab.epochBegin();
         Pool4.Layout l = tab.pool.layout; // slot numbers mean (address, port) in this layout only

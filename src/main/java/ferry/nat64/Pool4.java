@@ -59,16 +59,24 @@ public final class Pool4 {
     }
 
     /** A run of candidate ports of one block: {@code count} ports per address, {@code first}, {@code first+step}, ... */
-    private record Segment(Block block, int first, int step, int count, int size) {
+    private record Segment(Block block, int first, int step, int count, int size, long countMagic) {
+        Segment(Block block, int first, int step, int count, int size) {
+            this(block, first, step, count, size, magic(count));
+        }
     }
 
     /** A set of candidates (one part of the pool): segments and their total size. */
-    private record View(Segment[] segments, int size) {
+    private record View(Segment[] segments, int size, long sizeMagic) {
+        View(Segment[] segments, int size) {
+            this(segments, size, magic(size));
+        }
+
+        /** Candidate {@code k} (0 <= k < size)'s slot. */
         int slot(int k) {
             for (Segment s : segments) {
                 if (k < s.size) {
-                    int addrIndex = k / s.count;
-                    int port = s.first + s.step * (k % s.count);
+                    int addrIndex = (int) div(k, s.count, s.countMagic);
+                    int port = s.first + s.step * (k - addrIndex * s.count);
                     return s.block.base + addrIndex * s.block.ports + (port - s.block.portMin);
                 }
                 k -= s.size;
@@ -362,34 +370,71 @@ public final class Pool4 {
      * max-iterations candidates were all taken (or resting). Only the fields f-args selects feed F.
      */
     int allocate(int proto, long srcHi, long srcLo, int srcPort, int dst4, int dstPort, int bibId, long nowSec) {
-        ProtoPool p = of(proto);
-        if (p == null) return -1;
+        return allocate(proto, offset(srcHi, srcLo, srcPort, dst4, dstPort), srcPort, bibId, nowSec, -1L);
+    }
+
+    /** RFC 6056 §3.3.3 Algorithm 3: "offset = F(local_IP, remote_IP, remote_port, secret_key)", the fields f-args selects. */
+    int offset(long srcHi, long srcLo, int srcPort, int dst4, int dstPort) {
         long h = secret0;
         if ((fArgs & 8) != 0) h = mix(h ^ srcHi) ^ mix(srcLo + secret1);
         if ((fArgs & 4) != 0) h = mix(h ^ srcPort);
         if ((fArgs & 2) != 0) h = mix(h ^ (dst4 & 0xffffffffL));
         if ((fArgs & 1) != 0) h = mix(h ^ ((long) dstPort << 32));
-        int offset = (int) (mix(h ^ secret1) >>> 33);
+        return (int) (mix(h ^ secret1) >>> 33);
+    }
+
+    /**
+     * Reads ahead, without a lock and without writing, the owner word of the first candidate {@link #allocate} would
+     * try now for {@code offset} ({@link #offset}): its slot (high 32 bits) and owner word (low 32 bits), or -1 when
+     * there is none. Issued before the stripe lock, so that this (usually cache-missing) load overlaps the IPv6
+     * index's (issue 4: creation rate); {@link #allocate} uses the word it read only through a compare-and-set, so a
+     * stale one costs a retry, never a wrong claim.
+     */
+    long peek(int proto, int offset, int srcPort) {
+        ProtoPool p = of(proto);
+        if (p == null) return -1L;
+        Layout l = p.layout;
+        View v = proto == IpProto.ICMP ? l.all : l.views[(srcPort < 1024 ? 0 : 2) + (srcPort & 1)];
+        if (v.size == 0) return -1L;
+        int next = p.nextEphemeral.getPlain();
+        int slot = v.slot(mod((offset & 0xffffffffL) + (next & 0xffffffffL), v.size, v.sizeMagic));
+        return (long) slot << 32 | (l.owner.getPlain(slot) & 0xffffffffL);
+    }
+
+    /**
+     * {@link #allocate(int, long, long, int, int, int, int, long)} from a computed {@link #offset}; {@code peeked}
+     * is a {@link #peek} result for it (or -1): when it names the first candidate, its owner word stands in for the
+     * first read of that slot.
+     */
+    int allocate(int proto, int offset, int srcPort, int bibId, long nowSec, long peeked) {
+        ProtoPool p = of(proto);
+        if (p == null) return -1;
         Layout l = p.layout; // stable: callers hold a stripe lock of the table, and layouts change under all of them
         if (proto != IpProto.ICMP) {
             // RFC 4787 REQ-3/REQ-4 (RECOMMENDED): same side of 1024, same parity
             View v = l.views[(srcPort < 1024 ? 0 : 2) + (srcPort & 1)];
-            int slot = tryView(p, l, v, offset, bibId, nowSec);
+            int slot = tryView(p, l, v, offset, bibId, nowSec, peeked);
             if (slot >= 0) return slot;
         }
-        return tryView(p, l, l.all, offset, bibId, nowSec);
+        return tryView(p, l, l.all, offset, bibId, nowSec, proto == IpProto.ICMP ? peeked : -1L);
     }
 
-    private static int tryView(ProtoPool p, Layout l, View v, int offset, int bibId, long nowSec) {
+    private static int tryView(ProtoPool p, Layout l, View v, int offset, int bibId, long nowSec, long peeked) {
         int n = v.size;
         if (n == 0) return -1;
         int next = p.nextEphemeral.getAndIncrement();
         int tries = Math.min(n, l.maxIterations);
         for (int i = 0; i < tries; i++) {
             // "port = min_ephemeral + (offset + next_ephemeral) % num_ephemeral"
-            int k = (int) Long.remainderUnsigned((offset & 0xffffffffL) + (next & 0xffffffffL) + i, n);
+            int k = mod((offset & 0xffffffffL) + (next & 0xffffffffL) + i, n, v.sizeMagic);
             int slot = v.slot(k);
-            if (claim(l.owner, slot, bibId, nowSec)) {
+            // the word read ahead serves only when it shows the slot free: the CAS then checks it is still that word
+            // (a taken or resting word read ahead is read again, so a stale one never refuses a free slot)
+            int seen = (int) peeked;
+            boolean claimed = i == 0 && peeked != -1L && (int) (peeked >>> 32) == slot
+                    && (seen == 0 || seen < 0 && -(long) seen <= nowSec)
+                    ? claim(l.owner, slot, bibId, nowSec, seen) : claim(l.owner, slot, bibId, nowSec);
+            if (claimed) {
                 if (i > 0) p.nextEphemeral.addAndGet(i); // "next_ephemeral++" per candidate tried
                 return slot;
             }
@@ -403,11 +448,16 @@ public final class Pool4 {
     }
 
     private static boolean claim(AtomicIntegerArray owner, int slot, int bibId, long nowSec) {
+        return claim(owner, slot, bibId, nowSec, owner.get(slot));
+    }
+
+    /** {@link #claim} with {@code v} as the first read of the owner word (read earlier: only the CAS trusts it). */
+    private static boolean claim(AtomicIntegerArray owner, int slot, int bibId, long nowSec, int v) {
         while (true) {
-            int v = owner.get(slot);
             if (v > 0) return false;
             if (v < 0 && -(long) v > nowSec) return false;
             if (owner.compareAndSet(slot, v, bibId + 1)) return true;
+            v = owner.get(slot);
         }
     }
 
@@ -429,6 +479,28 @@ public final class Pool4 {
         if (slot < 0 || slot >= o.length()) return -1;
         int v = o.get(slot);
         return v > 0 ? v - 1 : -1;
+    }
+
+    // ---- division by multiplication (issue 4: creation rate): a candidate's slot took two hardware divisions in a row
+    //      (tens of cycles each) before its owner word could be loaded. With magic = ceil(2^64 / d), the high 64 bits
+    //      of x * magic are exactly floor(x / d) whenever 0 <= x < 2^33 and 2 <= d < 2^31 (the estimate exceeds x / d
+    //      by less than x / 2^64 < 2^-31 < 1 / d, too little to reach the next integer; Lemire, Kaser and Kurz, "Faster
+    //      Remainder by Direct Computation", 2019). Candidate numbers are below 2^33: offset (31 bits) + next_ephemeral
+    //      (32) + tries (< 2^31); pool sizes are below 2^31.
+
+    /** ceil(2^64 / d) as an unsigned long, for {@link #div}; 0 for d <= 1 (no magic needed: div handles d = 1). */
+    static long magic(int d) {
+        return d <= 1 ? 0 : Long.divideUnsigned(-1L, d) + 1;
+    }
+
+    /** floor(x / d) for 0 <= x < 2^33 and 1 <= d < 2^31, {@code magic} = {@link #magic}(d). */
+    static long div(long x, int d, long magic) {
+        return d == 1 ? x : Math.unsignedMultiplyHigh(x, magic);
+    }
+
+    /** x mod d, as {@link #div}. */
+    static int mod(long x, int d, long magic) {
+        return (int) (x - div(x, d, magic) * d);
     }
 
     /** SplitMix64's finaliser. */

@@ -727,8 +727,7 @@ final class SessionTable {
             id = homeCredit(b);
             setHomeCredit(b, -1);
         }
-        setSBib(id, -1);
-        setSNextInBib(id, sessFree[stripe]);
+        freeSessRow(id, sessFree[stripe]);
         writeEnd(b);
         if (limits != null) limits.release(bHi(b), bLo(b), false);
         sessFree[stripe] = id;
@@ -751,6 +750,7 @@ final class SessionTable {
     synchronized int expire(long now, OnExpiry policy) {
         int n = 0;
         long nowSec = Math.floorDiv(now, SECOND);
+        warmSink += warmDue(now, nowSec);
         for (int stripe = 0; stripe < STRIPES; stripe++) {
             lock(stripe);
             try {
@@ -765,6 +765,63 @@ final class SessionTable {
             }
         }
         return n;
+    }
+
+    // ---- expiry warm-up (issue 4: creation rate). Deleting an expired session reads lines that have gone cold since
+    //      it was created (its wheel links and rows, its BIB key, the BIB's index slot, its pool4 owner word, the
+    //      credit row), each miss after the previous one: the chain of a bucket is followed link by link, and each
+    //      session's other lines are found from its row. The walk below first follows every due bucket's chain of
+    //      every stripe side by side and then loads the other lines of the due sessions, with plain reads and no lock,
+    //      so that their misses overlap; the locked walk then finds them in cache. As in the look-ahead, the reads
+    //      only choose what to load (a stale or changing answer costs time, never a wrong result) and are bounded.
+
+    /** Most sessions the warm-up loads per expiry (about a second of new flows at 2 M/s per core is far more). */
+    private static final int WARM_MAX = 4096;
+    /** Buckets the warm-up follows per stripe (the seconds just passed; more after a pause are not warmed). */
+    private static final int WARM_SECONDS = 2;
+    private final int[] warmIds = new int[WARM_MAX], warmCursor = new int[STRIPES * WARM_SECONDS];
+    /** Bits of what the warm-up read, kept so that its loads are not dead code. */
+    private long warmSink;
+
+    /** Loads the lines expiry will touch for the sessions due at {@code now}; returns bits of them (see above). */
+    private long warmDue(long now, long nowSec) {
+        int chains = 0;
+        for (int stripe = 0; stripe < STRIPES; stripe++) {
+            long from = Math.max(walked[stripe] + 1, nowSec - WARM_SECONDS + 1);
+            for (long sec = from; sec <= nowSec; sec++) {
+                int s = wheel[stripe * WHEEL + (int) (sec & (WHEEL - 1))];
+                if (s >= 0 && s < sessIds) warmCursor[chains++] = s;
+            }
+        }
+        // the chains side by side: one row of each per round, so the rows of different chains load together
+        int ids = 0;
+        while (chains > 0 && ids < WARM_MAX) {
+            int live = 0;
+            for (int c = 0; c < chains && ids < WARM_MAX; c++) {
+                int s = warmCursor[c];
+                warmIds[ids++] = s;
+                int next = sNext(s);
+                if (next >= 0 && next < sessIds) warmCursor[live++] = next;
+            }
+            chains = live;
+        }
+        // then the lines found from the due sessions' rows (independent of one another, so their misses overlap)
+        long sink = 0;
+        java.util.concurrent.atomic.AtomicIntegerArray o = pool.layout.owner;
+        for (int i = 0; i < ids; i++) {
+            int s = warmIds[i];
+            if (sExpires(s) > now) continue; // refreshed: expiry only moves it
+            int b = sBib(s);
+            if (b < 0 || b >= bibCap) continue;
+            long hi = bHi(b), lo = bLo(b);
+            int i6 = home(bucket(hi, lo, bPort6(b)));
+            sink += index6[i6];
+            int slot = bSlot(b);
+            if (slot >= 0 && slot < o.length()) sink += o.getPlain(slot);
+            int credit = homeCredit(b);
+            if (credit >= 0 && credit < sessCap) sink += ses[credit * 4 + 3];
+        }
+        return sink;
     }
 
     /** Walks one bucket (detached first, so sessions put back into it are not seen twice). */
@@ -856,6 +913,11 @@ final class SessionTable {
     private void setSPrev(int s, int v) { sSet(s, 2, (sGet(s, 2) & ~0xffffffffL) | (v & 0xffffffffL)); }
     private void setSNext(int s, int v) { sSet(s, 2, (sGet(s, 2) & 0xffffffffL) | ((long) v << 32)); }
     private void setSNextInBib(int s, int v) { sSet(s, 3, (sGet(s, 3) & ~0xffffffffL) | (v & 0xffffffffL)); }
+    /**
+     * Marks ordinary row {@code id} free (owning BIB -1) with {@code next} as its free-list link: one store of the
+     * whole word, no read (a home session's credit row has not been touched since it was taken: issue 4).
+     */
+    private void freeSessRow(int id, int next) { ses[id * 4 + 3] = -1L << 32 | (next & 0xffffffffL); }
     /** Sets the owning BIB of an ordinary row (-1: free); a home session's owner is fixed. */
     private void setSBib(int s, int v) { if (s < sessCap) ses[s * 4 + 3] = (ses[s * 4 + 3] & 0xffffffffL) | ((long) v << 32); }
     /** The credit (an ordinary row id) held by BIB {@code b}'s home session, -1 while the home session is free. */

@@ -153,4 +153,80 @@ class Pool4Test {
         assertThat(g.send(v6(Z6, Y4).udp(40000, 53).build())).isEqualTo(Verdict.EMIT);
         assertThat(srcPort(g.only())).isEqualTo(3000);
     }
+
+    @Test
+    void divisionByMultiplicationEqualsHardwareDivisionOverCandidateRange() {
+        // every divisor kind a pool can have (1, small, odd, powers of two, pool-sized, the largest allowed) against
+        // numerators at the edges of the range (0, d - 1, d, multiples, 2^33 - 1) and random ones below 2^33
+        int[] ds = {1, 2, 3, 7, 64, 1000, 32256, 64511, 64512, 2_064_384, 4_128_768, (1 << 30) + 1, Integer.MAX_VALUE};
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        for (int d : ds) {
+            long m = Pool4.magic(d);
+            long[] xs = {0, d - 1L, d, 2L * d - 1, 2L * d, (1L << 33) - 1, (1L << 33) - 1 - ((1L << 33) - 1) % d,
+                    (1L << 32) + 5};
+            for (long x : xs) {
+                assertThat(Pool4.div(x, d, m)).as("%d / %d", x, d).isEqualTo(Long.divideUnsigned(x, d));
+                assertThat(Pool4.mod(x, d, m)).as("%d mod %d", x, d).isEqualTo((int) Long.remainderUnsigned(x, d));
+            }
+            for (int i = 0; i < 100_000; i++) {
+                long x = r.nextLong(1L << 33);
+                assertThat(Pool4.mod(x, d, m)).as("%d mod %d", x, d).isEqualTo((int) Long.remainderUnsigned(x, d));
+            }
+        }
+        for (int i = 0; i < 100_000; i++) { // random divisors too
+            int d = 1 + r.nextInt(Integer.MAX_VALUE - 1);
+            long x = r.nextLong(1L << 33);
+            assertThat(Pool4.div(x, d, Pool4.magic(d))).as("%d / %d", x, d).isEqualTo(Long.divideUnsigned(x, d));
+        }
+    }
+
+    @Test
+    void ownerWordReadAheadPicksTheSamePortAsAllocateAlone() {
+        long hi = 0x20010db800000000L, lo = 0x1234L;
+        int dst4 = Ipv4.parse("198.51.100.7");
+        for (int port = 40000; port < 40016; port++) {
+            Pool4 plain = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
+            Pool4 ahead = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
+            int offset = ahead.offset(hi, lo, port, dst4, 53);
+            long peeked = ahead.peek(IpProto.UDP, offset, port);
+            assertThat((int) peeked).as("the candidate read ahead is free").isZero();
+            int a = plain.allocate(IpProto.UDP, hi, lo, port, dst4, 53, 5, 1000);
+            int b = ahead.allocate(IpProto.UDP, offset, port, 5, 1000, peeked);
+            assertThat(b).isEqualTo(a).isEqualTo((int) (peeked >>> 32));
+            assertThat(Pool4.owner(ahead.of(IpProto.UDP), b)).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void staleReadAheadShowingAFreeSlotNeverClaimsItTwice() {
+        Pool4 p = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
+        long hi = 0x20010db800000000L, lo = 0x1234L;
+        int dst4 = Ipv4.parse("198.51.100.7");
+        int offset = p.offset(hi, lo, 40000, dst4, 53);
+        long peeked = p.peek(IpProto.UDP, offset, 40000);
+        int slot = (int) (peeked >>> 32);
+        // another flow takes the candidate between the read ahead and the claim
+        assertThat(Pool4.claim(p.of(IpProto.UDP), slot, 7, 1000)).isTrue();
+        int got = p.allocate(IpProto.UDP, offset, 40000, 9, 1000, peeked);
+        assertThat(got).isNotEqualTo(slot).isNotNegative();
+        assertThat(Pool4.owner(p.of(IpProto.UDP), slot)).as("the first owner keeps its port").isEqualTo(7);
+        assertThat(Pool4.owner(p.of(IpProto.UDP), got)).isEqualTo(9);
+    }
+
+    @Test
+    void staleReadAheadShowingATakenSlotDoesNotRefuseItOnceFree() {
+        Pool4 p = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
+        long hi = 0x20010db800000000L, lo = 0x1234L;
+        int dst4 = Ipv4.parse("198.51.100.7");
+        int offset = p.offset(hi, lo, 40000, dst4, 53);
+        long first = p.peek(IpProto.UDP, offset, 40000);
+        int slot = (int) (first >>> 32);
+        assertThat(Pool4.claim(p.of(IpProto.UDP), slot, 7, 0)).isTrue();
+        long peeked = p.peek(IpProto.UDP, offset, 40000); // reads "taken by 7"
+        assertThat((int) peeked).isEqualTo(8);
+        Pool4.release(p.of(IpProto.UDP), slot, 0); // rests until 120 s
+        int got = p.allocate(IpProto.UDP, offset, 40000, 9, 1000, peeked); // at 1000 s it has rested
+        assertThat(got).isEqualTo(slot);
+        assertThat(Pool4.owner(p.of(IpProto.UDP), slot)).isEqualTo(9);
+    }
 }
