@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# What bench/dns64/run.sh and bench/dns64/miss-probe.sh share: the unbound configuration both measure ferry against,
+# What bench/dns64/run.sh and bench/dns64/miss-probe.sh share: their set-up (JDK, temporary directory, clean-up, build),
+# the unbound configuration both measure ferry against,
 # and the cached query mixes. Sourced, not run.
 
 # unbound_conf DIR PORT AUTH_PORT THREADS: prints unbound's configuration: its dns64 module (64:ff9b::/96) before
@@ -63,4 +64,29 @@ target.other.example A
 host.other.example A
 Q
   cat "$1/synth.txt" "$1/real.txt" "$1/a.txt" >"$1/all.txt"
+}
+
+# bench_start NAME: finds JDK 25 (scripts/jdk.sh, sourced before), makes $tmp (/tmp/ferry-NAME.XXXXXX) and the array
+# $pids, and on exit kills every process in $pids (what the script started) and removes $tmp.
+bench_start() {
+  ferry_find_jdk || exit 1
+  tmp=$(mktemp -d "/tmp/ferry-$1.XXXXXX")
+  pids=()
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+
+# bench_build: compiles ferry and its test classes (offline first) and sets CP (classes, test classes and
+# dependencies: the test upstream's class path) and FCP (ferry's: FERRY_CLASSES, another build's target/classes, or
+# this one's, with the dependencies).
+bench_build() {
+  (mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >/dev/null 2>&1 \
+    || mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >&2)
+  CP="target/classes:target/test-classes:$(cat "$tmp/cp.txt")"
+  FCP="${FERRY_CLASSES:-target/classes}:$(cat "$tmp/cp.txt")"
 }

@@ -28,19 +28,8 @@ done
 [ "$WHICH" = unbound ] && { command -v unbound >/dev/null || { echo "bench: unbound is missing" >&2; exit 1; }; }
 . scripts/jdk.sh
 . bench/dns64/common.sh
-ferry_find_jdk || exit 1
-tmp=$(mktemp -d /tmp/ferry-miss-probe.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-(mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >/dev/null 2>&1 \
-  || mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >&2)
-CP="target/classes:target/test-classes:$(cat "$tmp/cp.txt")"
-FCP="${FERRY_CLASSES:-target/classes}:$(cat "$tmp/cp.txt")"
+bench_start miss-probe
+bench_build
 read -r -a JOPTS <<<"${FERRY_JAVA_OPTS-$(sed -n 's/^FERRY_DNS64_JAVA_OPTS="\(.*\)"$/\1/p' ferry)}"
 
 "$JAVA_HOME/bin/java" -cp "$CP" ferry.dns64.TestAuthority "$AUTH_PORT" >"$tmp/auth.log" 2>&1 & pids+=($!)

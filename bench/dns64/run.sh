@@ -71,15 +71,7 @@ fi
 
 . scripts/jdk.sh
 . bench/dns64/common.sh
-ferry_find_jdk || exit 1
-tmp=$(mktemp -d /tmp/ferry-bench-dns64.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_start bench-dns64
 
 for port in "$AUTH_PORT" "$FERRY_PORT" "$UNBOUND_PORT"; do
   if ss -Hlnu "sport = :$port" 2>/dev/null | grep -q .; then
@@ -88,10 +80,7 @@ for port in "$AUTH_PORT" "$FERRY_PORT" "$UNBOUND_PORT"; do
 done
 
 echo "bench: building ferry and its test classes ..." >&2
-(mvn -q -B -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >/dev/null 2>&1 \
-  || mvn -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile="$tmp/cp.txt" >&2)
-CP="target/classes:target/test-classes:$(cat "$tmp/cp.txt")"
-FCP="${FERRY_CLASSES:-target/classes}:$(cat "$tmp/cp.txt")"
+bench_build
 JAVA="$JAVA_HOME/bin/java"
 # the launcher's JVM options for dns64 (./ferry: FERRY_DNS64_JAVA_OPTS), unless FERRY_JAVA_OPTS is set
 read -r -a JOPTS <<<"${FERRY_JAVA_OPTS-$(sed -n 's/^FERRY_DNS64_JAVA_OPTS="\(.*\)"$/\1/p' ferry)}"

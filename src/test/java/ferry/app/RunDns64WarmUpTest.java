@@ -6,7 +6,6 @@ import ferry.testkit.Await;
 import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,25 +31,14 @@ class RunDns64WarmUpTest {
                   "dns64": { "listen": ["127.0.0.1:%d"], "upstream": ["127.0.0.1:9"], "warm-up": 300 } }
                 """.formatted(port));
         Path log = dir.resolve("run.log");
-        Process p = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                "ferry.app.Main", "run", "--config", config.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = RunProcess.start(config, log, false);
         try {
-            Await.until("the warm-up's log line", 60, () -> read(log).contains("event=dns64_warm_up"), () -> read(log));
-            assertThat(read(log)).containsPattern("event=dns64_warm_up instance=warmtest names=300 answers=600 ms=\\d+ stopped=no");
+            Await.until("the warm-up's log line", 60, () -> RunProcess.read(log).contains("event=dns64_warm_up"), () -> RunProcess.read(log));
+            assertThat(RunProcess.read(log)).containsPattern("event=dns64_warm_up instance=warmtest names=300 answers=600 ms=\\d+ stopped=no");
             p.destroy(); // SIGTERM
             assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("stopped by SIGTERM").isTrue();
         } finally {
             if (p.isAlive()) p.destroyForcibly();
-        }
-    }
-
-    private static String read(Path f) {
-        try {
-            return Files.readString(f);
-        } catch (java.io.IOException e) {
-            return "";
         }
     }
 }

@@ -6,8 +6,6 @@ import ferry.testkit.Await;
 import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,14 +47,10 @@ class RunSignalsIgnoredTest {
         Files.writeString(config, """
                 { "instance": "sigtest", "dns64": { "listen": ["127.0.0.1:%d"], "upstream": ["127.0.0.1:9"] } }
                 """.formatted(port));
-        List<String> cmd = new ArrayList<>();
-        if (nohup) cmd.add("nohup");
-        cmd.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
-                "-Xmx64m", "-cp", System.getProperty("java.class.path"), "ferry.app.Main", "run", "--config", config.toString()));
         Path log = dir.resolve(nohup ? "nohup.log" : "plain.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = RunProcess.start(config, log, nohup);
         try {
-            Await.until("ferry run ready", 30, () -> read(log).contains("event=ready instances=1"), () -> read(log));
+            Await.until("ferry run ready", 30, () -> RunProcess.read(log).contains("event=ready instances=1"), () -> RunProcess.read(log));
             p.destroy(); // SIGTERM
             assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("stopped by SIGTERM").isTrue();
             assertThat(p.exitValue()).as(Files.readString(log)).isZero();
@@ -66,13 +60,6 @@ class RunSignalsIgnoredTest {
         }
     }
 
-    private static String read(Path f) {
-        try {
-            return Files.readString(f);
-        } catch (java.io.IOException e) {
-            return "";
-        }
-    }
 
     /** SIGHUP (signal 1, bit 0 of SigIgn in /proc/self/status) ignored by this process. */
     private static boolean hupIgnoredHere() throws Exception {
