@@ -180,17 +180,26 @@ class Pool4Test {
         }
     }
 
+    // the read-ahead tests: a /30 of UDP ports and one flow, 2001:db8::1234 (port varies) -> 198.51.100.7#53
+    private static final long HI = 0x20010db800000000L, LO = 0x1234L;
+    private static final int DST4 = Ipv4.parse("198.51.100.7");
+
+    private static Pool4 quarter() {
+        return new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
+    }
+
+    private static int offset(Pool4 p, int port) {
+        return p.offset(HI, LO, port, DST4, 53);
+    }
+
     @Test
     void ownerWordReadAheadPicksTheSamePortAsAllocateAlone() {
-        long hi = 0x20010db800000000L, lo = 0x1234L;
-        int dst4 = Ipv4.parse("198.51.100.7");
         for (int port = 40000; port < 40016; port++) {
-            Pool4 plain = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
-            Pool4 ahead = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
-            int offset = ahead.offset(hi, lo, port, dst4, 53);
+            Pool4 plain = quarter(), ahead = quarter();
+            int offset = offset(ahead, port);
             long peeked = ahead.peek(IpProto.UDP, offset, port);
             assertThat((int) peeked).as("the candidate read ahead is free").isZero();
-            int a = plain.allocate(IpProto.UDP, hi, lo, port, dst4, 53, 5, 1000);
+            int a = plain.allocate(IpProto.UDP, HI, LO, port, DST4, 53, 5, 1000);
             int b = ahead.allocate(IpProto.UDP, offset, port, 5, 1000, peeked);
             assertThat(b).isEqualTo(a).isEqualTo((int) (peeked >>> 32));
             assertThat(Pool4.owner(ahead.of(IpProto.UDP), b)).isEqualTo(5);
@@ -199,10 +208,8 @@ class Pool4Test {
 
     @Test
     void staleReadAheadShowingAFreeSlotNeverClaimsItTwice() {
-        Pool4 p = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
-        long hi = 0x20010db800000000L, lo = 0x1234L;
-        int dst4 = Ipv4.parse("198.51.100.7");
-        int offset = p.offset(hi, lo, 40000, dst4, 53);
+        Pool4 p = quarter();
+        int offset = offset(p, 40000);
         long peeked = p.peek(IpProto.UDP, offset, 40000);
         int slot = (int) (peeked >>> 32);
         // another flow takes the candidate between the read ahead and the claim
@@ -215,10 +222,8 @@ class Pool4Test {
 
     @Test
     void staleReadAheadShowingATakenSlotDoesNotRefuseItOnceFree() {
-        Pool4 p = new Pool4(List.of(udp("203.0.113.0/30", 1024, 65535)), 11, 99);
-        long hi = 0x20010db800000000L, lo = 0x1234L;
-        int dst4 = Ipv4.parse("198.51.100.7");
-        int offset = p.offset(hi, lo, 40000, dst4, 53);
+        Pool4 p = quarter();
+        int offset = offset(p, 40000);
         long first = p.peek(IpProto.UDP, offset, 40000);
         int slot = (int) (first >>> 32);
         assertThat(Pool4.claim(p.of(IpProto.UDP), slot, 7, 0)).isTrue();
