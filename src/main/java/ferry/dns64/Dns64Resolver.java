@@ -26,7 +26,6 @@ import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,12 +56,14 @@ final class Dns64Resolver {
     private final Dns64Settings settings;
     private final Upstream upstream;
     private final Dns64Counters counters;
-    private final Executor parallel = Executors.newVirtualThreadPerTaskExecutor();
+    /** The A queries sent beside the AAAA query (§5.1.8), on threads like the server's workers ({@link Workers}). */
+    private final Executor parallel;
 
     Dns64Resolver(Dns64Settings settings, Upstream upstream, Dns64Counters counters) {
         this.settings = settings;
         this.upstream = upstream;
         this.counters = counters;
+        this.parallel = Workers.executor("dns64-parallel", settings.workerNice());
     }
 
     static Name name(String s) {
