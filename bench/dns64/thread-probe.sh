@@ -9,6 +9,8 @@
 # and the threads that used CPU meanwhile, in ms. A way to see what shares CPU 0 with the receive thread.
 #
 # Usage: bench/dns64/thread-probe.sh [ferry|unbound]   env: MIX=synth RUNS=3 P99_SECONDS=10 RATE=10000 WARMUP=40 EXPIRE_IDLE=32,
+#        MISS_RATE=0 (qps of distinct names, each a miss, sent beside the measured mix by a second dnsperf; the p99 is the
+#        measured mix's), RENICE (the carrier threads of ferry's virtual threads set to this nice before each run),
 #        FERRY_CLASSES (another build's target/classes), FERRY_ARGS (more ferry dns64 options), AUTH_PORT/PORT/METRICS_PORT
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -62,10 +64,27 @@ counters() { [ "$WHICH" = ferry ] && curl -s "http://127.0.0.1:$METRICS_PORT/met
   /^ferry_dns64_response_seconds_bucket\{le="(1.0E-4|2.5E-4|0.001)"\}/ {print $1, $2}'; return 0; }
 
 echo "thread probe: $WHICH (ferry: dns64 --threads 1 ${EXTRA[*]}) on CPU 0, $MIX at $RATE qps, ${P99_SECONDS}s x $RUNS; load $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${MISS_RATE:-0}" -gt 0 ]; then # misses beside the measured hits: distinct names, each an upstream A query
+  for r in $(seq 1 "$RUNS"); do # new names each run: a name asked in an earlier run would be a hit
+    awk -v r="$r" -v n=$((MISS_RATE * P99_SECONDS + MISS_RATE)) 'BEGIN { for (i = 0; i < n; i++) printf "m%d-%d.wild.dns64.example AAAA\n", r, i }' >"$tmp/miss-$r.txt"
+  done
+fi
+renice_carriers() { # RENICE=N: the virtual threads' carriers (misses, refreshes) at nice N; an experiment, from outside
+  [ -n "${RENICE:-}" ] || return 0
+  local t
+  for t in /proc/"$FP"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in ForkJoinPool*) renice -n "$RENICE" -p "${t##*/}" >/dev/null ;; esac
+  done
+}
 for r in $(seq 1 "$RUNS"); do
+  renice_carriers
+  if [ "${MISS_RATE:-0}" -gt 0 ]; then
+    taskset -c 1 dnsperf -s 127.0.0.1 -p "$PORT" -d "$tmp/miss-$r.txt" -l "$P99_SECONDS" -Q "$MISS_RATE" -c 10 -q 500 >"$tmp/miss-perf.txt" 2>&1 & MP=$!; pids+=($MP)
+  fi
   threads >"$tmp/t0"; counters >"$tmp/c0"
   taskset -c 1 dnsperf -s 127.0.0.1 -p "$PORT" -d "$tmp/$MIX.txt" -l "$P99_SECONDS" -Q "$RATE" -c 10 -v >"$tmp/raw.txt" 2>/dev/null || true
   threads >"$tmp/t1"; counters >"$tmp/c1"
+  if [ "${MISS_RATE:-0}" -gt 0 ]; then wait "$MP" || true; grep -E "Queries (completed|lost)" "$tmp/miss-perf.txt" | sed 's/^ */    misses: /'; fi
   awk '/^> / {print $NF}' "$tmp/raw.txt" | sort -g | awk '{a[NR]=$1} END {i=int(NR*0.99); printf "run %s: p99 %.3f ms p99.9 %.3f ms max %.3f ms, %d answers\n", r, a[i]*1000, a[int(NR*0.999)]*1000, a[NR]*1000, NR}' r="$r"
   # the slow answers (over SLOW ms) in dnsperf's order of completion: alone (spread: each answer's own wait) or in
   # bursts of BURST or more in a row (a stall that held up every query arriving meanwhile)
