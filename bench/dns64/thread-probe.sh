@@ -10,7 +10,8 @@
 #
 # Usage: bench/dns64/thread-probe.sh [ferry|unbound]   env: MIX=synth RUNS=3 P99_SECONDS=10 RATE=10000 WARMUP=40 EXPIRE_IDLE=32,
 #        MISS_RATE=0 (qps of distinct names, each a miss, sent beside the measured mix by a second dnsperf; the p99 is the
-#        measured mix's), RENICE (the carrier threads of ferry's virtual threads set to this nice before each run),
+#        measured mix's), RENICE (the carrier threads of ferry's virtual threads and its dns64-worker threads set to
+#        this nice before each run), IDLE=1 (the same threads set to SCHED_IDLE before each run, chrt --idle),
 #        FERRY_CLASSES (another build's target/classes), FERRY_ARGS (more ferry dns64 options), AUTH_PORT/PORT/METRICS_PORT
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -58,7 +59,7 @@ threads() { # "tid name ns-on-cpu ns-waiting-to-run timeslices involuntary-switc
   for t in /proc/"$FP"/task/*; do
     printf '%s %s %s %s\n' "${t##*/}" "$(tr ' ' '_' <"$t/comm" 2>/dev/null)" "$(cat "$t/schedstat" 2>/dev/null || echo 0 0 0)" \
       "$(awk '/^nonvoluntary_ctxt_switches/ {print $2}' "$t/status" 2>/dev/null || echo 0)"
-  done
+  done 2>/dev/null # threads that end meanwhile
 }
 counters() { [ "$WHICH" = ferry ] && curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | awk '/^ferry_dns64_/ && !/^#/ && !/bucket/ {print $1, $2}
   /^ferry_dns64_response_seconds_bucket\{le="(1.0E-4|2.5E-4|0.001)"\}/ {print $1, $2}'; return 0; }
@@ -69,12 +70,16 @@ if [ "${MISS_RATE:-0}" -gt 0 ]; then # misses beside the measured hits: distinct
     awk -v r="$r" -v n=$((MISS_RATE * P99_SECONDS + MISS_RATE)) 'BEGIN { for (i = 0; i < n; i++) printf "m%d-%d.wild.dns64.example AAAA\n", r, i }' >"$tmp/miss-$r.txt"
   done
 fi
-renice_carriers() { # RENICE=N: the virtual threads' carriers (misses, refreshes) at nice N; an experiment, from outside
-  [ -n "${RENICE:-}" ] || return 0
+renice_carriers() { # RENICE=N: the virtual threads' carriers (misses, refreshes) at nice N; IDLE=1: SCHED_IDLE; from outside
+  [ -n "${RENICE:-}${IDLE:-}" ] || return 0
   local t
   for t in /proc/"$FP"/task/*; do
-    case "$(cat "$t/comm" 2>/dev/null)" in ForkJoinPool*) renice -n "$RENICE" -p "${t##*/}" >/dev/null ;; esac
-  done
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      ForkJoinPool*|dns64-worker*)
+        [ -n "${RENICE:-}" ] && renice -n "$RENICE" -p "${t##*/}" >/dev/null
+        [ -n "${IDLE:-}" ] && chrt --idle -p 0 "${t##*/}" >/dev/null ;;
+    esac
+  done 2>/dev/null
 }
 for r in $(seq 1 "$RUNS"); do
   renice_carriers
