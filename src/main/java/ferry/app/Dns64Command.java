@@ -76,10 +76,6 @@ public final class Dns64Command implements Callable<Integer> {
             description = "at start, resolve N made-up names through a throwaway server on loopback, in the background, so that the JIT compiles the miss path before clients need it (0 = off; default 20000)")
     Integer warmUp;
 
-    @Option(names = "--worker-nice", paramLabel = "N",
-            description = "Linux nice value (1..19) of the threads that resolve cache misses and refresh answers, so that cache hits never wait behind them on a busy CPU (0 = off: virtual threads at the process's priority; default 10)")
-    Integer workerNice;
-
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "UDP receive threads per listen address (0 = one per core)")
     int threads;
 
@@ -90,7 +86,6 @@ public final class Dns64Command implements Callable<Integer> {
         try {
             metricsAt = metrics == null ? null : metricsAddress(metrics);
             if (warmUp != null) ferry.config.Dns64Section.checkWarmUp("--warm-up", warmUp);
-            if (workerNice != null) ferry.config.Dns64Section.checkWorkerNice("--worker-nice", workerNice);
             settings = config != null ? fromFile() : settings();
         } catch (IllegalArgumentException e) { // AddressFormatException included
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -119,8 +114,7 @@ public final class Dns64Command implements Callable<Integer> {
         int[] pf = prefetch == null ? new int[] {s.prefetchTrigger(), s.prefetchMinTtl()} : Dns64Settings.parsePrefetch("--prefetch", prefetch);
         return new Dns64Settings(l.isEmpty() ? s.listen() : l, u.isEmpty() ? s.upstream() : u, p.isEmpty() ? s.prefixes() : p,
                 s.exclude(), s.parallelQueries() || parallel, s.cacheSize(), s.timeoutMs(), s.retries(), s.maxInflight(),
-                s.wkpStrict(), threads, s.clientBudgetMs(), pf[0], pf[1], warmUp == null ? s.warmUp() : warmUp,
-                workerNice == null ? s.workerNice() : workerNice);
+                s.wkpStrict(), threads, s.clientBudgetMs(), pf[0], pf[1], warmUp == null ? s.warmUp() : warmUp);
     }
 
     /** The server settings of a configuration's "dns64" section (and ferry.wkp-strict); ferry run serves them too. */
@@ -157,8 +151,7 @@ public final class Dns64Command implements Callable<Integer> {
                 .withExclude(ex.isEmpty() ? Dns64Settings.DEFAULT_EXCLUDE : ex)
                 .withParallelQueries(parallel).withCacheSize(Dns64Settings.parseSize("--cache-size", cacheSize)).withTimeout(timeoutMs, retries)
                 .withMaxInflight(maxInflight).withWkpStrict(wkpStrict).withUdpThreads(threads)
-                .withPrefetch(pf[0], pf[1]).withWarmUp(warmUp == null ? Dns64Settings.DEFAULT_WARM_UP : warmUp)
-                .withWorkerNice(workerNice == null ? ferry.config.Dns64Section.DEFAULT_WORKER_NICE : workerNice);
+                .withPrefetch(pf[0], pf[1]).withWarmUp(warmUp == null ? Dns64Settings.DEFAULT_WARM_UP : warmUp);
     }
 
     /** The --metrics value as a loopback socket address; the error names the option and the value. */

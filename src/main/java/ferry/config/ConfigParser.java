@@ -1036,7 +1036,6 @@ public final class ConfigParser {
             int[] cacheSize = {16 << 20}, timeoutMs = {2000}, retries = {2}, maxInflight = {1024};
             int[] prefetch = {2, 9}; // BIND's "prefetch 2 9"
             int[] warmUp = {20_000};
-            int[] workerNice = {Dns64Section.DEFAULT_WORKER_NICE};
 
             Map<String, Handler> h = new LinkedHashMap<>();
             h.put("listen", (p, v) -> {
@@ -1092,14 +1091,13 @@ public final class ConfigParser {
                 }
             });
             h.put("warm-up", (p, v) -> { Long l = integer(p, v, 0, Dns64Section.MAX_WARM_UP); if (l != null) warmUp[0] = l.intValue(); });
-            h.put("worker-nice", (p, v) -> { Long l = integer(p, v, 0, Dns64Section.MAX_WORKER_NICE); if (l != null) workerNice[0] = l.intValue(); });
             Map<String, Json.Member> seen = object(node, "dns64", h, Map.of());
             if (node instanceof Json.Obj && !seen.containsKey("upstream"))
                 error("dns64", node, "the dns64 section needs \"upstream\": the resolvers to ask, e.g. [\"192.0.2.53\"]");
             if (!prefixesGiven[0])
                 prefixes.add(new Dns64Prefix(pool6 != null ? pool6 : Rfc6052.of(Rfc6052.WELL_KNOWN), List.of()));
             return new Dns64Section(listen, upstream, prefixes, exclude, parallel[0], cacheSize[0], timeoutMs[0],
-                    retries[0], maxInflight[0], prefetch[0], prefetch[1], warmUp[0], workerNice[0]);
+                    retries[0], maxInflight[0], prefetch[0], prefetch[1], warmUp[0]);
         }
 
         Dns64Prefix dns64Prefix(String path, Json.Node n) {

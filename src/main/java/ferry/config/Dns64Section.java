@@ -23,15 +23,11 @@ import java.util.List;
  *                        {@code prefetch 2 9})
  * @param warmUp          {@code warm-up}: names a throwaway server resolves at start, in the background, so that the
  *                        JIT compiles the miss path before clients need it; 0 = off; default 20000
- * @param workerNice      {@code worker-nice}: the Linux nice value (1..19) of the threads that resolve misses and
- *                        refresh answers, below the receive threads' so that a cache hit never waits behind them on
- *                        a shared CPU; 0 = off (virtual threads at the process's priority); default {@value
- *                        #DEFAULT_WORKER_NICE}
  */
 public record Dns64Section(List<InetSocketAddress> listen, List<InetSocketAddress> upstream,
                            List<Dns64Prefix> prefixes, List<Prefix6> exclude, boolean parallelQueries,
                            int cacheSize, int timeoutMs, int retries, int maxInflight,
-                           int prefetchTrigger, int prefetchMinTtl, int warmUp, int workerNice) {
+                           int prefetchTrigger, int prefetchMinTtl, int warmUp) {
     /** Largest prefetch trigger, in seconds. */
     public static final int MAX_PREFETCH_TRIGGER = 3600;
     /** Largest prefetch eligibility, in seconds (the cache keeps nothing longer than a day). */
@@ -44,18 +40,6 @@ public record Dns64Section(List<InetSocketAddress> listen, List<InetSocketAddres
         exclude = List.copyOf(exclude);
         checkPrefetch("dns64.prefetch", prefetchTrigger, prefetchMinTtl);
         checkWarmUp("dns64.warm-up", warmUp);
-        checkWorkerNice("dns64.worker-nice", workerNice);
-    }
-
-    /** The default {@code worker-nice} (README, "DNS64 performance": measured with misses beside cached hits). */
-    public static final int DEFAULT_WORKER_NICE = 10;
-    /** The largest nice value Linux has. */
-    public static final int MAX_WORKER_NICE = 19;
-
-    /** Checks a worker-nice setting: 0 (off) .. {@value #MAX_WORKER_NICE}. */
-    public static void checkWorkerNice(String field, int nice) {
-        if (nice < 0 || nice > MAX_WORKER_NICE)
-            throw new IllegalArgumentException(field + ": must be 0.." + MAX_WORKER_NICE + " (a Linux nice value; 0 = off), got " + nice);
     }
 
     /** Most warm-up names. */

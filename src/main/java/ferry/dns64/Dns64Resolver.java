@@ -26,6 +26,7 @@ import java.net.UnknownHostException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,14 +57,12 @@ final class Dns64Resolver {
     private final Dns64Settings settings;
     private final Upstream upstream;
     private final Dns64Counters counters;
-    /** The A queries sent beside the AAAA query (§5.1.8), on threads like the server's workers ({@link Workers}). */
-    private final Executor parallel;
+    private final Executor parallel = Executors.newVirtualThreadPerTaskExecutor();
 
     Dns64Resolver(Dns64Settings settings, Upstream upstream, Dns64Counters counters) {
         this.settings = settings;
         this.upstream = upstream;
         this.counters = counters;
-        this.parallel = Workers.executor("dns64-parallel", settings.workerNice());
     }
 
     static Name name(String s) {

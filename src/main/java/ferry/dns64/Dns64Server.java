@@ -37,8 +37,7 @@ import java.util.function.LongConsumer;
 /**
  * The DNS64 server: UDP and TCP listeners on every configured address (IPv4 and IPv6), the bad-input rules, EDNS0
  * and answer sizes, and the cache in front of {@link Dns64Resolver}. Cache hits are answered on the receiving
- * thread from rendered bytes; misses go to a worker thread that waits for the upstream ({@link Workers}: at a lower
- * OS priority than the receive threads by default). Over TCP (RFC 7766)
+ * thread from rendered bytes; misses go to a virtual thread that waits for the upstream. Over TCP (RFC 7766)
  * queries on one connection are handled concurrently and answered as they complete, possibly out of order.
  */
 public final class Dns64Server implements AutoCloseable {
@@ -54,8 +53,7 @@ public final class Dns64Server implements AutoCloseable {
     private final AnswerCache cache;
     /** Questions being resolved now, for the identical queries that miss meanwhile ({@link #slow}). */
     private final ConcurrentHashMap<AnswerCache.Key, CompletableFuture<Resolved>> resolving = new ConcurrentHashMap<>();
-    /** Misses and refreshes ({@link Workers}: virtual threads, or platform threads at the worker-nice value). */
-    private final ExecutorService workers;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore pendingResolves;
     private final List<UdpSocket> udp = new ArrayList<>();
     private final List<ServerSocket> tcp = new ArrayList<>();
@@ -108,7 +106,6 @@ public final class Dns64Server implements AutoCloseable {
     Dns64Server(Dns64Settings settings, Upstream upstream, Dns64Counters counters) throws IOException {
         this.settings = settings;
         this.counters = counters;
-        this.workers = Workers.executor("dns64-worker", settings.workerNice());
         this.resolver = new Dns64Resolver(settings, upstream, counters);
         this.cache = new AnswerCache(settings.cacheSize(), settings.prefetchTrigger(), settings.prefetchMinTtl(), counters);
         this.pendingResolves = new Semaphore(Math.max(64, settings.maxInflight() * 2));

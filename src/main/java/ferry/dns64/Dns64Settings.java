@@ -38,15 +38,11 @@ import java.util.List;
  * @param warmUp          names a throwaway server resolves at start, in the background, so that the JIT compiles the
  *                        miss path before clients need it ({@link Dns64WarmUp}; 0 = off; default {@link
  *                        #DEFAULT_WARM_UP})
- * @param workerNice      the Linux nice value of the threads that resolve misses and refresh answers (platform
- *                        threads, each setting its own on start), so that the receive threads win a shared CPU; 0 =
- *                        off: virtual threads at the process's priority (default {@link
- *                        Dns64Section#DEFAULT_WORKER_NICE})
  */
 public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddress> upstream, List<PrefixRule> prefixes,
                             List<Prefix6> exclude, boolean parallelQueries, int cacheSize, int timeoutMs, int retries,
                             int maxInflight, boolean wkpStrict, int udpThreads, int clientBudgetMs,
-                            int prefetchTrigger, int prefetchMinTtl, int warmUp, int workerNice) {
+                            int prefetchTrigger, int prefetchMinTtl, int warmUp) {
 
     /** Default prefetch trigger: BIND's {@code prefetch 2 9} (seconds of TTL left when a hit refreshes the entry). */
     public static final int DEFAULT_PREFETCH_TRIGGER = 2;
@@ -152,13 +148,12 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
             throw new IllegalArgumentException("dns64 client budget: must be 100..60000 ms, got " + clientBudgetMs);
         Dns64Section.checkPrefetch("dns64.prefetch", prefetchTrigger, prefetchMinTtl);
         Dns64Section.checkWarmUp("dns64.warm-up", warmUp);
-        Dns64Section.checkWorkerNice("dns64.worker-nice", workerNice);
     }
 
     /** Settings with the defaults for everything but the addresses and prefixes. */
     public static Dns64Settings of(List<InetSocketAddress> listen, List<InetSocketAddress> upstream, List<PrefixRule> prefixes) {
         return new Dns64Settings(listen, upstream, prefixes, DEFAULT_EXCLUDE, false, DEFAULT_CACHE_BYTES, 1000, 1, 1024, true, 0, 4000,
-                DEFAULT_PREFETCH_TRIGGER, DEFAULT_PREFETCH_MIN_TTL, DEFAULT_WARM_UP, Dns64Section.DEFAULT_WORKER_NICE);
+                DEFAULT_PREFETCH_TRIGGER, DEFAULT_PREFETCH_MIN_TTL, DEFAULT_WARM_UP);
     }
 
     /**
@@ -172,45 +167,44 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
         return of(d.listen(), d.upstream(), rules)
                 .withExclude(d.exclude()).withParallelQueries(d.parallelQueries()).withCacheSize(d.cacheSize())
                 .withTimeout(d.timeoutMs(), d.retries()).withMaxInflight(d.maxInflight()).withWkpStrict(wkpStrict)
-                .withPrefetch(d.prefetchTrigger(), d.prefetchMinTtl()).withWarmUp(d.warmUp())
-                .withWorkerNice(d.workerNice());
+                .withPrefetch(d.prefetchTrigger(), d.prefetchMinTtl()).withWarmUp(d.warmUp());
     }
 
     public Dns64Settings withExclude(List<Prefix6> e) {
-        return new Dns64Settings(listen, upstream, prefixes, e, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, upstream, prefixes, e, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withParallelQueries(boolean p) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, p, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, p, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withCacheSize(int c) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, c, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, c, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withTimeout(int ms, int r) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, ms, r, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, ms, r, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withMaxInflight(int m) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, m, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, m, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withWkpStrict(boolean w) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, w, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, w, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withUdpThreads(int t) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, t, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, t, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withClientBudget(int ms) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, ms, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, ms, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     /** Prefetch {@code trigger} seconds before expiry for answers with a TTL of at least {@code minTtl} (0, 0: off). */
     public Dns64Settings withPrefetch(int trigger, int minTtl) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, trigger, minTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, trigger, minTtl, warmUp);
     }
 
     /**
@@ -229,21 +223,16 @@ public record Dns64Settings(List<InetSocketAddress> listen, List<InetSocketAddre
     }
 
     public Dns64Settings withListen(List<InetSocketAddress> l) {
-        return new Dns64Settings(l, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(l, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     public Dns64Settings withUpstream(List<InetSocketAddress> u) {
-        return new Dns64Settings(listen, u, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, workerNice);
+        return new Dns64Settings(listen, u, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp);
     }
 
     /** Resolve {@code names} warm-up names at start (0: no warm-up); see {@link Dns64WarmUp}. */
     public Dns64Settings withWarmUp(int names) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, names, workerNice);
-    }
-
-    /** Misses and refreshes on platform threads at this nice value (0: on virtual threads); see {@link #workerNice}. */
-    public Dns64Settings withWorkerNice(int nice) {
-        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, warmUp, nice);
+        return new Dns64Settings(listen, upstream, prefixes, exclude, parallelQueries, cacheSize, timeoutMs, retries, maxInflight, wkpStrict, udpThreads, clientBudgetMs, prefetchTrigger, prefetchMinTtl, names);
     }
 
     /**

@@ -610,18 +610,6 @@ class ConfigParserTest {
     }
 
     @Test
-    void dns64WorkerNiceDefaultsTo10AndItsErrorsNameTheValue() {
-        assertThat(ok("{\"dns64\": {\"upstream\": [\"192.0.2.53\"]}}").dns64().workerNice()).isEqualTo(10);
-        assertThat(ok("{\"dns64\": {\"upstream\": [\"192.0.2.53\"], \"worker-nice\": 0}}").dns64().workerNice()).isZero();
-        assertThat(ok("{\"dns64\": {\"upstream\": [\"192.0.2.53\"], \"worker-nice\": 19}}").dns64().workerNice()).isEqualTo(19);
-        for (String bad : new String[] {"-1", "20", "\"low\"", "true"}) {
-            ConfigError e = onlyError("{\"dns64\": {\"upstream\": [\"192.0.2.53\"], \"worker-nice\": " + bad + "}}");
-            assertThat(e.path()).as(bad).isEqualTo("dns64.worker-nice");
-            assertThat(e.message()).as(bad).isNotBlank();
-        }
-    }
-
-    @Test
     void dns64PrefetchOffAndItsErrorsNameTheValue() {
         for (String off : new String[] {"\"off\"", "false", "\"0\""}) {
             Dns64Section d = ok("{\"dns64\": {\"upstream\": [\"192.0.2.53\"], \"prefetch\": " + off + "}}").dns64();
