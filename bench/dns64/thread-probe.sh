@@ -4,9 +4,12 @@
 # The same set-up as run.sh's first round (the tests' upstream on 127.0.0.1, `ferry dns64 --threads 1` pinned to CPU 0
 # with the launcher's JVM options, dnsperf on CPU 1) and the same warm-up (WARMUP s of all mixes at full load,
 # EXPIRE_IDLE s idle, 5 s at RATE qps), then RUNS runs of P99_SECONDS s of MIX at RATE qps. Around each run it reads
-# ferry's counters (its Prometheus endpoint) and every thread's CPU time (/proc/PID/task/TID/schedstat: ns on a CPU,
-# and the thread's name from comm), and prints per run: the p99, the counters that moved (prefetches, misses, ...)
-# and the threads that used CPU meanwhile, in ms. A way to see what shares CPU 0 with the receive thread.
+# ferry's counters (its Prometheus endpoint) and every thread's scheduling statistics (/proc/PID/task/TID/schedstat:
+# ns on a CPU, ns waiting on the run queue, timeslices; involuntary switches from status; the name from comm), and
+# prints per run: the p99, the answers over SLOW (0.25) ms and how many came in bursts of BURST (5) or more in a row,
+# the counters that moved (prefetches, misses, ...) and, per thread name, the CPU used and the time spent waiting to
+# run, in ms. unbound: the same set-up with its dns64 module (no counters). A way to see what shares CPU 0 with the
+# receive thread.
 #
 # Usage: bench/dns64/thread-probe.sh [ferry|unbound]   env: MIX=synth RUNS=3 P99_SECONDS=10 RATE=10000 WARMUP=40 EXPIRE_IDLE=32,
 #        MISS_RATE=0 (qps of distinct names, each a miss, sent beside the measured mix by a second dnsperf; the p99 is the
