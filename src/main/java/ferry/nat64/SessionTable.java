@@ -409,6 +409,17 @@ final class SessionTable {
         return ((w0 ^ w7) & 0x7fffL) << 32 | (s >= 0 && s < sessCap ? s : NIL) & 0xffffffffL;
     }
 
+    /** Loads the index line at {@code position} ({@link #indexPosition}) and nothing else; returns what it read. */
+    long touchIndexLine(long position) {
+        int i = (int) (position >>> 32);
+        return i >= 0 && i < index6.length ? index6[i] : 0;
+    }
+
+    /** Loads BIB row {@code b} (both ends: the entry and its home session) and nothing else; returns what it read. */
+    long touchBibRow(int b) {
+        return b >= 0 && b < bibCap ? bib[b * 8] + bib[b * 8 + 7] : 0;
+    }
+
     /** Loads session row {@code s} (both ends); returns bits of it (a value the caller keeps). */
     long peekSession(int s) {
         return s < sessCap ? ses[s * 4] ^ ses[s * 4 + 3] : bib[(s - sessCap) * 8 + 4] ^ bib[(s - sessCap) * 8 + 7];

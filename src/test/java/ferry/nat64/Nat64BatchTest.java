@@ -180,11 +180,19 @@ class Nat64BatchTest {
         long[] x = ferry.addr.Ipv6.parse(host(0));
         long[] tokens = {f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40000), 0L,
                 f.mapper.lookAhead64(IpProto.UDP, x[0], x[1], 40001)};
-        assertThat(f.mapper.lookAhead(tokens, 3)).as("index line loaded: the flow's BIB row is next").isEqualTo(1);
+        long row = f.mapper.lookAhead(tokens[0]); // one step alone: the flow's BIB row is next
+        assertThat(f.mapper.lookAhead(tokens, 3)).as("a 6->4 window is done in one pass").isZero();
+        assertThat(tokens[0] & (3L << 62)).as("done").isZero();
+        assertThat((int) tokens[0]).as("naming the flow's BIB row, for the lookup's hint").isEqualTo((int) row);
         assertThat(tokens[1]).isZero();
         assertThat(tokens[2]).as("no such flow").isZero();
-        assertThat(f.mapper.lookAhead(tokens, 3)).as("BIB row loaded with its home session: done").isZero();
-        assertThat(tokens[0]).isNotZero();
+        long done = tokens[0];
+        assertThat(f.mapper.lookAhead(tokens, 3)).isZero();
+        assertThat(tokens[0]).as("done stays done").isEqualTo(done);
+        // a 4->6 packet's token (its BIB row, named by the pool4 owner word) takes one step per pass as before
+        long[] four = {row};
+        assertThat(f.mapper.lookAhead(four, 1)).as("BIB row loaded with its home session: done").isZero();
+        assertThat((int) four[0]).isEqualTo((int) row);
     }
 
     @Test
