@@ -288,12 +288,14 @@ public final class Nat64Mapper implements AddressMapper {
 
     // ================================================================================================ look-ahead
 
-    // token: bits 62-63 what it names (1 an IPv6 index position, 2 a BIB row, 3 a session row, 0 done), 60-61 the
+    // token: bits 62-63 what it names (1 an IPv6 index position, 2 a BIB row, 3 a session row, 0 done or, with bit 58
+    // and not 59, a pool4 slot whose owner word names the BIB row: an IPv4 packet's first step), 60-61 the
     // table (0 TCP, 1 UDP, 2 ICMP); a position: home slot in bits 32-59, hash code in bits 0-31; a BIB row: its number
     // in bits 0-31; a session row: its number in bits 0-31 and its BIB row's in bits 32-59; done (bit 59 set): the BIB
     // row found in bits 0-31 and bits of the rows just loaded in bits 32-46 (kept so that the loads are not dead
     // code). The last token reaches map64 as Tuple.hint: a BIB row to try before hashing the key and probing the index.
-    private static final long LA_INDEX = 1L << 62, LA_BIB = 2L << 62, LA_SES = 3L << 62, LA_DONE = 1L << 59;
+    private static final long LA_INDEX = 1L << 62, LA_BIB = 2L << 62, LA_SES = 3L << 62, LA_DONE = 1L << 59,
+            LA_OWNER = 1L << 58;
 
     private SessionTable tableOfIndex(int k) {
         return k == 0 ? tcp : k == 1 ? udp : icmp;
@@ -340,16 +342,23 @@ public final class Nat64Mapper implements AddressMapper {
         return LA_INDEX | (long) indexOf(proto) << 60 | p;
     }
 
-    /** Loads the pool4 owner word of the packet's IPv4 transport address; returns its BIB row's token. */
+    /**
+     * The pool4 slot of the packet's IPv4 transport address (computed, nothing loaded: the batch's pass then loads
+     * every packet's owner word together, then the BIB rows they name).
+     */
     @Override
     public long lookAhead46(int proto, int dst4, int dstPort) {
         SessionTable tab = tableOf(proto);
         if (tab == null) return 0;
-        Pool4.Layout l = tab.pool.layout;
-        int slot = l.slotOf(dst4, dstPort);
-        if (slot < 0) return 0;
-        int b = l.owner.get(slot) - 1;
-        return b < 0 || b >= tab.bibCap ? 0 : LA_BIB | (long) indexOf(proto) << 60 | b;
+        int slot = tab.pool.layout.slotOf(dst4, dstPort);
+        return slot < 0 ? 0 : LA_OWNER | (long) indexOf(proto) << 60 | slot;
+    }
+
+    /** The BIB row pool4 slot {@code slot} of table {@code tab} names (its owner word, loaded), or NIL. */
+    private static int ownerOf(SessionTable tab, int slot) {
+        Pool4.Layout l = tab.pool.layout; // maybe newer than the token's: only a hint, checked by the lookup
+        int b = slot >= 0 && slot < l.size ? l.owner.getPlain(slot) - 1 : SessionTable.NIL;
+        return b >= 0 && b < tab.bibCap ? b : SessionTable.NIL;
     }
 
     /**
@@ -360,8 +369,13 @@ public final class Nat64Mapper implements AddressMapper {
     @Override
     public long lookAhead(long token) {
         long kind = token & (3L << 62);
-        if (kind == 0) return (token & LA_DONE) != 0 ? token : 0; // done stays done (naming its BIB row)
         int k = (int) (token >>> 60) & 3;
+        if (kind == 0) {
+            if ((token & LA_DONE) != 0) return token; // done stays done (naming its BIB row)
+            SessionTable tab = (token & LA_OWNER) != 0 ? tableOfIndex(k) : null;
+            int b = tab == null ? SessionTable.NIL : ownerOf(tab, (int) token);
+            return b < 0 ? 0 : LA_BIB | (long) k << 60 | b; // a pool4 slot: its owner word names the BIB row
+        }
         SessionTable tab = tableOfIndex(k);
         if (tab == null) return 0;
         if (kind == LA_INDEX) {
@@ -382,46 +396,58 @@ public final class Nat64Mapper implements AddressMapper {
     }
 
     /**
-     * A pass over a window's tokens; counts the tokens with a line still to load. An index position (a 6→4 packet's
-     * first step) is done in this one pass: a first loop only touches every such packet's index line (one load,
-     * nothing decoded: a few instructions per packet, so the misses of the whole window are in flight together), a
-     * second reads the BIB row each line names (from the cache now), touches that row (both ends: the entry and its
-     * home session) and ends the packet's look-ahead with a done token naming the row ({@link Tuple#hint}). The
-     * rows' misses then overlap the translations of the packets before them instead of holding up a further pass
-     * (issue 4; the NAT64 test README, "one pass for 6→4"). An entry whose list starts with an ordinary session row
-     * has that row loaded by its lookup. Any other token (a 4→6 packet's BIB row, after {@link #lookAhead46}): one
-     * {@link #lookAhead(long)} step.
+     * A pass over a window's tokens; counts the tokens with a line still to load. A packet's first step (a 6→4
+     * packet's index position, a 4→6 packet's pool4 slot) is done in this one pass: a first loop only touches every
+     * such packet's index line or owner word (one load, nothing decoded: a few instructions per packet, so the misses
+     * of the whole window are in flight together), a second reads the BIB row each names (from the cache by then),
+     * touches that row (both ends: the entry and its home session) and ends the packet's look-ahead with a done token
+     * naming the row ({@link Tuple#hint} for 6→4). The rows' misses then overlap the translations of the packets
+     * before them instead of holding up a further pass (issue 4; the NAT64 test README, "one pass for 6→4", "and for
+     * 4→6"). An entry whose list starts with an ordinary session row has that row loaded by its lookup. Any other
+     * token: one {@link #lookAhead(long)} step.
      */
     @Override
     public int lookAhead(long[] tokens, int n) {
         long touched = 0;
         for (int i = 0; i < n; i++) {
             long t = tokens[i];
-            if ((t & (3L << 62)) != LA_INDEX) continue;
+            long kind = t & (3L << 62);
+            boolean owner = kind == 0 && (t & (LA_DONE | LA_OWNER)) == LA_OWNER;
+            if (kind != LA_INDEX && !owner) continue;
             SessionTable tab = tableOfIndex((int) (t >>> 60) & 3);
-            if (tab != null) touched += tab.touchIndexLine(t & 0x0fffffff_ffffffffL);
+            if (tab == null) continue;
+            touched += owner ? touchOwner(tab, (int) t) : tab.touchIndexLine(t & 0x0fffffff_ffffffffL);
         }
         int more = 0;
         for (int i = 0; i < n; i++) {
             long t = tokens[i];
-            if ((t & (3L << 62)) == LA_INDEX) {
-                int k = (int) (t >>> 60) & 3;
-                SessionTable tab = tableOfIndex(k);
-                int b = tab == null ? SessionTable.NIL : tab.peekIndex(t & 0x0fffffff_ffffffffL);
-                if (b < 0) {
-                    tokens[i] = 0;
-                    continue;
-                }
-                touched += tab.touchBibRow(b);
-                tokens[i] = LA_DONE | (long) k << 60 | b;
+            long kind = t & (3L << 62);
+            boolean owner = kind == 0 && (t & (LA_DONE | LA_OWNER)) == LA_OWNER;
+            if (kind != LA_INDEX && !owner) {
+                t = lookAhead(t);
+                tokens[i] = t;
+                if ((t & (3L << 62)) != 0) more++; // a BIB or session row: not done, not nothing
                 continue;
             }
-            t = lookAhead(t);
-            tokens[i] = t;
-            if ((t & (3L << 62)) != 0) more++; // a BIB or session row: not done, not nothing
+            int k = (int) (t >>> 60) & 3;
+            SessionTable tab = tableOfIndex(k);
+            int b = tab == null ? SessionTable.NIL
+                    : owner ? ownerOf(tab, (int) t) : tab.peekIndex(t & 0x0fffffff_ffffffffL);
+            if (b < 0) {
+                tokens[i] = 0;
+                continue;
+            }
+            touched += tab.touchBibRow(b);
+            tokens[i] = LA_DONE | (long) k << 60 | b;
         }
         this.touched = touched; // kept, so that the JIT keeps the touching loads
         return more;
+    }
+
+    /** Loads pool4 slot {@code slot}'s owner word and nothing else; returns it. */
+    private static long touchOwner(SessionTable tab, int slot) {
+        Pool4.Layout l = tab.pool.layout;
+        return slot >= 0 && slot < l.size ? l.owner.getPlain(slot) : 0;
     }
 
     /** What the last look-ahead pass's touches read (kept only so that the JIT keeps those loads). */

@@ -189,7 +189,7 @@ class Nat64BatchTest {
         long done = tokens[0];
         assertThat(f.mapper.lookAhead(tokens, 3)).isZero();
         assertThat(tokens[0]).as("done stays done").isEqualTo(done);
-        // a 4->6 packet's token (its BIB row, named by the pool4 owner word) takes one step per pass as before
+        // a BIB row's token (what one step from a 4->6 packet's pool4 slot gives) takes one step per pass
         long[] four = {row};
         assertThat(f.mapper.lookAhead(four, 1)).as("BIB row loaded with its home session: done").isZero();
         assertThat((int) four[0]).isEqualTo((int) row);
@@ -235,9 +235,17 @@ class Nat64BatchTest {
         assertThat(done4).isNotZero().isNotEqualTo(bibRow4);
         assertThat(f.mapper.lookAhead(done4)).as("done at once, and stays done").isEqualTo(done4);
         int port4 = srcPort(first.get(3 * 4).emitted().get(0));
-        long bib4 = f.mapper.lookAhead46(IpProto.UDP, ferry.addr.Ipv4.parse(T4), port4);
-        assertThat(bib4).isEqualTo(bibRow);
+        long slot4 = f.mapper.lookAhead46(IpProto.UDP, ferry.addr.Ipv4.parse(T4), port4);
+        assertThat(slot4).as("a pool4 slot, nothing loaded yet").isNotZero().isNotEqualTo(bibRow);
+        long bib4 = f.mapper.lookAhead(slot4);
+        assertThat(bib4).as("its owner word names the flow's BIB row").isEqualTo(bibRow);
         assertThat(f.mapper.lookAhead(bib4)).isEqualTo(session);
+        long[] window = {slot4};
+        assertThat(f.mapper.lookAhead(window, 1)).as("a 4->6 window is done in one pass").isZero();
+        assertThat(window[0] & (3L << 62)).isZero();
+        assertThat((int) window[0]).as("naming the flow's BIB row").isEqualTo((int) bibRow);
+        assertThat(f.mapper.lookAhead46(IpProto.UDP, ferry.addr.Ipv4.parse("192.0.2.99"), port4))
+                .as("an address outside pool4").isZero();
         assertThat(f.mapper.sessionCount(IpProto.UDP) + f.mapper.sessionCount(IpProto.TCP)
                 + f.mapper.sessionCount(IpProto.ICMP)).isEqualTo(sessions);
         assertThat(f.send(v6(host(3), Y4).udp(40003, 53).build())).isEqualTo(Verdict.EMIT);
