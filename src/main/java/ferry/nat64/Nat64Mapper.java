@@ -362,7 +362,8 @@ public final class Nat64Mapper implements AddressMapper {
     }
 
     /**
-     * Index position: loads the index line, returns the BIB row's token; BIB row: loads it (its home session with
+     * Index position: loads the index line, returns the BIB row's token; pool4 slot: loads its owner word, returns the
+     * BIB row's token; BIB row: loads it (its home session with
      * it), returns its first ordinary session's token, or done; session: loads the row, returns done. Done stays
      * done. Done and session tokens name the BIB row (for {@link #map64}'s {@link Tuple#hint}).
      */

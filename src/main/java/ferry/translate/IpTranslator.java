@@ -76,10 +76,10 @@ public final class IpTranslator implements Translator {
      * tables too large to stay in the cache), in windows of {@link #LOOK_AHEAD} packets, first passes over the
      * window: each packet's flow key is read from its headers and handed to the mapper ({@link
      * AddressMapper#lookAhead64} / {@link AddressMapper#lookAhead46}: NAT64 computes where the IPv6 index holds it,
-     * or loads the pool4 owner word), then up to {@link #LOOK_AHEAD_STEPS} passes in which the mapper loads the next
-     * dependent lines of every packet's lookup ({@link AddressMapper#lookAhead(long[], int)}: NAT64 6→4 the index
-     * line and then the BIB row it names, in one pass; 4→6 the BIB row, then an ordinary session row; no further
-     * pass once no packet has a line left to load); the loads of a loop are independent of one another, so their
+     * or the pool4 slot), then up to {@link #LOOK_AHEAD_STEPS} passes in which the mapper loads the next
+     * dependent lines of every packet's lookup ({@link AddressMapper#lookAhead(long[], int)}: NAT64 loads 6→4 the
+     * index line and then the BIB row it names, 4→6 the pool4 owner word and then the BIB row, in one pass; no
+     * further pass once no packet has a line left to load); the loads of a loop are independent of one another, so their
      * misses overlap. Then the packets are translated one by one, as {@link
      * #translate(MemorySegment, long, int, long, PacketSink)} does, finding their rows in the cache (or arriving
      * while the packets before them are translated). The passes change nothing: the verdicts and packets are those
