@@ -292,8 +292,8 @@ public final class Nat64Mapper implements AddressMapper {
     // and not 59, a pool4 slot whose owner word names the BIB row: an IPv4 packet's first step), 60-61 the
     // table (0 TCP, 1 UDP, 2 ICMP); a position: home slot in bits 32-59, hash code in bits 0-31; a BIB row: its number
     // in bits 0-31; a session row: its number in bits 0-31 and its BIB row's in bits 32-59; done (bit 59 set): the BIB
-    // row found in bits 0-31 and bits of the rows just loaded in bits 32-46 (kept so that the loads are not dead
-    // code). The last token reaches map64 as Tuple.hint: a BIB row to try before hashing the key and probing the index.
+    // row found in bits 0-31 and, from a single step, bits of the rows just loaded in bits 32-46 (kept so that the
+    // loads are not dead code; the window pass keeps its loads in a field instead). The last token reaches map64 as Tuple.hint: a BIB row to try before hashing the key and probing the index.
     private static final long LA_INDEX = 1L << 62, LA_BIB = 2L << 62, LA_SES = 3L << 62, LA_DONE = 1L << 59,
             LA_OWNER = 1L << 58;
 
@@ -373,7 +373,7 @@ public final class Nat64Mapper implements AddressMapper {
         int k = (int) (token >>> 60) & 3;
         if (kind == 0) {
             if ((token & LA_DONE) != 0) return token; // done stays done (naming its BIB row)
-            SessionTable tab = (token & LA_OWNER) != 0 ? tableOfIndex(k) : null;
+            SessionTable tab = isSlot(token) ? tableOfIndex(k) : null;
             int b = tab == null ? SessionTable.NIL : ownerOf(tab, (int) token);
             return b < 0 ? 0 : LA_BIB | (long) k << 60 | b; // a pool4 slot: its owner word names the BIB row
         }
@@ -413,7 +413,7 @@ public final class Nat64Mapper implements AddressMapper {
         for (int i = 0; i < n; i++) {
             long t = tokens[i];
             long kind = t & (3L << 62);
-            boolean owner = kind == 0 && (t & (LA_DONE | LA_OWNER)) == LA_OWNER;
+            boolean owner = isSlot(t);
             if (kind != LA_INDEX && !owner) continue;
             SessionTable tab = tableOfIndex((int) (t >>> 60) & 3);
             if (tab == null) continue;
@@ -423,7 +423,7 @@ public final class Nat64Mapper implements AddressMapper {
         for (int i = 0; i < n; i++) {
             long t = tokens[i];
             long kind = t & (3L << 62);
-            boolean owner = kind == 0 && (t & (LA_DONE | LA_OWNER)) == LA_OWNER;
+            boolean owner = isSlot(t);
             if (kind != LA_INDEX && !owner) {
                 t = lookAhead(t);
                 tokens[i] = t;
@@ -443,6 +443,11 @@ public final class Nat64Mapper implements AddressMapper {
         }
         this.touched = touched; // kept, so that the JIT keeps the touching loads
         return more;
+    }
+
+    /** True for a pool4 slot token ({@link #lookAhead46}): kind 0, not done, bit 58. */
+    private static boolean isSlot(long t) {
+        return (t & (3L << 62 | LA_DONE | LA_OWNER)) == LA_OWNER;
     }
 
     /** Loads pool4 slot {@code slot}'s owner word and nothing else; returns it. */
