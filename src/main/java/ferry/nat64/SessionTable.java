@@ -74,12 +74,18 @@ final class SessionTable {
     private final long[] bib;
 
     // ---- the IPv6 index: open addressing with linear probing, one segment of segSize slots per stripe (so a stripe's
-    //      lock covers its segment), a slot = the key's 32-bit hash code (high) | BIB id + 1 (low), 0: empty. A hit
-    //      usually costs one cache line of slots (8 per line) and then the BIB row; other keys in the probe sequence
-    //      are skipped by their hash code without touching their rows. Deletion shifts later entries back (no
-    //      tombstones). Fixed capacity: at most segSize - 1 entries per segment (load about 1/2 at capacity).
-    private final long[] index6;
+    //      lock covers its segment), a slot = 4 bytes: a tag of the key's 32-bit hash code (the bits above idBits,
+    //      see tag()) | BIB id + 1 (the low idBits bits), 0: empty. A hit usually costs one cache line of slots (16 per
+    //      line) and then the BIB row; other keys in the probe sequence are skipped by their tag without touching
+    //      their rows (a tag of 32 - idBits bits: 11 at a million rows, so one in 2 048 is looked at for nothing).
+    //      4-byte slots keep the index at 8 MiB for a million entries (it was 16 with 8-byte slots): the lookups'
+    //      one random load per packet then stays within what the TLB and the caches reach (issue 4: lookups at 1M).
+    //      Deletion shifts later entries back (no tombstones); it finds an entry's home slot again from its BIB
+    //      row's key. Fixed capacity: at most segSize - 1 entries per segment (load about 1/2 at capacity).
+    private final int[] index6;
     private final int segBits, segMask, segLimit;
+    /** Low bits of an index slot that hold the BIB id + 1; the bits above hold the key's tag. */
+    private final int idBits, idMask;
     private final int[] segCount = new int[STRIPES];
     /** Per-table hash key, so that nobody outside can aim IPv6 addresses at one segment. */
     private final long seed = new java.util.SplittableRandom().nextLong() | 1;
@@ -170,7 +176,9 @@ final class SessionTable {
         segBits = Integer.numberOfTrailingZeros(seg);
         segMask = seg - 1;
         segLimit = seg - 1;
-        index6 = new long[STRIPES * seg];
+        index6 = new int[STRIPES * seg];
+        idBits = 32 - Integer.numberOfLeadingZeros(bibCap); // bibCap itself (the last id + 1) fits
+        idMask = (int) ((1L << idBits) - 1);
         java.util.Arrays.fill(bibFree, NIL);
         ses = new long[sessCap * 4];
         for (int i = 0; i < sessCap; i++) ses[i * 4 + 3] = -1L << 32; // owning BIB -1: free
@@ -201,6 +209,15 @@ final class SessionTable {
         h ^= h >>> 29;
         h *= 0xbf58476d1ce4e5b9L;
         return (int) (h >>> 32);
+    }
+
+    /**
+     * The tag an index slot keeps of a key whose {@link #bucket} code is {@code bucket}: the high {@code 32 - idBits}
+     * bits of the code times an odd constant, so that every bit of the code counts (the home slot is made of the low
+     * bits, and keys probed side by side share some of them).
+     */
+    private int tag(int bucket) {
+        return bucket * 0x9e3779b9 & ~idMask;
     }
 
     /** Slots per stripe segment of the IPv6 index (tests). */
@@ -319,12 +336,12 @@ final class SessionTable {
      * between {@link #readBegin} and {@link #readValid} before trusting it.
      */
     int find6Fast(int bucket, long hi, long lo, int port) {
-        int i = home(bucket);
+        int i = home(bucket), tag = tag(bucket);
         for (int step = 0; step < FAST_STEPS; step++, i = nextSlot(i)) {
-            long w = (long) LONGS.getOpaque(index6, i);
+            int w = (int) INTS.getOpaque(index6, i);
             if (w == 0) return NIL;
-            if ((int) (w >>> 32) == bucket) {
-                int b = (int) w - 1;
+            if ((w & ~idMask) == tag) {
+                int b = (w & idMask) - 1;
                 if (b >= 0 && b < bibCap && bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
             }
         }
@@ -377,12 +394,12 @@ final class SessionTable {
 
     /**
      * Where (IPv6 address, port) lives in the IPv6 index, computed without loading anything: its home slot (high 32
-     * bits) and its 32-bit hash code (low 32 bits), for {@link #peekIndex}. Splitting the two keeps the loop that
+     * bits) and its tag in the index (low 32 bits), for {@link #peekIndex}. Splitting the two keeps the loop that
      * loads index lines short, so that many of its loads are in flight at once.
      */
     long indexPosition(long hi, long lo, int port) {
         int bucket = bucket(hi, lo, port);
-        return (long) home(bucket) << 32 | (bucket & 0xffffffffL);
+        return (long) home(bucket) << 32 | (tag(bucket) & 0xffffffffL);
     }
 
     /**
@@ -390,10 +407,10 @@ final class SessionTable {
      * next one (same line mostly), or NIL (not there, or probed further away: the lookup will find it).
      */
     int peekIndex(long position) {
-        int i = (int) (position >>> 32), bucket = (int) position;
+        int i = (int) (position >>> 32), tag = (int) position;
         if (i < 0 || i >= index6.length) return NIL;
-        long w0 = index6[i], w1 = index6[nextSlot(i)];
-        int b = (int) (w0 >>> 32) == bucket ? (int) w0 - 1 : (int) (w1 >>> 32) == bucket ? (int) w1 - 1 : NIL;
+        int w0 = index6[i], w1 = index6[nextSlot(i)];
+        int b = (w0 & ~idMask) == tag ? (w0 & idMask) - 1 : (w1 & ~idMask) == tag ? (w1 & idMask) - 1 : NIL;
         return b >= 0 && b < bibCap ? b : NIL;
     }
 
@@ -439,11 +456,12 @@ final class SessionTable {
 
     /** The BIB entry of (IPv6 address, port), or NIL. Caller holds the bucket's stripe. */
     int find6(int bucket, long hi, long lo, int port) {
+        int tag = tag(bucket);
         for (int i = home(bucket); ; i = nextSlot(i)) {
-            long w = index6[i];
+            int w = index6[i];
             if (w == 0) return NIL;
-            if ((int) (w >>> 32) == bucket) {
-                int b = (int) w - 1;
+            if ((w & ~idMask) == tag) {
+                int b = (w & idMask) - 1;
                 if (bHi(b) == hi && bLo(b) == lo && bPort6(b) == port) return b;
             }
         }
@@ -510,7 +528,7 @@ final class SessionTable {
         writeEnd(b);
         int i = home(bucket);
         while (index6[i] != 0) i = nextSlot(i); // allocBib kept one slot free at least
-        LONGS.setRelease(index6, i, (long) bucket << 32 | (b + 1)); // the row is complete before it can be found
+        INTS.setRelease(index6, i, tag(bucket) | (b + 1)); // the row is complete before it can be found
         segCount[bucket & (STRIPES - 1)]++;
         liveBibs.add(bucket & (STRIPES - 1), 1);
         if (log != null) log.record(Nat64Log.BIB_ADD, now, proto, hi, lo, port6, pool.addrOf(slot), pool.portOf(slot));
@@ -546,28 +564,31 @@ final class SessionTable {
      * Removes BIB {@code b} from the index: backward-shift deletion (Knuth 6.4 Algorithm R), each later entry of the
      * probe run moves back into the hole when its home slot does not lie cyclically between the hole and itself. A
      * lock-free reader probing meanwhile may miss an entry being moved (it then takes the lock), never finds a wrong
-     * one (it compares the key in the row under the row's sequence number). Caller holds the stripe.
+     * one (it compares the key in the row under the row's sequence number). A later entry's home slot comes from its
+     * row's key (a slot keeps only a tag of the hash code): every row indexed in the segment belongs to the stripe,
+     * so it is stable under the lock. Caller holds the stripe.
      */
     private void unindex(int bucket, int b) {
         int i = home(bucket);
-        long want = (long) bucket << 32 | (b + 1);
+        int want = tag(bucket) | (b + 1);
         while (index6[i] != want) {
             if (index6[i] == 0) return; // not indexed (never linked)
             i = nextSlot(i);
         }
         int hole = i;
         for (int j = nextSlot(hole); ; j = nextSlot(j)) {
-            long w = index6[j];
+            int w = index6[j];
             if (w == 0) break;
-            int h = home((int) (w >>> 32));
+            int r = (w & idMask) - 1;
+            int h = home(bucket(bHi(r), bLo(r), bPort6(r)));
             // the entry at j may fill the hole unless its home lies in (hole, j] (cyclically, within the segment)
             int dHome = (j - h) & segMask, dHole = (j - hole) & segMask;
             if (dHome >= dHole) {
-                LONGS.setRelease(index6, hole, w);
+                INTS.setRelease(index6, hole, w);
                 hole = j;
             }
         }
-        LONGS.setRelease(index6, hole, 0L);
+        INTS.setRelease(index6, hole, 0);
         segCount[bucket & (STRIPES - 1)]--;
     }
 
