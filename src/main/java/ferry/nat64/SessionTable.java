@@ -216,7 +216,7 @@ final class SessionTable {
      * bits of the code times an odd constant, so that every bit of the code counts (the home slot is made of the low
      * bits, and keys probed side by side share some of them).
      */
-    private int tag(int bucket) {
+    int tag(int bucket) {
         return bucket * 0x9e3779b9 & ~idMask;
     }
 

@@ -121,6 +121,40 @@ class SessionTableIndexTest {
     }
 
     @Test
+    void keysWhoseSlotsCarryTheSameTagInOneProbeRunAreToldApartByTheirRows() {
+        // a slot keeps only a tag of the key's hash code (15 bits for 65,536 rows): two keys of one probe run may
+        // carry the same one, and then only the key in the row tells them apart, when found and when deleted
+        SessionTable t = table(1 << 16);
+        int seg = t.segmentSize();
+        Map<Integer, Long> byTag = new HashMap<>();
+        long a = 0, b = 0;
+        for (long h = 1_000_000; b == 0; h++) { // hosts apart from crowded()'s, homes within 4 slots of the wrap
+            int bucket = t.bucket(HI, h, 5000);
+            int home = bucket >>> 6 & (seg - 1);
+            if ((bucket & (SessionTable.STRIPES - 1)) != 0 || (home >= 4 && home < seg - 4)) continue;
+            Long first = byTag.putIfAbsent(t.tag(bucket), h);
+            if (first != null) {
+                a = first;
+                b = h;
+            }
+        }
+        assertThat(t.bucket(HI, a, 5000)).isNotEqualTo(t.bucket(HI, b, 5000));
+        long[] crowd = crowded(t, 10, 8); // one probe run around the wrap that a and b join
+        for (long h : crowd) insert(t, h);
+        int rowA = insert(t, a), rowB = insert(t, b);
+        assertThat(find(t, a)).isEqualTo(rowA);
+        assertThat(find(t, b)).isEqualTo(rowB);
+        delete(t, a);
+        assertThat(find(t, a)).isEqualTo(SessionTable.NIL);
+        assertThat(find(t, b)).isEqualTo(rowB);
+        rowA = insert(t, a);
+        delete(t, b);
+        assertThat(find(t, b)).isEqualTo(SessionTable.NIL);
+        assertThat(find(t, a)).isEqualTo(rowA);
+        for (long h : crowd) assertThat(find(t, h)).isNotNegative();
+    }
+
+    @Test
     void aFullTableRefusesTheNextEntryAndTakesItOnceOneIsDeleted() {
         SessionTable t = table(64);
         for (long h = 1; h <= 64; h++) assertThat(insert(t, h)).isNotNegative();
