@@ -409,6 +409,32 @@ public final class Nat64Mapper implements AddressMapper {
      */
     @Override
     public int lookAhead(long[] tokens, int n) {
+        // the classes of the window's tokens (their top 6 bits: kind, table, done, slot), one bit each
+        long seen = 0;
+        for (int i = 0; i < n; i++) {
+            long t = tokens[i];
+            seen |= t == 0 ? 0 : 1L << (t >>> 58); // 0 (nothing) has no class; any other token of class 0 becomes 0
+        }
+        long rest = seen & ~NOTHING_TO_LOAD;
+        if (rest == 0) return 0; // nothing, or done: nothing changes
+        // the common window: index positions (6->4) or pool4 slots (4->6) of one table, besides tokens needing
+        // nothing: the table's lean pass, its arrays in registers (issue 4; the same tokens as the loops below)
+        int c = Long.numberOfTrailingZeros(rest), k = c >= 16 ? (c - 16) >>> 2 : c >>> 2;
+        SessionTable one = k < 3 ? tableOfIndex(k) : null;
+        if (one != null && (c >= 16 ? (rest & ~(0xfL << 16 + 4 * k)) == 0 : rest == 1L << c && (c & 3) == 1)) {
+            long done = LA_DONE | (long) k << 60;
+            long bits = c >= 16 ? one.lookAheadIndex(tokens, n, done) : one.lookAheadOwners(tokens, n, done);
+            // no more to load; the comparison keeps the loads (a false 1 costs one pass over done tokens)
+            return bits == 0x5e55_10_4L ? 1 : 0;
+        }
+        return lookAheadMixed(tokens, n);
+    }
+
+    /**
+     * {@link #lookAhead(long[], int)} for any window (tokens of several tables or kinds); package-private for the
+     * test that holds the one-table pass to the same tokens.
+     */
+    int lookAheadMixed(long[] tokens, int n) {
         long touched = 0;
         for (int i = 0; i < n; i++) {
             long t = tokens[i];
@@ -444,6 +470,12 @@ public final class Nat64Mapper implements AddressMapper {
         this.touched = touched; // kept, so that the JIT keeps the touching loads
         return more;
     }
+
+    /**
+     * Token classes ({@code token >>> 58}) a window pass leaves as they are: done, of any table (kind 0, bit 59 set,
+     * bit 58 either). The token 0 (nothing) stays 0 too.
+     */
+    private static final long NOTHING_TO_LOAD = 0xccccL;
 
     /** True for a pool4 slot token ({@link #lookAhead46}): kind 0, not done, bit 58. */
     private static boolean isSlot(long t) {

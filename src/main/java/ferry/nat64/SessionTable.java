@@ -3,6 +3,7 @@ package ferry.nat64;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -435,6 +436,83 @@ final class SessionTable {
     /** Loads BIB row {@code b} (both ends: the entry and its home session) and nothing else; returns what it read. */
     long touchBibRow(int b) {
         return b >= 0 && b < bibCap ? bib[b * 8] + bib[b * 8 + 7] : 0;
+    }
+
+    /**
+     * The window pass of a batch whose look-ahead tokens ({@code Nat64Mapper}) are index positions of this table or
+     * need nothing: the lean form of {@link #touchIndexLine} then {@link #peekIndex} and {@link #touchBibRow} per
+     * token, with this table's arrays in locals (the loops touch nothing else, so the JIT keeps them in registers and
+     * each loop is a few instructions per packet: issue 4). A first loop loads every position's index line (the
+     * misses of the window overlap), a second reads the BIB id there (from the cache by then), loads that row and
+     * replaces the token with {@code done | row} ({@code 0}: not found). Tokens without bit 62 (an index position's)
+     * are left as they are. Returns bits of the lines read (a value the caller keeps, so that the loads are not dead
+     * code). Never throws: a position or id out of range reads nothing.
+     */
+    long lookAheadIndex(long[] tokens, int n, long done) {
+        int[] idx = index6;
+        long[] rows = bib;
+        int mask = idMask, seg = segMask, cap = bibCap;
+        long s = 0;
+        n = Math.min(n, tokens.length);
+        for (int i = 0; i < n; i++) {
+            long t = tokens[i];
+            int h = (int) (t >>> 32) & 0x0fffffff;
+            if ((t & 1L << 62) != 0 && h < idx.length) s += idx[h];
+        }
+        for (int i = 0; i < n; i++) {
+            long t = tokens[i];
+            if ((t & 1L << 62) == 0) continue;
+            int h = (int) (t >>> 32) & 0x0fffffff, tag = (int) t;
+            int b = NIL;
+            if (h < idx.length) {
+                int w0 = idx[h];
+                if ((w0 & ~mask) == tag) {
+                    b = (w0 & mask) - 1;
+                } else {
+                    int w1 = idx[(h & ~seg) | ((h + 1) & seg)];
+                    if ((w1 & ~mask) == tag) b = (w1 & mask) - 1;
+                }
+            }
+            if (b < 0 || b >= cap) {
+                tokens[i] = 0;
+                continue;
+            }
+            s += rows[b * 8] + rows[b * 8 + 7];
+            tokens[i] = done | b;
+        }
+        return s;
+    }
+
+    /**
+     * As {@link #lookAheadIndex}, for tokens naming pool4 slots of this table (kind 0, bits 58-59 = 01; the others are left
+     * as they are): a first loop loads every slot's owner word, a second reads the BIB row it names, loads that row
+     * and replaces the token with {@code done | row} ({@code 0}: no owner).
+     */
+    long lookAheadOwners(long[] tokens, int n, long done) {
+        Pool4.Layout l = pool.layout; // maybe newer than the tokens': only hints, checked by the lookups
+        AtomicIntegerArray owner = l.owner;
+        int size = l.size, cap = bibCap;
+        long[] rows = bib;
+        long s = 0;
+        n = Math.min(n, tokens.length);
+        for (int i = 0; i < n; i++) {
+            long t = tokens[i];
+            int slot = (int) t;
+            if ((t >>> 58 & 0x33) == 1 && slot >= 0 && slot < size) s += owner.getPlain(slot);
+        }
+        for (int i = 0; i < n; i++) {
+            long t = tokens[i];
+            if ((t >>> 58 & 0x33) != 1) continue; // a pool4 slot (kind 0, not done, bit 58)
+            int slot = (int) t;
+            int b = slot >= 0 && slot < size ? owner.getPlain(slot) - 1 : NIL;
+            if (b < 0 || b >= cap) {
+                tokens[i] = 0;
+                continue;
+            }
+            s += rows[b * 8] + rows[b * 8 + 7];
+            tokens[i] = done | b;
+        }
+        return s;
     }
 
     /** Loads session row {@code s} (both ends); returns bits of it (a value the caller keeps). */

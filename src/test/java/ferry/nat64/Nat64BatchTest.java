@@ -252,6 +252,66 @@ class Nat64BatchTest {
         assertThat(srcPort(f.only())).isEqualTo(port4);
     }
 
+    @Test
+    void theOneTableWindowPassLeavesTheTokensTheGeneralPassWould() {
+        Nat64Fixture f = new Nat64Fixture();
+        List<Result> first = single(f, outbound(8));
+        // per table (0 TCP, 1 UDP, 2 ICMP): index positions of flows that exist and of flows that do not, and pool4
+        // slots owned and not
+        int[] protos = {IpProto.TCP, IpProto.UDP, IpProto.ICMP};
+        List<List<Long>> positions = new ArrayList<>(), slots = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            List<Long> p = new ArrayList<>(), s = new ArrayList<>();
+            for (int i = 0; i < 10; i++) { // hosts 8 and 9 have no flows
+                long[] x = ferry.addr.Ipv6.parse(host(i));
+                int port = k == 0 ? 50000 + i : k == 1 ? 40000 + i : 100 + i;
+                p.add(f.mapper.lookAhead64(protos[k], x[0], x[1], port));
+                p.add(f.mapper.lookAhead64(protos[k], x[0], x[1], port + 1000));
+                if (i < 8) {
+                    byte[] out = first.get(i * 4 + (k == 0 ? 2 : k == 1 ? 0 : 3)).emitted().get(0);
+                    int port4 = k == 2 ? icmpId(out) : srcPort(out);
+                    s.add(f.mapper.lookAhead46(protos[k], ferry.addr.Ipv4.parse(T4), port4));
+                    s.add(f.mapper.lookAhead46(protos[k], ferry.addr.Ipv4.parse(T4), port4 ^ 0x55));
+                }
+            }
+            assertThat(p).as("real index positions").doesNotContain(0L);
+            assertThat(s).as("slots in pool4").doesNotContain(0L);
+            positions.add(p);
+            slots.add(s);
+        }
+        SplittableRandom r = new SplittableRandom(11);
+        long found = 0;
+        for (int w = 0; w < 20_000; w++) {
+            int n = 1 + r.nextInt(32), k = r.nextInt(3), mode = r.nextInt(3);
+            long[] window = new long[32];
+            for (int i = 0; i < n; i++) {
+                int pick = r.nextInt(10);
+                long t;
+                if (pick < 6 && mode < 2) { // the tokens of one table's window (mode 0: 6->4, 1: 4->6)
+                    List<Long> from = (mode == 0 ? positions : slots).get(k);
+                    t = from.get(r.nextInt(from.size()));
+                    // token layout (Nat64Mapper): a position's home slot in bits 32-59 and tag in bits 0-31
+                    if (pick == 5) t = mode == 0 ? t & 0xf000_0000_0000_0000L | r.nextLong() >>> 4 : t ^ r.nextInt(1 << 20);
+                } else if (pick < 8) {
+                    t = pick == 6 ? 0 : r.nextLong() & 0x3fff_ffff_ffff_ffffL | 1L << 59; // nothing; done (kind 0, bit 59)
+                } else if (mode < 2 && pick == 8) { // any table's first step (a mixed window)
+                    List<Long> from = (r.nextBoolean() ? positions : slots).get(r.nextInt(3));
+                    t = from.get(r.nextInt(from.size()));
+                } else {
+                    t = r.nextLong();
+                }
+                window[i] = t;
+            }
+            long[] before = window.clone(), general = window.clone();
+            int more = f.mapper.lookAheadMixed(general, n);
+            assertThat(f.mapper.lookAhead(window, n)).as("window %d: tokens with a line left to load", w).isEqualTo(more);
+            assertThat(window).as("window %d", w).isEqualTo(general);
+            for (int i = 0; i < n; i++) if (general[i] != before[i] && general[i] != 0 && (general[i] & 3L << 62) == 0) found++;
+        }
+        assertThat(found).as("windows found BIB rows").isGreaterThan(10_000);
+        assertThat(f.send(v6(host(3), Y4).udp(40003, 53).build())).isEqualTo(Verdict.EMIT);
+    }
+
     /** map64 of host {@code i}'s UDP flow (port 40000 + i to Y4#53) with the look-ahead hint {@code hint}. */
     static ferry.translate.Tuple udpTuple(Nat64Fixture f, int i, long hint) {
         ferry.translate.Tuple t = new ferry.translate.Tuple();
