@@ -409,23 +409,25 @@ public final class Nat64Mapper implements AddressMapper {
      */
     @Override
     public int lookAhead(long[] tokens, int n) {
-        // the classes of the window's tokens (their top 6 bits: kind, table, done, slot), one bit each
-        long seen = 0;
-        for (int i = 0; i < n; i++) {
-            long t = tokens[i];
-            seen |= t == 0 ? 0 : 1L << (t >>> 58); // 0 (nothing) has no class; any other token of class 0 becomes 0
-        }
-        long rest = seen & ~NOTHING_TO_LOAD;
-        if (rest == 0) return 0; // nothing, or done: nothing changes
-        // the common window: index positions (6->4) or pool4 slots (4->6) of one table, besides tokens needing
-        // nothing: the table's lean pass, its arrays in registers (issue 4; the same tokens as the loops below)
-        int c = Long.numberOfTrailingZeros(rest), k = c >= 16 ? (c - 16) >>> 2 : c >>> 2;
-        SessionTable one = k < 3 ? tableOfIndex(k) : null;
-        if (one != null && (c >= 16 ? (rest & ~(0xfL << 16 + 4 * k)) == 0 : rest == 1L << c && (c & 3) == 1)) {
+        // the common window: index positions (6->4) or pool4 slots (4->6) of one table, besides tokens that need
+        // nothing (0, done): that table's lean loops, its arrays in registers (issue 4), which leave the tokens the
+        // general loops would; the table is the first token's, and the first loop tells whether every token fits
+        n = Math.min(n, tokens.length);
+        int f = 0;
+        while (f < n && tokens[f] == 0) f++;
+        if (f == n) return 0; // nothing to load, nothing changes
+        long first = tokens[f];
+        int c = (int) (first >>> 58), k = c >>> 2 & 3; // class: kind, table, done, slot
+        boolean index = c >>> 4 == 1, slot = (c & 0x33) == 1;
+        SessionTable one = k < 3 && (index || slot) ? tableOfIndex(k) : null;
+        if (one != null) {
             long done = LA_DONE | (long) k << 60;
-            long bits = c >= 16 ? one.lookAheadIndex(tokens, n, done) : one.lookAheadOwners(tokens, n, done);
-            // no more to load; the comparison keeps the loads (a false 1 costs one pass over done tokens)
-            return bits == 0x5e55_10_4L ? 1 : 0;
+            long r = index ? one.touchIndexLines(tokens, f, n, c >>> 2) : one.touchOwners(tokens, f, n, c);
+            if ((r & 1) == 0) {
+                long bits = index ? one.resolveIndex(tokens, f, n, done) : one.resolveOwners(tokens, f, n, done);
+                // no more to load; the comparison keeps the loads (a false 1 costs one pass over done tokens)
+                return (r ^ bits) == 0x5e55_10_4L ? 1 : 0;
+            }
         }
         return lookAheadMixed(tokens, n);
     }
@@ -470,12 +472,6 @@ public final class Nat64Mapper implements AddressMapper {
         this.touched = touched; // kept, so that the JIT keeps the touching loads
         return more;
     }
-
-    /**
-     * Token classes ({@code token >>> 58}) a window pass leaves as they are: done, of any table (kind 0, bit 59 set,
-     * bit 58 either). The token 0 (nothing) stays 0 too.
-     */
-    private static final long NOTHING_TO_LOAD = 0xccccL;
 
     /** True for a pool4 slot token ({@link #lookAhead46}): kind 0, not done, bit 58. */
     private static boolean isSlot(long t) {

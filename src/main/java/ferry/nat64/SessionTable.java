@@ -438,28 +438,52 @@ final class SessionTable {
         return b >= 0 && b < bibCap ? bib[b * 8] + bib[b * 8 + 7] : 0;
     }
 
-    /**
-     * The window pass of a batch whose look-ahead tokens ({@code Nat64Mapper}) are index positions of this table or
-     * need nothing: the lean form of {@link #touchIndexLine} then {@link #peekIndex} and {@link #touchBibRow} per
-     * token, with this table's arrays in locals (the loops touch nothing else, so the JIT keeps them in registers and
-     * each loop is a few instructions per packet: issue 4). A first loop loads every position's index line (the
-     * misses of the window overlap), a second reads the BIB id there (from the cache by then), loads that row and
-     * replaces the token with {@code done | row} ({@code 0}: not found). Tokens without bit 62 (an index position's)
-     * are left as they are. Returns bits of the lines read (a value the caller keeps, so that the loads are not dead
-     * code). Never throws: a position or id out of range reads nothing.
+    /*
+     * The window pass of a batch whose look-ahead tokens (Nat64Mapper) are this table's index positions (6->4) or
+     * pool4 slots (4->6), besides tokens that need nothing (0, done): the lean form of touchIndexLine, then peekIndex
+     * and touchBibRow, per token, with this table's arrays in locals (the loops touch nothing else, so the JIT keeps
+     * them in registers: a few instructions per packet, issue 4). The first loop loads every token's index line or
+     * owner word (the misses of the window overlap) and tells whether the window is such a window at all; the second
+     * reads the BIB id there (from the cache by then), loads that row and replaces the token with done | row (0: not
+     * found). Both return bits of the lines read (a value the caller keeps, so that the loads are not dead code) and
+     * never throw: a position, slot or id out of range reads nothing.
      */
-    long lookAheadIndex(long[] tokens, int n, long done) {
+
+    /**
+     * The first loop for index positions of class {@code cls} ({@code token >>> 60}: the kind and this table), from
+     * token {@code from} to {@code n}: loads their index lines. Returns bits read, shifted left once, with bit 0 set
+     * when a token is none of 0, done (kind 0, bit 59) or such a position: then the window is not one for {@link
+     * #resolveIndex}.
+     */
+    long touchIndexLines(long[] tokens, int from, int n, long cls) {
+        int[] idx = index6;
+        long s = 0;
+        boolean other = false;
+        n = Math.min(n, tokens.length);
+        for (int i = Math.max(from, 0); i < n; i++) {
+            long t = tokens[i];
+            int h = (int) (t >>> 32) & 0x0fffffff;
+            if (t >>> 60 == cls) {
+                if (h < idx.length) s += idx[h];
+            } else {
+                other |= t != 0 && (t >>> 62 != 0 || (t & 1L << 59) == 0);
+            }
+        }
+        return s << 1 | (other ? 1 : 0);
+    }
+
+    /**
+     * The second loop (after {@link #touchIndexLines} found only index positions of this table, 0 and done): the BIB
+     * row each position names, loaded, its token replaced with {@code done | row} (0: not found). Tokens without bit
+     * 62 (a position's) are left as they are.
+     */
+    long resolveIndex(long[] tokens, int from, int n, long done) {
         int[] idx = index6;
         long[] rows = bib;
         int mask = idMask, seg = segMask, cap = bibCap;
         long s = 0;
         n = Math.min(n, tokens.length);
-        for (int i = 0; i < n; i++) {
-            long t = tokens[i];
-            int h = (int) (t >>> 32) & 0x0fffffff;
-            if ((t & 1L << 62) != 0 && h < idx.length) s += idx[h];
-        }
-        for (int i = 0; i < n; i++) {
+        for (int i = Math.max(from, 0); i < n; i++) {
             long t = tokens[i];
             if ((t & 1L << 62) == 0) continue;
             int h = (int) (t >>> 32) & 0x0fffffff, tag = (int) t;
@@ -484,23 +508,40 @@ final class SessionTable {
     }
 
     /**
-     * As {@link #lookAheadIndex}, for tokens naming pool4 slots of this table (kind 0, bits 58-59 = 01; the others are left
-     * as they are): a first loop loads every slot's owner word, a second reads the BIB row it names, loads that row
-     * and replaces the token with {@code done | row} ({@code 0}: no owner).
+     * As {@link #touchIndexLines}, for pool4 slots of class {@code cls} ({@code token >>> 58}: kind 0, this table,
+     * not done, bit 58): loads their owner words.
      */
-    long lookAheadOwners(long[] tokens, int n, long done) {
+    long touchOwners(long[] tokens, int from, int n, long cls) {
         Pool4.Layout l = pool.layout; // maybe newer than the tokens': only hints, checked by the lookups
+        AtomicIntegerArray owner = l.owner;
+        int size = l.size;
+        long s = 0;
+        boolean other = false;
+        n = Math.min(n, tokens.length);
+        for (int i = Math.max(from, 0); i < n; i++) {
+            long t = tokens[i];
+            int slot = (int) t;
+            if (t >>> 58 == cls) {
+                if (slot >= 0 && slot < size) s += owner.getPlain(slot);
+            } else {
+                other |= t != 0 && (t >>> 62 != 0 || (t & 1L << 59) == 0);
+            }
+        }
+        return s << 1 | (other ? 1 : 0);
+    }
+
+    /**
+     * As {@link #resolveIndex}, after {@link #touchOwners}: the BIB row each pool4 slot's owner word names (tokens
+     * of kind 0 with bit 58 and not 59; the others are left as they are).
+     */
+    long resolveOwners(long[] tokens, int from, int n, long done) {
+        Pool4.Layout l = pool.layout;
         AtomicIntegerArray owner = l.owner;
         int size = l.size, cap = bibCap;
         long[] rows = bib;
         long s = 0;
         n = Math.min(n, tokens.length);
-        for (int i = 0; i < n; i++) {
-            long t = tokens[i];
-            int slot = (int) t;
-            if ((t >>> 58 & 0x33) == 1 && slot >= 0 && slot < size) s += owner.getPlain(slot);
-        }
-        for (int i = 0; i < n; i++) {
+        for (int i = Math.max(from, 0); i < n; i++) {
             long t = tokens[i];
             if ((t >>> 58 & 0x33) != 1) continue; // a pool4 slot (kind 0, not done, bit 58)
             int slot = (int) t;
