@@ -417,7 +417,7 @@ public final class Nat64Mapper implements AddressMapper {
         n = Math.min(n, tokens.length);
         int f = 0;
         while (f < n && tokens[f] == 0) f++;
-        if (f == n) return 0; // nothing to load, nothing changes
+        if (f >= n) return 0; // nothing to load, nothing changes
         long first = tokens[f];
         int c = (int) (first >>> 58), k = c >>> 2 & 3; // class: kind, table, done, slot
         boolean index = c >>> 4 == 1, slot = (c & 0x33) == 1;

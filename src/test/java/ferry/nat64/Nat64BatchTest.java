@@ -309,6 +309,16 @@ class Nat64BatchTest {
             for (int i = 0; i < n; i++) if (general[i] != before[i] && general[i] != 0 && (general[i] & 3L << 62) == 0) found++;
         }
         assertThat(found).as("windows found BIB rows").isGreaterThan(10_000);
+        // a count beyond the array or below 0 reads what there is, and throws nothing
+        long[] four = {positions.get(1).get(0), positions.get(1).get(2), 0, slots.get(1).get(0)};
+        assertThat(f.mapper.lookAhead(four, 9)).isZero();
+        assertThat(four[0] & 3L << 62).as("done").isZero();
+        assertThat((int) four[0]).as("host 0's UDP BIB row").isEqualTo((int) f.mapper.lookAhead(positions.get(1).get(0)));
+        long[] one = {positions.get(1).get(0)};
+        assertThat(f.mapper.lookAhead(one, -1)).isZero();
+        assertThat(one[0]).as("nothing read, nothing changed").isEqualTo(positions.get(1).get(0));
+        assertThat(f.mapper.lookAhead(new long[0], -1)).isZero();
+        assertThat(f.mapper.lookAhead(new long[0], 3)).isZero();
         assertThat(f.send(v6(host(3), Y4).udp(40003, 53).build())).isEqualTo(Verdict.EMIT);
     }
 
