@@ -426,12 +426,50 @@ public final class Nat64Mapper implements AddressMapper {
             long done = LA_DONE | (long) k << 60;
             long r = index ? one.touchIndexLines(tokens, f, n, c >>> 2) : one.touchOwners(tokens, f, n, c);
             if ((r & 1) == 0) {
-                long bits = index ? one.resolveIndex(tokens, f, n, done) : one.resolveOwners(tokens, f, n, done);
+                long bits = index ? one.resolveIndex(tokens, f, n, c >>> 2, done)
+                        : one.resolveOwners(tokens, f, n, c, done);
                 // no more to load; the comparison keeps the loads (a false 1 costs one pass over done tokens)
                 return (r ^ bits) == 0x5e55_10_4L ? 1 : 0;
             }
+            return lookAheadTables(tokens, f, n, index, k, r);
         }
         return lookAheadMixed(tokens, n);
+    }
+
+    /**
+     * A window of first steps of several tables or directions (6→4 TCP and UDP, say), besides tokens that need
+     * nothing: each class's lean loops in turn, all the index lines and owner words first, then the BIB rows; any
+     * other token (or a table this mapper lacks) sends the window to {@link #lookAheadMixed}. The caller's first loop
+     * loaded the lines of table {@code k0}'s index positions ({@code index0}) or pool4 slots ({@code r}: what it read).
+     */
+    private int lookAheadTables(long[] tokens, int f, int n, boolean index0, int k0, long r) {
+        // the classes present: index positions of table k (token >>> 60 == 4 | k), pool4 slots of table k (token >>>
+        // 58 == k << 2 | 1); anything else but 0 and done is for the general loops
+        int idx = 0, slots = 0;
+        for (int i = f; i < n; i++) {
+            long t = tokens[i];
+            if (t == 0) continue;
+            if (t >>> 62 == 1) idx |= 1 << (int) (t >>> 60 & 3);
+            else if ((t >>> 58 & 0x33) == 1) slots |= 1 << (int) (t >>> 60 & 3);
+            else if (t >>> 62 != 0 || (t & LA_DONE) == 0) return lookAheadMixed(tokens, n);
+        }
+        if ((idx | slots) >>> 3 != 0) return lookAheadMixed(tokens, n); // table index 3: no such table
+        for (int k = 0; k < 3; k++) {
+            if (((idx | slots) >>> k & 1) != 0 && tableOfIndex(k) == null) return lookAheadMixed(tokens, n);
+        }
+        long bits = r;
+        for (int k = 0; k < 3; k++) {
+            SessionTable tab = tableOfIndex(k);
+            if ((idx >>> k & 1) != 0 && !(index0 && k == k0)) bits += tab.touchIndexLines(tokens, f, n, 4 | k);
+            if ((slots >>> k & 1) != 0 && (index0 || k != k0)) bits += tab.touchOwners(tokens, f, n, k << 2 | 1);
+        }
+        for (int k = 0; k < 3; k++) {
+            SessionTable tab = tableOfIndex(k);
+            long done = LA_DONE | (long) k << 60;
+            if ((idx >>> k & 1) != 0) bits ^= tab.resolveIndex(tokens, f, n, 4 | k, done);
+            if ((slots >>> k & 1) != 0) bits ^= tab.resolveOwners(tokens, f, n, k << 2 | 1, done);
+        }
+        return bits == 0x5e55_10_4L ? 1 : 0; // no more to load; the comparison keeps the loads
     }
 
     /**

@@ -473,11 +473,10 @@ final class SessionTable {
     }
 
     /**
-     * The second loop (after {@link #touchIndexLines} found only index positions of this table, 0 and done): the BIB
-     * row each position names, loaded, its token replaced with {@code done | row} (0: not found). Tokens without bit
-     * 62 (a position's) are left as they are.
+     * The second loop (after {@link #touchIndexLines}): the BIB row each index position of class {@code cls} names,
+     * loaded, its token replaced with {@code done | row} (0: not found). Other tokens are left as they are.
      */
-    long resolveIndex(long[] tokens, int from, int n, long done) {
+    long resolveIndex(long[] tokens, int from, int n, long cls, long done) {
         int[] idx = index6;
         long[] rows = bib;
         int mask = idMask, seg = segMask, cap = bibCap;
@@ -485,7 +484,7 @@ final class SessionTable {
         n = Math.min(n, tokens.length);
         for (int i = Math.max(from, 0); i < n; i++) {
             long t = tokens[i];
-            if ((t & 1L << 62) == 0) continue;
+            if (t >>> 60 != cls) continue;
             int h = (int) (t >>> 32) & 0x0fffffff, tag = (int) t;
             int b = NIL;
             if (h < idx.length) {
@@ -531,10 +530,10 @@ final class SessionTable {
     }
 
     /**
-     * As {@link #resolveIndex}, after {@link #touchOwners}: the BIB row each pool4 slot's owner word names (tokens
-     * of kind 0 with bit 58 and not 59; the others are left as they are).
+     * As {@link #resolveIndex}, after {@link #touchOwners}: the BIB row each pool4 slot of class {@code cls} ({@code
+     * token >>> 58}: kind 0, this table, not done, bit 58) names; the others are left as they are.
      */
-    long resolveOwners(long[] tokens, int from, int n, long done) {
+    long resolveOwners(long[] tokens, int from, int n, long cls, long done) {
         Pool4.Layout l = pool.layout;
         AtomicIntegerArray owner = l.owner;
         int size = l.size, cap = bibCap;
@@ -543,7 +542,7 @@ final class SessionTable {
         n = Math.min(n, tokens.length);
         for (int i = Math.max(from, 0); i < n; i++) {
             long t = tokens[i];
-            if ((t >>> 58 & 0x33) != 1) continue; // a pool4 slot (kind 0, not done, bit 58)
+            if (t >>> 58 != cls) continue; // a pool4 slot of this table (kind 0, not done, bit 58)
             int slot = (int) t;
             int b = slot >= 0 && slot < size ? owner.getPlain(slot) - 1 : NIL;
             if (b < 0 || b >= cap) {

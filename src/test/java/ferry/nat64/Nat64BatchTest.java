@@ -253,7 +253,7 @@ class Nat64BatchTest {
     }
 
     @Test
-    void theOneTableWindowPassLeavesTheTokensTheGeneralPassWould() {
+    void theLeanWindowPassesLeaveTheTokensTheGeneralPassWould() {
         Nat64Fixture f = new Nat64Fixture();
         List<Result> first = single(f, outbound(8));
         // per table (0 TCP, 1 UDP, 2 ICMP): index positions of flows that exist and of flows that do not, and pool4
