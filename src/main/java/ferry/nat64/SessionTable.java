@@ -466,7 +466,7 @@ final class SessionTable {
             if (t >>> 60 == cls) {
                 if (h < idx.length) s += idx[h];
             } else {
-                other |= t != 0 && (t >>> 62 != 0 || (t & 1L << 59) == 0);
+                other |= needsGeneralPass(t);
             }
         }
         return s << 1 | (other ? 1 : 0);
@@ -496,14 +496,27 @@ final class SessionTable {
                     if ((w1 & ~mask) == tag) b = (w1 & mask) - 1;
                 }
             }
-            if (b < 0 || b >= cap) {
-                tokens[i] = 0;
-                continue;
-            }
-            s += rows[b * 8] + rows[b * 8 + 7];
-            tokens[i] = done | b;
+            s += endAt(tokens, i, b, rows, cap, done);
         }
         return s;
+    }
+
+    /** True for a token that is neither 0 nor done (kind 0, bit 59): not one for a first step's lean loops. */
+    private static boolean needsGeneralPass(long t) {
+        return t != 0 && (t >>> 62 != 0 || (t & 1L << 59) == 0);
+    }
+
+    /**
+     * Ends token {@code i}'s look-ahead at BIB row {@code b} of {@code rows} ({@code cap} rows): {@code done | b}
+     * after loading both ends of the row (returns bits of them), or 0 when {@code b} is no row.
+     */
+    private static long endAt(long[] tokens, int i, int b, long[] rows, int cap, long done) {
+        if (b < 0 || b >= cap) {
+            tokens[i] = 0;
+            return 0;
+        }
+        tokens[i] = done | b;
+        return rows[b * 8] + rows[b * 8 + 7];
     }
 
     /**
@@ -523,7 +536,7 @@ final class SessionTable {
             if (t >>> 58 == cls) {
                 if (slot >= 0 && slot < size) s += owner.getPlain(slot);
             } else {
-                other |= t != 0 && (t >>> 62 != 0 || (t & 1L << 59) == 0);
+                other |= needsGeneralPass(t);
             }
         }
         return s << 1 | (other ? 1 : 0);
@@ -545,12 +558,7 @@ final class SessionTable {
             if (t >>> 58 != cls) continue; // a pool4 slot of this table (kind 0, not done, bit 58)
             int slot = (int) t;
             int b = slot >= 0 && slot < size ? owner.getPlain(slot) - 1 : NIL;
-            if (b < 0 || b >= cap) {
-                tokens[i] = 0;
-                continue;
-            }
-            s += rows[b * 8] + rows[b * 8 + 7];
-            tokens[i] = done | b;
+            s += endAt(tokens, i, b, rows, cap, done);
         }
         return s;
     }
